@@ -1,0 +1,59 @@
+// Catalog: the PostgreSQL side of timestore. Owns the connection pool and one repository per table
+// group; Migrate() brings the schema up to date, CheckReady() answers the readiness probe. Thread-safe;
+// constructing it does not connect (the database may come up later).
+#pragma once
+
+#include <string>
+
+#include "catalog/audit_repository.h"
+#include "catalog/dataset_repository.h"
+#include "catalog/job_repository.h"
+#include "catalog/manifest_repository.h"
+#include "catalog/pg_pool.h"
+#include "catalog/storage_target_repository.h"
+#include "common/status.h"
+
+namespace timestore::catalog {
+
+struct CatalogOptions {
+  std::string url;
+  std::string schema = "timestore";
+  int pool_max = 10;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds acquire_timeout{5000};
+  std::chrono::milliseconds statement_timeout{30000};
+};
+
+class Catalog {
+ public:
+  explicit Catalog(const CatalogOptions& options);
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
+
+  // Creates the schema and applies missing migrations (see migrations.h). Returns how many this
+  // process applied. kUnavailable when PostgreSQL cannot be reached.
+  common::Result<int> Migrate();
+
+  // OK when PostgreSQL answers and every migration this binary knows is applied; otherwise
+  // kUnavailable with the reason ("PostgreSQL ... is unreachable: ...", "migrations pending: at 0 of 1").
+  common::Status CheckReady();
+
+  const std::string& schema() const { return schema_; }
+  PgPool& pool() { return pool_; }
+  StorageTargetRepository& storage_targets() { return storage_targets_; }
+  DatasetRepository& datasets() { return datasets_; }
+  ManifestRepository& manifests() { return manifests_; }
+  JobRepository& jobs() { return jobs_; }
+  AuditRepository& audit() { return audit_; }
+
+ private:
+  const std::string schema_;
+  PgPool pool_;
+  StorageTargetRepository storage_targets_;
+  DatasetRepository datasets_;
+  ManifestRepository manifests_;
+  JobRepository jobs_;
+  AuditRepository audit_;
+};
+
+}  // namespace timestore::catalog

@@ -1,0 +1,32 @@
+// StorageTargetRepository: where partition files live (local directories, S3 buckets). Thread-safe;
+// every call borrows a connection from the pool.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/pg_pool.h"
+#include "catalog/types.h"
+#include "common/status.h"
+
+namespace timestore::catalog {
+
+class StorageTargetRepository {
+ public:
+  explicit StorageTargetRepository(PgPool& pool) : pool_(pool) {}
+
+  // Creates the target `name` (or updates its kind and config) and makes it the only default.
+  // Safe when several processes boot at once.
+  common::Result<StorageTarget> EnsureDefault(const std::string& name, StorageKind kind,
+                                              const std::string& config_json);
+  // kNotFound when absent.
+  common::Result<StorageTarget> Get(const StorageTargetId& id);
+  common::Result<std::optional<StorageTarget>> FindDefault();
+  common::Result<std::vector<StorageTarget>> List();
+
+ private:
+  PgPool& pool_;
+};
+
+}  // namespace timestore::catalog

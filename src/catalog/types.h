@@ -1,0 +1,218 @@
+// The catalog's data model as plain values (see DESIGN.md "Data model"). These structs are what the
+// repositories take and return; JSON documents whose shape a higher layer owns are kept as JSON text.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/strong_id.h"
+#include "common/time.h"
+
+namespace timestore::catalog {
+
+using common::UnixMicros;
+using DatasetId = common::StrongId<struct DatasetIdTag, std::string>;
+using PartitionId = common::StrongId<struct PartitionIdTag, std::string>;
+using StorageTargetId = common::StrongId<struct StorageTargetIdTag, std::string>;
+using JobId = common::StrongId<struct JobIdTag, std::string>;
+
+enum class ColumnType { kTimestamp, kString, kDouble, kInteger, kBoolean };
+std::string_view ColumnTypeName(ColumnType type);  // "timestamp", "string", ...
+std::optional<ColumnType> ParseColumnType(std::string_view name);
+
+struct ColumnDef {
+  std::string name;
+  ColumnType type;
+  bool operator==(const ColumnDef&) const = default;
+};
+
+struct SchemaVersion {
+  DatasetId dataset_id;
+  int version = 0;  // 1, 2, ... per dataset
+  std::vector<ColumnDef> columns;
+  UnixMicros created_at = 0;
+};
+
+enum class StorageKind { kLocal, kS3 };
+std::string_view StorageKindName(StorageKind kind);
+
+struct StorageTarget {
+  StorageTargetId id;
+  std::string name;
+  StorageKind kind = StorageKind::kLocal;
+  std::optional<std::string> description;
+  std::string config_json = "{}";  // local: {"root": ...}; s3: {"bucket": ..., ...}
+  bool is_default = false;
+  UnixMicros created_at = 0;
+  UnixMicros updated_at = 0;
+};
+
+enum class DatasetStatus { kActive, kArchived };
+std::string_view DatasetStatusName(DatasetStatus status);
+enum class WriteFormat { kDuckdb, kParquet };
+std::string_view WriteFormatName(WriteFormat format);
+std::optional<WriteFormat> ParseWriteFormat(std::string_view name);
+
+// Slug rules: 1-64 characters of lowercase letters, digits, '-' and '_', starting with a letter or digit.
+bool IsValidDatasetSlug(std::string_view slug);
+
+struct NewDataset {
+  std::string slug;
+  std::string name;
+  std::optional<std::string> description;
+  std::string timestamp_column = "timestamp";
+  int64_t partition_window_seconds = 86400;
+  std::vector<std::string> partition_key_columns;
+  WriteFormat write_format = WriteFormat::kParquet;
+  std::optional<StorageTargetId> default_storage_target_id;
+  std::vector<std::string> read_scopes;
+  std::vector<std::string> write_scopes;
+  std::string metadata_json = "{}";
+};
+
+struct Dataset {
+  DatasetId id;
+  std::string slug;
+  std::string name;
+  std::optional<std::string> description;
+  DatasetStatus status = DatasetStatus::kActive;
+  std::string timestamp_column;
+  int64_t partition_window_seconds = 86400;
+  std::vector<std::string> partition_key_columns;
+  WriteFormat write_format = WriteFormat::kParquet;
+  std::optional<StorageTargetId> default_storage_target_id;
+  std::vector<std::string> read_scopes;
+  std::vector<std::string> write_scopes;
+  std::string metadata_json = "{}";
+  int64_t current_version = 0;  // 0 until the first commit
+  std::optional<int> current_schema_version;
+  int64_t revision = 1;  // bumped by every definition change
+  UnixMicros created_at = 0;
+  UnixMicros updated_at = 0;
+
+  // A strong ETag for the definition: "\"<id>.<revision>\"" (quotes included).
+  std::string ETag() const;
+};
+
+struct DatasetPage {
+  std::vector<Dataset> items;
+  std::optional<std::string> next_cursor;  // nothing on the last page
+};
+
+struct ListDatasetsOptions {
+  std::optional<DatasetStatus> status;
+  std::optional<std::string> search;  // case-insensitive substring of slug or name
+  int limit = 50;                     // 1..500
+  std::optional<std::string> cursor;  // from a previous page's next_cursor
+};
+
+// A partition file to publish; written and verified before the commit that references it.
+struct NewPartition {
+  StorageTargetId storage_target_id;
+  std::string object_key;
+  WriteFormat format = WriteFormat::kParquet;
+  int64_t file_size_bytes = 0;
+  int64_t row_count = 0;
+  UnixMicros start_time = 0;  // observed minimum
+  UnixMicros end_time = 0;    // observed maximum, inclusive
+  UnixMicros window_start = 0;
+  UnixMicros window_end = 0;
+  std::string partition_key_json = "{}";
+  std::string attributes_json = "{}";
+  int schema_version = 1;
+  std::string checksum_sha256;  // 64 lowercase hex digits
+  std::string column_statistics_json = "{}";
+};
+
+struct Partition : NewPartition {
+  PartitionId id;
+  DatasetId dataset_id;
+  int64_t added_in_version = 0;
+  std::optional<int64_t> removed_in_version;
+  UnixMicros created_at = 0;
+};
+
+enum class VersionKind { kIngest, kCompaction, kRetention, kDelete, kSchema, kRestore };
+std::string_view VersionKindName(VersionKind kind);
+
+struct DatasetVersion {
+  DatasetId dataset_id;
+  int64_t version = 0;
+  int64_t parent_version = 0;
+  VersionKind kind = VersionKind::kIngest;
+  std::optional<int> schema_version;
+  int64_t rows_added = 0;
+  int64_t rows_removed = 0;
+  int64_t bytes_added = 0;
+  int64_t bytes_removed = 0;
+  int partitions_added = 0;
+  int partitions_removed = 0;
+  int64_t partition_count = 0;  // live set totals at this version
+  int64_t total_rows = 0;
+  int64_t total_bytes = 0;
+  std::optional<std::string> actor;
+  std::string details_json = "{}";
+  UnixMicros created_at = 0;
+};
+
+// The answer stored for an idempotency key (invariant 4).
+struct IngestionBatch {
+  DatasetId dataset_id;
+  std::string idempotency_key;
+  std::optional<std::string> request_hash;
+  std::optional<int64_t> version;
+  int status_code = 201;
+  std::string response_json;
+  UnixMicros created_at = 0;
+};
+
+enum class JobStatus { kPending, kRunning, kSucceeded, kFailed, kCancelled };
+std::string_view JobStatusName(JobStatus status);
+
+struct NewJob {
+  std::string kind;  // "compaction", "retention", "export", "sweep", ...
+  std::optional<DatasetId> dataset_id;
+  std::string payload_json = "{}";
+  std::optional<UnixMicros> run_at;  // now when unset
+  std::optional<std::string> dedupe_key;
+  int max_attempts = 5;
+};
+
+struct Job {
+  JobId id;
+  std::string kind;
+  std::optional<DatasetId> dataset_id;
+  JobStatus status = JobStatus::kPending;
+  std::string payload_json = "{}";
+  UnixMicros run_at = 0;
+  int attempts = 0;
+  int max_attempts = 5;
+  std::optional<std::string> lease_owner;
+  std::optional<UnixMicros> lease_expires_at;
+  std::string progress_json = "{}";
+  std::optional<std::string> result_json;
+  std::optional<std::string> error;
+  std::optional<std::string> dedupe_key;
+  UnixMicros created_at = 0;
+  UnixMicros updated_at = 0;
+  std::optional<UnixMicros> started_at;
+  std::optional<UnixMicros> finished_at;
+};
+
+struct AuditEvent {
+  int64_t id = 0;  // assigned by the catalog
+  UnixMicros occurred_at = 0;
+  std::optional<std::string> actor;
+  std::vector<std::string> scopes;
+  std::optional<DatasetId> dataset_id;
+  std::optional<std::string> dataset_slug;
+  std::string action;
+  bool success = true;
+  std::optional<std::string> request_id;
+  std::string metadata_json = "{}";
+};
+
+}  // namespace timestore::catalog

@@ -1,0 +1,206 @@
+#include "config/service_config.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+
+#include "common/text.h"
+
+namespace timestore::config {
+namespace {
+
+using common::InvalidArgument;
+using common::Result;
+using common::Status;
+
+// Reads one variable; empty values count as unset.
+std::optional<std::string> Read(const EnvLookup& env, std::string_view name) {
+  auto value = env(name);
+  if (!value) return std::nullopt;
+  std::string trimmed(common::TrimWhitespace(*value));
+  if (trimmed.empty()) return std::nullopt;
+  return trimmed;
+}
+
+Status Invalid(std::string_view name, std::string_view value, std::string_view expected) {
+  std::string message(name);
+  message += ": '";
+  message += value;
+  message += "' is not valid (expected ";
+  message += expected;
+  message += ")";
+  return InvalidArgument(std::move(message));
+}
+
+// Parses an integer variable within [min, max] into `out`; leaves `out` alone when unset.
+template <typename T>
+Status ReadInteger(const EnvLookup& env, std::string_view name, int64_t min, int64_t max, T& out) {
+  auto raw = Read(env, name);
+  if (!raw) return Status::Ok();
+  int64_t value = 0;
+  const char* end = raw->data() + raw->size();
+  auto [ptr, ec] = std::from_chars(raw->data(), end, value);
+  if (ec != std::errc() || ptr != end || value < min || value > max) {
+    return Invalid(name, *raw,
+                   "an integer from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  out = static_cast<T>(value);
+  return Status::Ok();
+}
+
+Status ReadMillis(const EnvLookup& env, std::string_view name, int64_t min,
+                  std::chrono::milliseconds& out) {
+  int64_t ms = out.count();
+  TS_RETURN_IF_ERROR(ReadInteger(env, name, min, 24LL * 3600 * 1000, ms));
+  out = std::chrono::milliseconds(ms);
+  return Status::Ok();
+}
+
+bool IsValidSchemaName(std::string_view s) {
+  if (s.empty() || s.size() > 63) return false;
+  if (!((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_')) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return s.substr(0, 3) != "pg_";
+}
+
+bool IsValidHost(std::string_view s) {
+  if (s.empty() || s.size() > 253) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '-' || c == ':' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+EnvLookup ProcessEnvironment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* v = std::getenv(std::string(name).c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+std::string_view StorageDriverName(StorageDriver driver) {
+  return driver == StorageDriver::kS3 ? "s3" : "local";
+}
+
+std::string RedactDatabaseUrl(std::string_view url) {
+  const auto scheme = url.find("://");
+  const auto at = url.rfind('@');
+  if (scheme == std::string_view::npos || at == std::string_view::npos || at < scheme) {
+    return std::string(url);
+  }
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  std::string out(url.substr(0, colon + 1));
+  out += "***";
+  out += url.substr(at);
+  return out;
+}
+
+Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env, const std::string& working_directory) {
+  ServiceConfig c;
+
+  // HTTP
+  if (auto host = Read(env, "TIMESTORE_HOST")) {
+    if (!IsValidHost(*host)) return Invalid("TIMESTORE_HOST", *host, "a host name or IP address");
+    c.http.host = *host;
+  }
+  if (auto port = Read(env, "TIMESTORE_PORT")) {
+    int64_t value = -1;
+    const char* end = port->data() + port->size();
+    auto [ptr, ec] = std::from_chars(port->data(), end, value);
+    if (ec != std::errc() || ptr != end || value < 0 || value > 65535) {
+      return InvalidArgument("TIMESTORE_PORT: '" + *port +
+                             "' is not a port number (expected an integer from 0 to 65535)");
+    }
+    c.http.port = static_cast<uint16_t>(value);
+  }
+  TS_RETURN_IF_ERROR(
+      ReadInteger(env, "TIMESTORE_HTTP_BODY_LIMIT_BYTES", 1024, int64_t{1} << 40, c.http.body_limit_bytes));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_HTTP_IO_THREADS", 1, 64, c.http.io_threads));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_HTTP_WORKER_THREADS", 1, 1024, c.http.worker_threads));
+  TS_RETURN_IF_ERROR(
+      ReadInteger(env, "TIMESTORE_HTTP_MAX_QUEUED_REQUESTS", 1, 1'000'000, c.http.max_queued_requests));
+  TS_RETURN_IF_ERROR(ReadMillis(env, "TIMESTORE_HTTP_HEADER_TIMEOUT_MS", 1, c.http.header_timeout));
+  TS_RETURN_IF_ERROR(ReadMillis(env, "TIMESTORE_HTTP_BODY_TIMEOUT_MS", 1, c.http.body_timeout));
+  TS_RETURN_IF_ERROR(
+      ReadMillis(env, "TIMESTORE_HTTP_KEEP_ALIVE_TIMEOUT_MS", 1, c.http.keep_alive_timeout));
+  TS_RETURN_IF_ERROR(ReadMillis(env, "TIMESTORE_HTTP_SHUTDOWN_GRACE_MS", 0, c.http.shutdown_grace));
+
+  // PostgreSQL
+  if (auto url = Read(env, "TIMESTORE_DATABASE_URL")) {
+    c.postgres.url = *url;
+  } else if (auto fallback = Read(env, "DATABASE_URL")) {
+    c.postgres.url = *fallback;
+  }
+  if (c.postgres.url.rfind("postgres://", 0) != 0 && c.postgres.url.rfind("postgresql://", 0) != 0) {
+    const bool from_fallback = !Read(env, "TIMESTORE_DATABASE_URL").has_value();
+    return InvalidArgument(std::string(from_fallback ? "DATABASE_URL" : "TIMESTORE_DATABASE_URL") +
+                           ": '" + RedactDatabaseUrl(c.postgres.url) +
+                           "' is not valid (expected a postgres:// or postgresql:// URL)");
+  }
+  if (auto schema = Read(env, "TIMESTORE_PG_SCHEMA")) {
+    if (!IsValidSchemaName(*schema)) {
+      return Invalid("TIMESTORE_PG_SCHEMA", *schema,
+                     "a lowercase identifier of letters, digits and '_', at most 63 characters, "
+                     "not starting with a digit or 'pg_'");
+    }
+    c.postgres.schema = *schema;
+  }
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_PG_POOL_MAX", 1, 1000, c.postgres.pool_max));
+  TS_RETURN_IF_ERROR(
+      ReadMillis(env, "TIMESTORE_PG_CONNECT_TIMEOUT_MS", 1, c.postgres.connect_timeout));
+  TS_RETURN_IF_ERROR(
+      ReadMillis(env, "TIMESTORE_PG_ACQUIRE_TIMEOUT_MS", 1, c.postgres.acquire_timeout));
+  TS_RETURN_IF_ERROR(
+      ReadMillis(env, "TIMESTORE_PG_STATEMENT_TIMEOUT_MS", 0, c.postgres.statement_timeout));
+
+  // Storage
+  if (auto driver = Read(env, "TIMESTORE_STORAGE_DRIVER")) {
+    const std::string lower = common::ToLowerAscii(*driver);
+    if (lower == "local") {
+      c.storage.driver = StorageDriver::kLocal;
+    } else if (lower == "s3") {
+      c.storage.driver = StorageDriver::kS3;
+    } else {
+      return Invalid("TIMESTORE_STORAGE_DRIVER", *driver, "one of: local, s3");
+    }
+  }
+  std::filesystem::path root = std::filesystem::path(working_directory) / "data" / "timestore";
+  if (auto r = Read(env, "TIMESTORE_STORAGE_ROOT")) {
+    root = std::filesystem::path(*r);
+    if (root.is_relative()) root = std::filesystem::path(working_directory) / root;
+  }
+  c.storage.root = root.lexically_normal().string();
+  if (auto bucket = Read(env, "TIMESTORE_S3_BUCKET")) {
+    // S3 bucket naming rules: 3-63 characters of lowercase letters, digits, '.', '-'.
+    bool ok = bucket->size() >= 3 && bucket->size() <= 63;
+    for (char ch : *bucket) {
+      ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '-');
+    }
+    if (!ok) {
+      return Invalid("TIMESTORE_S3_BUCKET", *bucket,
+                     "3 to 63 characters of lowercase letters, digits, '.' and '-'");
+    }
+    c.storage.s3_bucket = *bucket;
+  }
+
+  // Logging
+  if (auto level = Read(env, "TIMESTORE_LOG_LEVEL")) {
+    auto parsed = common::ParseLogLevel(*level);
+    if (!parsed) {
+      return Invalid("TIMESTORE_LOG_LEVEL", *level,
+                     std::string("one of: ") + std::string(common::kLogLevelNames));
+    }
+    c.log_level = *parsed;
+  }
+  return c;
+}
+
+}  // namespace timestore::config

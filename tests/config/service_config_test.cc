@@ -1,0 +1,109 @@
+#include "config/service_config.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace timestore::config {
+namespace {
+
+EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+common::Result<ServiceConfig> Load(std::map<std::string, std::string> vars) {
+  return LoadServiceConfig(FakeEnv(std::move(vars)), "/srv/app");
+}
+
+TEST(ServiceConfigTest, EmptyEnvironmentGivesTheOriginalDefaults) {
+  auto c = Load({});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->http.host, "127.0.0.1");
+  EXPECT_EQ(c->http.port, 4100);
+  EXPECT_EQ(c->postgres.url, "postgres://apphub:apphub@127.0.0.1:5432/apphub");
+  EXPECT_EQ(c->postgres.schema, "timestore");
+  EXPECT_EQ(c->storage.driver, StorageDriver::kLocal);
+  EXPECT_EQ(c->storage.root, "/srv/app/data/timestore");
+  EXPECT_EQ(c->storage.s3_bucket, "timestore-data");
+  EXPECT_EQ(c->log_level, common::LogLevel::kInfo);
+  EXPECT_EQ(c->http.body_limit_bytes, 64u << 20);
+}
+
+TEST(ServiceConfigTest, DatabaseUrlFallsBackToDatabaseUrlVariable) {
+  EXPECT_EQ(Load({{"DATABASE_URL", "postgres://a:b@h:1/d"}})->postgres.url, "postgres://a:b@h:1/d");
+  EXPECT_EQ(Load({{"DATABASE_URL", "postgres://a:b@h:1/d"},
+                  {"TIMESTORE_DATABASE_URL", "postgresql://x@y/z"}})
+                ->postgres.url,
+            "postgresql://x@y/z");
+}
+
+TEST(ServiceConfigTest, ValuesAreParsedAndRelativeRootIsAnchored) {
+  auto c = Load({{"TIMESTORE_HOST", "0.0.0.0"},
+                 {"TIMESTORE_PORT", "8080"},
+                 {"TIMESTORE_PG_SCHEMA", "ts_tenant_1"},
+                 {"TIMESTORE_STORAGE_DRIVER", "S3"},
+                 {"TIMESTORE_STORAGE_ROOT", "var/ts"},
+                 {"TIMESTORE_S3_BUCKET", "my-bucket"},
+                 {"TIMESTORE_LOG_LEVEL", "debug"},
+                 {"TIMESTORE_PG_POOL_MAX", "3"},
+                 {"TIMESTORE_HTTP_HEADER_TIMEOUT_MS", "250"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->http.host, "0.0.0.0");
+  EXPECT_EQ(c->http.port, 8080);
+  EXPECT_EQ(c->postgres.schema, "ts_tenant_1");
+  EXPECT_EQ(c->storage.driver, StorageDriver::kS3);
+  EXPECT_EQ(c->storage.root, "/srv/app/var/ts");
+  EXPECT_EQ(c->storage.s3_bucket, "my-bucket");
+  EXPECT_EQ(c->log_level, common::LogLevel::kDebug);
+  EXPECT_EQ(c->postgres.pool_max, 3);
+  EXPECT_EQ(c->http.header_timeout.count(), 250);
+}
+
+TEST(ServiceConfigTest, EmptyValueCountsAsUnset) {
+  EXPECT_EQ(Load({{"TIMESTORE_PORT", ""}, {"TIMESTORE_LOG_LEVEL", "  "}})->http.port, 4100);
+}
+
+struct BadValue {
+  std::string variable;
+  std::string value;
+  std::string expected_fragment;
+};
+
+class ServiceConfigRejectTest : public ::testing::TestWithParam<BadValue> {};
+
+TEST_P(ServiceConfigRejectTest, InvalidValueNamesTheVariableAndWhatIsAccepted) {
+  const BadValue& bad = GetParam();
+  auto c = Load({{bad.variable, bad.value}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), common::StatusCode::kInvalidArgument);
+  EXPECT_EQ(c.status().message().rfind(bad.variable + ": '", 0), 0u) << c.status().message();
+  EXPECT_NE(c.status().message().find(bad.expected_fragment), std::string::npos)
+      << c.status().message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Variables, ServiceConfigRejectTest,
+    ::testing::Values(BadValue{"TIMESTORE_PORT", "abc", "0 to 65535"},
+                      BadValue{"TIMESTORE_PORT", "65536", "0 to 65535"},
+                      BadValue{"TIMESTORE_PORT", "80x", "0 to 65535"},
+                      BadValue{"TIMESTORE_STORAGE_DRIVER", "ftp", "local, s3"},
+                      BadValue{"TIMESTORE_LOG_LEVEL", "loud", "trace, debug, info, warn, error"},
+                      BadValue{"TIMESTORE_PG_SCHEMA", "Bad-Schema", "lowercase identifier"},
+                      BadValue{"TIMESTORE_PG_SCHEMA", "pg_catalog", "lowercase identifier"},
+                      BadValue{"TIMESTORE_DATABASE_URL", "mysql://x", "postgres://"},
+                      BadValue{"TIMESTORE_PG_POOL_MAX", "0", "1 to 1000"},
+                      BadValue{"TIMESTORE_HTTP_BODY_LIMIT_BYTES", "-5", "integer"},
+                      BadValue{"TIMESTORE_S3_BUCKET", "A_B", "lowercase"},
+                      BadValue{"TIMESTORE_HOST", "bad host", "host name"}));
+
+TEST(ServiceConfigTest, RedactDatabaseUrlHidesThePassword) {
+  EXPECT_EQ(RedactDatabaseUrl("postgres://user:secret@host:5432/db"), "postgres://user:***@host:5432/db");
+  EXPECT_EQ(RedactDatabaseUrl("postgres://host/db"), "postgres://host/db");
+}
+
+}  // namespace
+}  // namespace timestore::config
