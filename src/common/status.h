@@ -85,8 +85,8 @@ class [[nodiscard]] Result {
   explicit operator bool() const { return ok(); }
 
   const Status& status() const {
-    static const Status kOkStatus;
-    return ok() ? kOkStatus : std::get<1>(v_);
+    static const Status ok_status;
+    return ok() ? ok_status : std::get<1>(v_);
   }
 
   T& value() & {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <sstream>
+#include <charconv>
 
 namespace timestore::observability {
 namespace {
@@ -17,10 +17,9 @@ void AtomicAdd(std::atomic<double>& a, double by) {
 std::string FormatNumber(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  std::ostringstream os;
-  os.precision(17);
-  os << v;
-  return os.str();
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);  // shortest form that round-trips
+  return std::string(buf, end);
 }
 
 void AppendEscaped(std::string& out, std::string_view s, bool is_help) {
