@@ -59,9 +59,7 @@ Result<std::vector<AuditEvent>> AuditRepository::List(const ListAuditOptions& o)
   sql += " ORDER BY id DESC LIMIT " + next();
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
   TS_ASSIGN_OR_RETURN(PgResult res, lease->Exec(sql, params));
-  std::vector<AuditEvent> out;
-  for (int i = 0; i < res.rows(); ++i) out.push_back(rows::ReadAuditEvent(res, i));
-  return out;
+  return rows::ReadAll(res, &rows::ReadAuditEvent);
 }
 
 Result<int64_t> AuditRepository::DeleteOlderThan(UnixMicros cutoff, int batch_size) {

@@ -13,11 +13,11 @@ namespace timestore::catalog {
 
 struct ListAuditOptions {
   std::optional<DatasetId> dataset_id;
-  std::vector<std::string> actions;   // any of these; all when empty
+  std::vector<std::string> actions;  // any of these; all when empty
   std::optional<bool> success;
-  std::optional<UnixMicros> since;    // inclusive
-  std::optional<UnixMicros> until;    // exclusive
-  std::optional<int64_t> before_id;   // cursor: events older than this id
+  std::optional<UnixMicros> since;   // inclusive
+  std::optional<UnixMicros> until;   // exclusive
+  std::optional<int64_t> before_id;  // cursor: events older than this id
   int limit = 50;
 };
 

@@ -1,6 +1,6 @@
 // Catalog: the PostgreSQL side of timestore. Owns the connection pool and one repository per table
-// group; Migrate() brings the schema up to date, CheckReady() answers the readiness probe. Thread-safe;
-// constructing it does not connect (the database may come up later).
+// group; Migrate() brings the schema up to date, CheckReady() answers the readiness probe.
+// Thread-safe; constructing it does not connect (the database may come up later).
 #pragma once
 
 #include <string>
@@ -35,7 +35,8 @@ class Catalog {
   common::Result<int> Migrate();
 
   // OK when PostgreSQL answers and every migration this binary knows is applied; otherwise
-  // kUnavailable with the reason ("PostgreSQL ... is unreachable: ...", "migrations pending: at 0 of 1").
+  // kUnavailable with the reason ("PostgreSQL ... is unreachable: ...", "migrations pending: at 0
+  // of 1").
   common::Status CheckReady();
 
   const std::string& schema() const { return schema_; }

@@ -6,7 +6,6 @@
 namespace timestore::catalog {
 
 using common::Result;
-using common::Status;
 
 namespace {
 
@@ -14,7 +13,12 @@ std::string ColumnsJson(const std::vector<ColumnDef>& columns) {
   common::JsonWriter w;
   w.BeginArray();
   for (const auto& c : columns) {
-    w.BeginObject().Key("name").String(c.name).Key("type").String(ColumnTypeName(c.type)).EndObject();
+    w.BeginObject()
+        .Key("name")
+        .String(c.name)
+        .Key("type")
+        .String(ColumnTypeName(c.type))
+        .EndObject();
   }
   w.EndArray();
   return w.TakeBuffer();
@@ -42,7 +46,8 @@ std::vector<SchemaVersion> ReadSchemaVersions(const DatasetId& id, const PgResul
   return out;
 }
 
-Result<std::optional<Dataset>> FindOne(PgPool& pool, std::string_view where, std::string_view value) {
+Result<std::optional<Dataset>> FindOne(PgPool& pool, std::string_view where,
+                                       std::string_view value) {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool.Acquire());
   TS_ASSIGN_OR_RETURN(PgResult res, lease->Exec("SELECT " + std::string(rows::kDatasetColumns) +
                                                     " FROM datasets WHERE " + std::string(where),
@@ -80,8 +85,10 @@ Result<Dataset> DatasetRepository::Create(const NewDataset& d) {
   auto res = lease->Exec(
       "INSERT INTO datasets (slug, name, description, timestamp_column, partition_window_seconds, "
       "partition_key_columns, write_format, default_storage_target_id, read_scopes, write_scopes, "
-      "metadata) VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, $9::text[], $10::text[], $11::jsonb) "
-      "RETURNING " + std::string(rows::kDatasetColumns),
+      "metadata) VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, $9::text[], $10::text[], "
+      "$11::jsonb) "
+      "RETURNING " +
+          std::string(rows::kDatasetColumns),
       params);
   if (!res.ok()) {
     if (res.status().code() == common::StatusCode::kAlreadyExists) {
@@ -141,6 +148,7 @@ Result<DatasetPage> DatasetRepository::List(const ListDatasetsOptions& options) 
   TS_ASSIGN_OR_RETURN(PgResult res, lease->Exec(sql, params));
   DatasetPage page;
   const int n = std::min(res.rows(), options.limit);
+  page.items.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) page.items.push_back(rows::ReadDataset(res, i));
   if (res.rows() > options.limit) page.next_cursor = page.items.back().slug;
   return page;
@@ -158,7 +166,8 @@ Result<SchemaVersion> DatasetRepository::AddSchemaVersion(const DatasetId& id,
   if (cur.rows() == 0) return common::NotFound("dataset " + id.value() + " not found");
   const std::optional<int64_t> current = cur.GetOptionalInt64(0, 0);
   if (expected_current && *expected_current != current.value_or(0)) {
-    return common::Conflict("schema of dataset " + id.value() + " changed concurrently (now version " +
+    return common::Conflict("schema of dataset " + id.value() +
+                            " changed concurrently (now version " +
                             std::to_string(current.value_or(0)) + ")");
   }
   const std::string columns_json = ColumnsJson(columns);
@@ -178,9 +187,9 @@ Result<SchemaVersion> DatasetRepository::AddSchemaVersion(const DatasetId& id,
                              "WHERE id = $1",
                              PgParams().Add(id.value()).Add(next))
                          .status());
-  TS_ASSIGN_OR_RETURN(PgResult created,
-                      tx.Exec(std::string(kSchemaVersionQuery) + "AND v.version = $2 ORDER BY c.ord",
-                              PgParams().Add(id.value()).Add(next)));
+  TS_ASSIGN_OR_RETURN(PgResult created, tx.Exec(std::string(kSchemaVersionQuery) +
+                                                    "AND v.version = $2 ORDER BY c.ord",
+                                                PgParams().Add(id.value()).Add(next)));
   TS_RETURN_IF_ERROR(tx.Commit());
   return ReadSchemaVersions(id, created).front();
 }
@@ -188,9 +197,9 @@ Result<SchemaVersion> DatasetRepository::AddSchemaVersion(const DatasetId& id,
 Result<std::optional<SchemaVersion>> DatasetRepository::FindSchemaVersion(const DatasetId& id,
                                                                           int version) {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
-  TS_ASSIGN_OR_RETURN(PgResult res,
-                      lease->Exec(std::string(kSchemaVersionQuery) + "AND v.version = $2 ORDER BY c.ord",
-                                  PgParams().Add(id.value()).Add(version)));
+  TS_ASSIGN_OR_RETURN(PgResult res, lease->Exec(std::string(kSchemaVersionQuery) +
+                                                    "AND v.version = $2 ORDER BY c.ord",
+                                                PgParams().Add(id.value()).Add(version)));
   auto versions = ReadSchemaVersions(id, res);
   if (versions.empty()) return std::optional<SchemaVersion>();
   return std::optional<SchemaVersion>(std::move(versions.front()));

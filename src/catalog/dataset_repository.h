@@ -23,15 +23,17 @@ class DatasetRepository {
   // Like FindBySlug, but kNotFound ("dataset 'cpu' not found") when absent.
   common::Result<Dataset> GetBySlug(std::string_view slug);
 
-  // Datasets ordered by slug, `limit` per page. A page's next_cursor fetches the page after it; it is
-  // absent exactly when no dataset follows. kInvalidArgument for a limit outside 1..500 or a bad cursor.
+  // Datasets ordered by slug, `limit` per page. A page's next_cursor fetches the page after it; it
+  // is absent exactly when no dataset follows. kInvalidArgument for a limit outside 1..500 or a bad
+  // cursor.
   common::Result<DatasetPage> List(const ListDatasetsOptions& options);
 
-  // Adds schema version current+1 with `columns` and makes it the dataset's current schema, unless the
-  // current schema already has exactly these columns (then it is returned unchanged). With
-  // `expected_current`, kConflict when another writer changed the current schema meanwhile (re-read and
-  // retry). kNotFound for an unknown dataset.
-  common::Result<SchemaVersion> AddSchemaVersion(const DatasetId& id, const std::vector<ColumnDef>& columns,
+  // Adds schema version current+1 with `columns` and makes it the dataset's current schema, unless
+  // the current schema already has exactly these columns (then it is returned unchanged). With
+  // `expected_current`, kConflict when another writer changed the current schema meanwhile (re-read
+  // and retry). kNotFound for an unknown dataset.
+  common::Result<SchemaVersion> AddSchemaVersion(const DatasetId& id,
+                                                 const std::vector<ColumnDef>& columns,
                                                  std::optional<int> expected_current);
   common::Result<std::optional<SchemaVersion>> FindSchemaVersion(const DatasetId& id, int version);
   common::Result<std::vector<SchemaVersion>> ListSchemaVersions(const DatasetId& id);

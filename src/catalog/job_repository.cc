@@ -35,17 +35,20 @@ Result<EnqueueResult> JobRepository::Enqueue(const NewJob& job) {
     // The partial unique index on active dedupe keys turns a concurrent duplicate into a no-op.
     TS_ASSIGN_OR_RETURN(
         PgResult res,
-        lease->Exec("INSERT INTO lifecycle_jobs (kind, dataset_id, payload, run_at, dedupe_key, "
-                    "max_attempts) VALUES ($1, $2, $3::jsonb, coalesce(" TS_FROM_MICROS("$4") ", now()), "
-                    "$5, $6) ON CONFLICT (dedupe_key) WHERE status IN ('pending', 'running') "
-                    "AND dedupe_key IS NOT NULL DO NOTHING RETURNING " + JobColumns(),
-                    params));
+        lease->Exec(
+            "INSERT INTO lifecycle_jobs (kind, dataset_id, payload, run_at, dedupe_key, "
+            "max_attempts) VALUES ($1, $2, $3::jsonb, coalesce(" TS_FROM_MICROS(
+                "$4") ", now()), "
+                      "$5, $6) ON CONFLICT (dedupe_key) WHERE status IN ('pending', 'running') "
+                      "AND dedupe_key IS NOT NULL DO NOTHING RETURNING " +
+                JobColumns(),
+            params));
     if (res.rows() == 1) return EnqueueResult{rows::ReadJob(res, 0), true};
-    TS_ASSIGN_OR_RETURN(
-        PgResult existing,
-        lease->Exec("SELECT " + JobColumns() + " FROM lifecycle_jobs WHERE dedupe_key = $1 AND "
-                    "status IN ('pending', 'running')",
-                    PgParams().Add(job.dedupe_key)));
+    TS_ASSIGN_OR_RETURN(PgResult existing,
+                        lease->Exec("SELECT " + JobColumns() +
+                                        " FROM lifecycle_jobs WHERE dedupe_key = $1 AND "
+                                        "status IN ('pending', 'running')",
+                                    PgParams().Add(job.dedupe_key)));
     if (existing.rows() == 1) return EnqueueResult{rows::ReadJob(existing, 0), false};
   }
   return common::Conflict("job with dedupe key '" + job.dedupe_key.value_or("") +
@@ -64,17 +67,17 @@ Result<std::optional<Job>> JobRepository::Claim(const std::string& owner,
     kind_filter = " AND kind = ANY($3::text[])";
   }
   TS_ASSIGN_OR_RETURN(
-      PgResult res,
-      lease->Exec(
-          "UPDATE lifecycle_jobs SET status = 'running', lease_owner = $1, "
-          "lease_expires_at = now() + $2::bigint * interval '1 millisecond', "
-          "attempts = attempts + 1, started_at = now(), updated_at = now() "
-          "WHERE id = (SELECT id FROM lifecycle_jobs WHERE "
-          "((status = 'pending' AND run_at <= now()) OR "
-          " (status = 'running' AND lease_expires_at < now()))" + kind_filter +
-              " ORDER BY run_at, created_at FOR UPDATE SKIP LOCKED LIMIT 1) "
-              "RETURNING " + JobColumns(),
-          params));
+      PgResult res, lease->Exec("UPDATE lifecycle_jobs SET status = 'running', lease_owner = $1, "
+                                "lease_expires_at = now() + $2::bigint * interval '1 millisecond', "
+                                "attempts = attempts + 1, started_at = now(), updated_at = now() "
+                                "WHERE id = (SELECT id FROM lifecycle_jobs WHERE "
+                                "((status = 'pending' AND run_at <= now()) OR "
+                                " (status = 'running' AND lease_expires_at < now()))" +
+                                    kind_filter +
+                                    " ORDER BY run_at, created_at FOR UPDATE SKIP LOCKED LIMIT 1) "
+                                    "RETURNING " +
+                                    JobColumns(),
+                                params));
   if (res.rows() == 0) return std::optional<Job>();
   return std::optional<Job>(rows::ReadJob(res, 0));
 }
@@ -84,10 +87,11 @@ Status JobRepository::Heartbeat(const JobId& id, const std::string& owner,
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
   TS_ASSIGN_OR_RETURN(
       PgResult res,
-      lease->Exec("UPDATE lifecycle_jobs SET lease_expires_at = now() + $3::bigint * interval "
-                  "'1 millisecond', updated_at = now() WHERE id = $1 AND lease_owner = $2 AND "
-                  "status = 'running'",
-                  PgParams().Add(id.value()).Add(owner).Add(static_cast<int64_t>(lease_for.count()))));
+      lease->Exec(
+          "UPDATE lifecycle_jobs SET lease_expires_at = now() + $3::bigint * interval "
+          "'1 millisecond', updated_at = now() WHERE id = $1 AND lease_owner = $2 AND "
+          "status = 'running'",
+          PgParams().Add(id.value()).Add(owner).Add(static_cast<int64_t>(lease_for.count()))));
   if (res.affected_rows() == 0) return LeaseLost(id, owner);
   return Status::Ok();
 }
@@ -109,11 +113,13 @@ Result<Job> JobRepository::Complete(const JobId& id, const std::string& owner,
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
   TS_ASSIGN_OR_RETURN(
       PgResult res,
-      lease->Exec("UPDATE lifecycle_jobs SET status = 'succeeded', result = $3::jsonb, error = NULL, "
-                  "lease_owner = NULL, lease_expires_at = NULL, finished_at = now(), "
-                  "updated_at = now() WHERE id = $1 AND lease_owner = $2 AND status = 'running' "
-                  "RETURNING " + JobColumns(),
-                  PgParams().Add(id.value()).Add(owner).Add(result_json)));
+      lease->Exec(
+          "UPDATE lifecycle_jobs SET status = 'succeeded', result = $3::jsonb, error = NULL, "
+          "lease_owner = NULL, lease_expires_at = NULL, finished_at = now(), "
+          "updated_at = now() WHERE id = $1 AND lease_owner = $2 AND status = 'running' "
+          "RETURNING " +
+              JobColumns(),
+          PgParams().Add(id.value()).Add(owner).Add(result_json)));
   if (res.rows() == 0) return LeaseLost(id, owner);
   return rows::ReadJob(res, 0);
 }
@@ -130,8 +136,13 @@ Result<Job> JobRepository::Fail(const JobId& id, const std::string& owner, const
           "run_at = CASE WHEN attempts < max_attempts "
           "  THEN now() + $4::bigint * interval '1 millisecond' ELSE run_at END, "
           "finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE now() END "
-          "WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING " + JobColumns(),
-          PgParams().Add(id.value()).Add(owner).Add(error).Add(static_cast<int64_t>(retry_delay.count()))));
+          "WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING " +
+              JobColumns(),
+          PgParams()
+              .Add(id.value())
+              .Add(owner)
+              .Add(error)
+              .Add(static_cast<int64_t>(retry_delay.count()))));
   if (res.rows() == 0) return LeaseLost(id, owner);
   return rows::ReadJob(res, 0);
 }
@@ -142,7 +153,8 @@ Result<Job> JobRepository::Reschedule(const JobId& id) {
       PgResult res,
       lease->Exec("UPDATE lifecycle_jobs SET status = 'pending', attempts = 0, run_at = now(), "
                   "finished_at = NULL, updated_at = now() WHERE id = $1 AND status IN ('failed', "
-                  "'cancelled') RETURNING " + JobColumns(),
+                  "'cancelled') RETURNING " +
+                      JobColumns(),
                   PgParams().Add(id.value())));
   if (res.rows() == 1) return rows::ReadJob(res, 0);
   TS_ASSIGN_OR_RETURN(Job job, Get(id));
@@ -153,9 +165,9 @@ Result<Job> JobRepository::Reschedule(const JobId& id) {
 
 Result<Job> JobRepository::Get(const JobId& id) {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
-  TS_ASSIGN_OR_RETURN(PgResult res, lease->Exec("SELECT " + JobColumns() +
-                                                    " FROM lifecycle_jobs WHERE id = $1",
-                                                PgParams().Add(id.value())));
+  TS_ASSIGN_OR_RETURN(PgResult res,
+                      lease->Exec("SELECT " + JobColumns() + " FROM lifecycle_jobs WHERE id = $1",
+                                  PgParams().Add(id.value())));
   if (res.rows() == 0) return common::NotFound("job " + id.value() + " not found");
   return rows::ReadJob(res, 0);
 }
@@ -179,9 +191,7 @@ Result<std::vector<Job>> JobRepository::List(const ListJobsOptions& options) {
   sql += " ORDER BY created_at DESC, id LIMIT $" + std::to_string(params.size());
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
   TS_ASSIGN_OR_RETURN(PgResult res, lease->Exec(sql, params));
-  std::vector<Job> out;
-  for (int i = 0; i < res.rows(); ++i) out.push_back(rows::ReadJob(res, i));
-  return out;
+  return rows::ReadAll(res, &rows::ReadJob);
 }
 
 }  // namespace timestore::catalog

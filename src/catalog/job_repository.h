@@ -1,7 +1,7 @@
 // JobRepository: the lifecycle job queue in PostgreSQL. Any number of workers in any number of
-// processes claim jobs with leases (FOR UPDATE SKIP LOCKED): a job is held by one worker at a time, and
-// a job whose lease expired (its worker died) is claimable again. Every state change by a worker names
-// the lease owner and fails with kConflict once the lease was lost. Thread-safe.
+// processes claim jobs with leases (FOR UPDATE SKIP LOCKED): a job is held by one worker at a time,
+// and a job whose lease expired (its worker died) is claimable again. Every state change by a
+// worker names the lease owner and fails with kConflict once the lease was lost. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -31,24 +31,29 @@ class JobRepository {
  public:
   explicit JobRepository(PgPool& pool) : pool_(pool) {}
 
-  // Adds a pending job. With a dedupe key, an existing pending/running job with that key is returned
-  // instead (created = false).
+  // Adds a pending job. With a dedupe key, an existing pending/running job with that key is
+  // returned instead (created = false).
   common::Result<EnqueueResult> Enqueue(const NewJob& job);
 
-  // Claims the oldest due job (pending with run_at <= now, or running with an expired lease), limited
-  // to `kinds` when non-empty: status running, attempts + 1, leased to `owner` for `lease`. Nothing
-  // when no job is due.
-  common::Result<std::optional<Job>> Claim(const std::string& owner, std::chrono::milliseconds lease,
+  // Claims the oldest due job (pending with run_at <= now, or running with an expired lease),
+  // limited to `kinds` when non-empty: status running, attempts + 1, leased to `owner` for `lease`.
+  // Nothing when no job is due.
+  common::Result<std::optional<Job>> Claim(const std::string& owner,
+                                           std::chrono::milliseconds lease,
                                            const std::vector<std::string>& kinds = {});
 
   // Extends the lease. kConflict when `owner` no longer holds it.
-  common::Status Heartbeat(const JobId& id, const std::string& owner, std::chrono::milliseconds lease);
+  common::Status Heartbeat(const JobId& id, const std::string& owner,
+                           std::chrono::milliseconds lease);
   // Saves resumable progress (replaces the progress document). kConflict when the lease was lost.
-  common::Status SaveProgress(const JobId& id, const std::string& owner, const std::string& progress_json);
+  common::Status SaveProgress(const JobId& id, const std::string& owner,
+                              const std::string& progress_json);
   // Marks the job succeeded with its result. kConflict when the lease was lost.
-  common::Result<Job> Complete(const JobId& id, const std::string& owner, const std::string& result_json);
-  // Records a failure: back to pending with run_at = now + retry_delay while attempts < max_attempts,
-  // else terminally failed. The error text is kept either way. kConflict when the lease was lost.
+  common::Result<Job> Complete(const JobId& id, const std::string& owner,
+                               const std::string& result_json);
+  // Records a failure: back to pending with run_at = now + retry_delay while attempts <
+  // max_attempts, else terminally failed. The error text is kept either way. kConflict when the
+  // lease was lost.
   common::Result<Job> Fail(const JobId& id, const std::string& owner, const std::string& error,
                            std::chrono::milliseconds retry_delay);
   // Puts a failed or cancelled job back to pending now, with its attempts reset. kNotFound for an

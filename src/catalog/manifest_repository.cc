@@ -74,10 +74,11 @@ Result<CommitResult> ManifestRepository::Commit(const VersionCommit& c) {
   v.dataset_id = c.dataset_id;
   v.version = version;
   v.parent_version = version - 1;
-  TS_ASSIGN_OR_RETURN(PgResult parent,
-                      tx.Exec("SELECT partition_count, total_rows, total_bytes FROM dataset_versions "
-                              "WHERE dataset_id = $1 AND version = $2",
-                              PgParams().Add(c.dataset_id.value()).Add(version - 1)));
+  TS_ASSIGN_OR_RETURN(
+      PgResult parent,
+      tx.Exec("SELECT partition_count, total_rows, total_bytes FROM dataset_versions "
+              "WHERE dataset_id = $1 AND version = $2",
+              PgParams().Add(c.dataset_id.value()).Add(version - 1)));
   if (parent.rows() > 0) {
     v.partition_count = parent.GetInt64(0, 0);
     v.total_rows = parent.GetInt64(0, 1);
@@ -127,28 +128,30 @@ Result<CommitResult> ManifestRepository::Commit(const VersionCommit& c) {
 
   TS_ASSIGN_OR_RETURN(
       PgResult inserted_version,
-      tx.Exec("INSERT INTO dataset_versions (dataset_id, version, parent_version, kind, "
-              "schema_version, rows_added, rows_removed, bytes_added, bytes_removed, "
-              "partitions_added, partitions_removed, partition_count, total_rows, total_bytes, "
-              "actor, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-              "$15, $16::jsonb) RETURNING " + std::string(rows::kVersionColumns),
-              PgParams()
-                  .Add(c.dataset_id.value())
-                  .Add(version)
-                  .Add(version - 1)
-                  .Add(VersionKindName(c.kind))
-                  .Add(c.schema_version)
-                  .Add(v.rows_added)
-                  .Add(v.rows_removed)
-                  .Add(v.bytes_added)
-                  .Add(v.bytes_removed)
-                  .Add(v.partitions_added)
-                  .Add(v.partitions_removed)
-                  .Add(v.partition_count)
-                  .Add(v.total_rows)
-                  .Add(v.total_bytes)
-                  .Add(c.actor)
-                  .Add(c.details_json)));
+      tx.Exec(
+          "INSERT INTO dataset_versions (dataset_id, version, parent_version, kind, "
+          "schema_version, rows_added, rows_removed, bytes_added, bytes_removed, "
+          "partitions_added, partitions_removed, partition_count, total_rows, total_bytes, "
+          "actor, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+          "$15, $16::jsonb) RETURNING " +
+              std::string(rows::kVersionColumns),
+          PgParams()
+              .Add(c.dataset_id.value())
+              .Add(version)
+              .Add(version - 1)
+              .Add(VersionKindName(c.kind))
+              .Add(c.schema_version)
+              .Add(v.rows_added)
+              .Add(v.rows_removed)
+              .Add(v.bytes_added)
+              .Add(v.bytes_removed)
+              .Add(v.partitions_added)
+              .Add(v.partitions_removed)
+              .Add(v.partition_count)
+              .Add(v.total_rows)
+              .Add(v.total_bytes)
+              .Add(c.actor)
+              .Add(c.details_json)));
   result.version = rows::ReadVersion(inserted_version, 0);
 
   if (c.idempotency) {
@@ -175,13 +178,16 @@ Result<CommitResult> ManifestRepository::Commit(const VersionCommit& c) {
 
   common::JsonWriter note;
   note.BeginObject()
-      .Key("schema").String(schema_)
-      .Key("datasetId").String(c.dataset_id.value())
-      .Key("version").Int(version)
+      .Key("schema")
+      .String(schema_)
+      .Key("datasetId")
+      .String(c.dataset_id.value())
+      .Key("version")
+      .Int(version)
       .EndObject();
-  TS_RETURN_IF_ERROR(tx.Exec("SELECT pg_notify($1, $2)",
-                             PgParams().Add(kManifestChannel).Add(note.str()))
-                         .status());
+  TS_RETURN_IF_ERROR(
+      tx.Exec("SELECT pg_notify($1, $2)", PgParams().Add(kManifestChannel).Add(note.str()))
+          .status());
   TS_RETURN_IF_ERROR(tx.Commit());
   return result;
 }
@@ -190,8 +196,9 @@ Result<std::vector<Partition>> ManifestRepository::ListLivePartitions(
     const DatasetId& id, std::optional<int64_t> version, std::optional<TimeRange> range) {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
   // One snapshot for the version check and the listing.
-  TS_ASSIGN_OR_RETURN(PgTransaction tx,
-                      PgTransaction::Begin(lease.conn(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+  TS_ASSIGN_OR_RETURN(
+      PgTransaction tx,
+      PgTransaction::Begin(lease.conn(), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
   TS_ASSIGN_OR_RETURN(PgResult cur, tx.Exec("SELECT current_version FROM datasets WHERE id = $1",
                                             PgParams().Add(id.value())));
   if (cur.rows() == 0) return common::NotFound("dataset " + id.value() + " not found");
@@ -212,19 +219,16 @@ Result<std::vector<Partition>> ManifestRepository::ListLivePartitions(
   }
   sql += " ORDER BY start_time, id";
   TS_ASSIGN_OR_RETURN(PgResult res, tx.Exec(sql, params));
-  std::vector<Partition> out;
-  out.reserve(static_cast<size_t>(res.rows()));
-  for (int i = 0; i < res.rows(); ++i) out.push_back(rows::ReadPartition(res, i));
   TS_RETURN_IF_ERROR(tx.Commit());
-  return out;
+  return rows::ReadAll(res, &rows::ReadPartition);
 }
 
 Result<DatasetVersion> ManifestRepository::GetVersion(const DatasetId& id, int64_t version) {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
-  TS_ASSIGN_OR_RETURN(PgResult res,
-                      lease->Exec("SELECT " + std::string(rows::kVersionColumns) +
-                                      " FROM dataset_versions WHERE dataset_id = $1 AND version = $2",
-                                  PgParams().Add(id.value()).Add(version)));
+  TS_ASSIGN_OR_RETURN(
+      PgResult res, lease->Exec("SELECT " + std::string(rows::kVersionColumns) +
+                                    " FROM dataset_versions WHERE dataset_id = $1 AND version = $2",
+                                PgParams().Add(id.value()).Add(version)));
   if (res.rows() == 0) {
     return common::NotFound("version " + std::to_string(version) + " of dataset " + id.value() +
                             " not found");
@@ -232,8 +236,8 @@ Result<DatasetVersion> ManifestRepository::GetVersion(const DatasetId& id, int64
   return rows::ReadVersion(res, 0);
 }
 
-Result<std::vector<DatasetVersion>> ManifestRepository::ListVersions(const DatasetId& id, int limit,
-                                                                     std::optional<int64_t> before) {
+Result<std::vector<DatasetVersion>> ManifestRepository::ListVersions(
+    const DatasetId& id, int limit, std::optional<int64_t> before) {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
   PgParams params;
   params.Add(id.value()).Add(static_cast<int64_t>(limit));
@@ -245,13 +249,11 @@ Result<std::vector<DatasetVersion>> ManifestRepository::ListVersions(const Datas
   }
   sql += " ORDER BY version DESC LIMIT $2";
   TS_ASSIGN_OR_RETURN(PgResult res, lease->Exec(sql, params));
-  std::vector<DatasetVersion> out;
-  for (int i = 0; i < res.rows(); ++i) out.push_back(rows::ReadVersion(res, i));
-  return out;
+  return rows::ReadAll(res, &rows::ReadVersion);
 }
 
-Result<std::optional<IngestionBatch>> ManifestRepository::FindIngestionBatch(const DatasetId& id,
-                                                                             const std::string& key) {
+Result<std::optional<IngestionBatch>> ManifestRepository::FindIngestionBatch(
+    const DatasetId& id, const std::string& key) {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
   TS_ASSIGN_OR_RETURN(
       PgResult res,

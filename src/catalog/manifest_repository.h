@@ -1,7 +1,7 @@
 // ManifestRepository: the versioned manifest of each dataset (DESIGN.md invariants 2-4). Commit()
-// publishes one new version in one PostgreSQL transaction: partitions removed and added, the version
-// row with its totals, the idempotency record and a NOTIFY for other processes' caches. Readers list the
-// live partitions of any committed version. Thread-safe.
+// publishes one new version in one PostgreSQL transaction: partitions removed and added, the
+// version row with its totals, the idempotency record and a NOTIFY for other processes' caches.
+// Readers list the live partitions of any committed version. Thread-safe.
 #pragma once
 
 #include <functional>
@@ -38,8 +38,9 @@ struct VersionCommit {
   std::vector<PartitionId> remove;
   std::string details_json = "{}";
 
-  // Exactly-once: when set, the key is recorded in the same transaction. If the key was already used
-  // the commit changes nothing and fails with kAlreadyExists; the caller returns the stored answer.
+  // Exactly-once: when set, the key is recorded in the same transaction. If the key was already
+  // used the commit changes nothing and fails with kAlreadyExists; the caller returns the stored
+  // answer.
   struct Idempotency {
     std::string key;
     std::optional<std::string> request_hash;

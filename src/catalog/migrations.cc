@@ -6,8 +6,8 @@ using common::Status;
 
 namespace {
 
-// Version 1: the whole data model of DESIGN.md. Times are timestamptz; ids are prefixed text so they
-// read well in APIs and logs. JSON documents whose shape belongs to a higher layer are jsonb.
+// Version 1: the whole data model of DESIGN.md. Times are timestamptz; ids are prefixed text so
+// they read well in APIs and logs. JSON documents whose shape belongs to a higher layer are jsonb.
 constexpr std::string_view kInitialSchema = R"sql(
 CREATE TABLE storage_targets (
   id          text PRIMARY KEY DEFAULT 'st-' || replace(gen_random_uuid()::text, '-', ''),
@@ -203,7 +203,8 @@ common::Result<int> CurrentMigrationVersion(PgConnection& conn) {
   TS_ASSIGN_OR_RETURN(PgResult exists,
                       conn.Exec("SELECT to_regclass('schema_migrations') IS NOT NULL"));
   if (!exists.GetBool(0, 0)) return 0;
-  TS_ASSIGN_OR_RETURN(PgResult res, conn.Exec("SELECT coalesce(max(version), 0) FROM schema_migrations"));
+  TS_ASSIGN_OR_RETURN(PgResult res,
+                      conn.Exec("SELECT coalesce(max(version), 0) FROM schema_migrations"));
   return static_cast<int>(res.GetInt64(0, 0));
 }
 
@@ -214,10 +215,10 @@ common::Result<int> ApplyMigrations(PgConnection& conn, std::string_view schema)
   auto apply = [&]() -> common::Result<int> {
     // Under the lock: concurrent CREATE SCHEMA IF NOT EXISTS can otherwise fail on a unique index.
     TS_RETURN_IF_ERROR(conn.ExecScript("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(schema)));
-    TS_RETURN_IF_ERROR(conn.ExecScript(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version integer PRIMARY KEY, name text NOT NULL,"
-        " applied_at timestamptz NOT NULL DEFAULT now())"));
+    TS_RETURN_IF_ERROR(
+        conn.ExecScript("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        " version integer PRIMARY KEY, name text NOT NULL,"
+                        " applied_at timestamptz NOT NULL DEFAULT now())"));
     TS_ASSIGN_OR_RETURN(int current, CurrentMigrationVersion(conn));
     int applied = 0;
     for (const Migration& m : AllMigrations()) {

@@ -1,7 +1,8 @@
-// Versioned catalog migrations, compiled into the binary. ApplyMigrations creates the configured schema
-// and applies, in order, every migration the database lacks, each in its own transaction, while holding
-// a session advisory lock keyed by the schema name: any number of processes may boot at once and each
-// migration is applied exactly once. Applied migrations are never edited; changes go in a new version.
+// Versioned catalog migrations, compiled into the binary. ApplyMigrations creates the configured
+// schema and applies, in order, every migration the database lacks, each in its own transaction,
+// while holding a session advisory lock keyed by the schema name: any number of processes may boot
+// at once and each migration is applied exactly once. Applied migrations are never edited; changes
+// go in a new version.
 #pragma once
 
 #include <string_view>
@@ -21,8 +22,8 @@ struct Migration {
 const std::vector<Migration>& AllMigrations();
 int LatestMigrationVersion();
 
-// Applies missing migrations to `schema` over `conn` (whose search_path is `schema`). Returns how many
-// were applied by this call (0 when another process did them first).
+// Applies missing migrations to `schema` over `conn` (whose search_path is `schema`). Returns how
+// many were applied by this call (0 when another process did them first).
 common::Result<int> ApplyMigrations(PgConnection& conn, std::string_view schema);
 
 // The highest applied migration version; 0 when the schema or its migration table does not exist.

@@ -1,10 +1,10 @@
 #include "catalog/pg_connection.h"
 
-#include <libpq-fe.h>
-
 #include <charconv>
 #include <cstdlib>
 #include <sstream>
+
+#include <libpq-fe.h>
 
 namespace timestore::catalog {
 
@@ -201,8 +201,8 @@ Result<PgConnection> PgConnection::Connect(const PgConnectOptions& options) {
   if (PQstatus(raw) != CONNECTION_OK) {
     std::string host = PQhost(raw) == nullptr ? "?" : PQhost(raw);
     std::string port = PQport(raw) == nullptr ? "?" : PQport(raw);
-    return common::Unavailable("PostgreSQL at " + host + ":" + port + " is unreachable: " +
-                               FirstLine(PQerrorMessage(raw)));
+    return common::Unavailable("PostgreSQL at " + host + ":" + port +
+                               " is unreachable: " + FirstLine(PQerrorMessage(raw)));
   }
   if (!options.schema.empty()) {
     auto set = conn.Exec("SELECT set_config('search_path', $1, false)",
@@ -235,8 +235,8 @@ Status PgConnection::ErrorFromResult(pg_result* res, std::string_view sql) const
   const StatusCode code = state == nullptr ? StatusCode::kInternal : StatusFromSqlState(state);
   if (code == StatusCode::kInternal) {
     // Unexpected failures keep the SQLSTATE and the start of the statement for diagnosis.
-    message += " [SQLSTATE " + std::string(state == nullptr ? "?" : state) + "] in: " +
-               std::string(sql.substr(0, 120));
+    message += " [SQLSTATE " + std::string(state == nullptr ? "?" : state) +
+               "] in: " + std::string(sql.substr(0, 120));
   }
   return {code, std::move(message)};
 }
@@ -293,7 +293,8 @@ Result<PgTransaction> PgTransaction::Begin(PgConnection& conn, std::string_view 
   return PgTransaction(&conn);
 }
 
-PgTransaction::PgTransaction(PgTransaction&& other) noexcept : conn_(other.conn_), open_(other.open_) {
+PgTransaction::PgTransaction(PgTransaction&& other) noexcept
+    : conn_(other.conn_), open_(other.open_) {
   other.open_ = false;
 }
 

@@ -1,6 +1,7 @@
 // PgConnection: one libpq connection, move-only, used by one thread at a time. Statements use text
-// parameters ($1, $2, ...) bound through PgParams; results come back as PgResult. Every libpq failure is
-// turned into a Status here (SQLSTATE mapped by StatusFromSqlState), so nothing above catalog/ sees libpq.
+// parameters ($1, $2, ...) bound through PgParams; results come back as PgResult. Every libpq
+// failure is turned into a Status here (SQLSTATE mapped by StatusFromSqlState), so nothing above
+// catalog/ sees libpq.
 #pragma once
 
 #include <chrono>
@@ -74,7 +75,7 @@ class PgResult {
 };
 
 struct PgConnectOptions {
-  std::string url;  // postgres://user:password@host:port/db
+  std::string url;     // postgres://user:password@host:port/db
   std::string schema;  // becomes the search_path, so statements use unqualified table names
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds statement_timeout{0};  // 0 = none
@@ -112,7 +113,8 @@ class PgConnection {
 // must outlive the transaction.
 class PgTransaction {
  public:
-  static common::Result<PgTransaction> Begin(PgConnection& conn, std::string_view begin_sql = "BEGIN");
+  static common::Result<PgTransaction> Begin(PgConnection& conn,
+                                             std::string_view begin_sql = "BEGIN");
   PgTransaction(PgTransaction&& other) noexcept;
   PgTransaction& operator=(PgTransaction&&) = delete;
   ~PgTransaction();
@@ -129,8 +131,9 @@ class PgTransaction {
 };
 
 // Maps a SQLSTATE (e.g. "23505") to a StatusCode: unique violation → kAlreadyExists, serialization
-// failure or deadlock → kConflict, query canceled → kDeadlineExceeded, connection and shutdown classes →
-// kUnavailable, check violation / invalid text → kInvalidArgument, anything else → kInternal.
+// failure or deadlock → kConflict, query canceled → kDeadlineExceeded, connection and shutdown
+// classes → kUnavailable, check violation / invalid text → kInvalidArgument, anything else →
+// kInternal.
 common::StatusCode StatusFromSqlState(std::string_view sqlstate);
 
 // Quotes a PostgreSQL identifier: schema "a""b".

@@ -3,7 +3,6 @@
 namespace timestore::catalog {
 
 using common::Result;
-using common::Status;
 
 PgLease::PgLease(PgLease&& other) noexcept : pool_(other.pool_), conn_(std::move(other.conn_)) {
   other.pool_ = nullptr;

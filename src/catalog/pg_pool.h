@@ -1,7 +1,7 @@
-// PgPool: a bounded pool of PgConnections shared by all threads. Acquire() lends a connection through
-// a PgLease; the lease's destructor gives it back, unless it broke (server restart, lost socket) or was
-// left inside a transaction that cannot be rolled back, in which case it is closed and a new one is made
-// on demand. Thread-safe. The pool must outlive its leases.
+// PgPool: a bounded pool of PgConnections shared by all threads. Acquire() lends a connection
+// through a PgLease; the lease's destructor gives it back, unless it broke (server restart, lost
+// socket) or was left inside a transaction that cannot be rolled back, in which case it is closed
+// and a new one is made on demand. Thread-safe. The pool must outlive its leases.
 #pragma once
 
 #include <chrono>
@@ -17,8 +17,8 @@ namespace timestore::catalog {
 
 struct PgPoolOptions {
   PgConnectOptions connect;
-  int max_size = 10;                                   // connections open at most
-  std::chrono::milliseconds acquire_timeout{5000};     // wait for a free connection at most this long
+  int max_size = 10;                                // connections open at most
+  std::chrono::milliseconds acquire_timeout{5000};  // wait for a free connection at most this long
 };
 
 class PgPool;
@@ -46,8 +46,9 @@ class PgPool {
   PgPool(const PgPool&) = delete;
   PgPool& operator=(const PgPool&) = delete;
 
-  // Lends an idle connection, or opens a new one while fewer than max_size exist, or waits for one to
-  // come back. kUnavailable when connecting fails or no connection frees up within acquire_timeout.
+  // Lends an idle connection, or opens a new one while fewer than max_size exist, or waits for one
+  // to come back. kUnavailable when connecting fails or no connection frees up within
+  // acquire_timeout.
   common::Result<PgLease> Acquire();
 
   // Connections currently open (idle + lent).

@@ -14,8 +14,8 @@ std::string FromMicrosSql(const std::string& param) {
 }
 
 const std::string_view kStorageTargetColumns =
-    "id, name, kind, description, config::text, is_default, " TS_MICROS("created_at") ", " TS_MICROS(
-        "updated_at");
+    "id, name, kind, description, config::text, is_default, " TS_MICROS(
+        "created_at") ", " TS_MICROS("updated_at");
 
 StorageTarget ReadStorageTarget(const PgResult& r, int row) {
   StorageTarget t;
@@ -92,7 +92,8 @@ Partition ReadPartition(const PgResult& r, int row) {
 
 const std::string_view kVersionColumns =
     "dataset_id, version, parent_version, kind, schema_version, rows_added, rows_removed, "
-    "bytes_added, bytes_removed, partitions_added, partitions_removed, partition_count, total_rows, "
+    "bytes_added, bytes_removed, partitions_added, partitions_removed, partition_count, "
+    "total_rows, "
     "total_bytes, actor, details::text, " TS_MICROS("created_at");
 
 DatasetVersion ReadVersion(const PgResult& r, int row) {

@@ -13,12 +13,12 @@ Result<StorageTarget> StorageTargetRepository::EnsureDefault(const std::string& 
   TS_ASSIGN_OR_RETURN(PgTransaction tx, PgTransaction::Begin(lease.conn()));
   // Serializes concurrent boots: the default flag moves between rows in one step.
   TS_RETURN_IF_ERROR(
-      tx.Exec("SELECT pg_advisory_xact_lock(hashtext('timestore:default-storage-target'))").status());
-  TS_RETURN_IF_ERROR(
-      tx.Exec("UPDATE storage_targets SET is_default = false, updated_at = now() "
-              "WHERE is_default AND name <> $1",
-              PgParams().Add(name))
+      tx.Exec("SELECT pg_advisory_xact_lock(hashtext('timestore:default-storage-target'))")
           .status());
+  TS_RETURN_IF_ERROR(tx.Exec("UPDATE storage_targets SET is_default = false, updated_at = now() "
+                             "WHERE is_default AND name <> $1",
+                             PgParams().Add(name))
+                         .status());
   TS_ASSIGN_OR_RETURN(
       PgResult res,
       tx.Exec("INSERT INTO storage_targets (name, kind, config, is_default) "
@@ -26,7 +26,8 @@ Result<StorageTarget> StorageTargetRepository::EnsureDefault(const std::string& 
               "ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, config = EXCLUDED.config, "
               "is_default = true, updated_at = CASE WHEN storage_targets.config = EXCLUDED.config "
               "AND storage_targets.is_default THEN storage_targets.updated_at ELSE now() END "
-              "RETURNING " + std::string(rows::kStorageTargetColumns),
+              "RETURNING " +
+                  std::string(rows::kStorageTargetColumns),
               PgParams().Add(name).Add(StorageKindName(kind)).Add(config_json)));
   TS_RETURN_IF_ERROR(tx.Commit());
   return rows::ReadStorageTarget(res, 0);
@@ -44,19 +45,19 @@ Result<StorageTarget> StorageTargetRepository::Get(const StorageTargetId& id) {
 
 Result<std::optional<StorageTarget>> StorageTargetRepository::FindDefault() {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
-  TS_ASSIGN_OR_RETURN(PgResult res, lease->Exec("SELECT " + std::string(rows::kStorageTargetColumns) +
-                                                " FROM storage_targets WHERE is_default"));
+  TS_ASSIGN_OR_RETURN(PgResult res,
+                      lease->Exec("SELECT " + std::string(rows::kStorageTargetColumns) +
+                                  " FROM storage_targets WHERE is_default"));
   if (res.rows() == 0) return std::optional<StorageTarget>();
   return std::optional<StorageTarget>(rows::ReadStorageTarget(res, 0));
 }
 
 Result<std::vector<StorageTarget>> StorageTargetRepository::List() {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
-  TS_ASSIGN_OR_RETURN(PgResult res, lease->Exec("SELECT " + std::string(rows::kStorageTargetColumns) +
-                                                " FROM storage_targets ORDER BY name"));
-  std::vector<StorageTarget> out;
-  for (int i = 0; i < res.rows(); ++i) out.push_back(rows::ReadStorageTarget(res, i));
-  return out;
+  TS_ASSIGN_OR_RETURN(PgResult res,
+                      lease->Exec("SELECT " + std::string(rows::kStorageTargetColumns) +
+                                  " FROM storage_targets ORDER BY name"));
+  return rows::ReadAll(res, &rows::ReadStorageTarget);
 }
 
 }  // namespace timestore::catalog

@@ -1,9 +1,9 @@
 #include "catalog/types.h"
 
-#include "catalog/rows.h"
-
 #include <array>
 #include <utility>
+
+#include "catalog/rows.h"
 
 namespace timestore::catalog {
 namespace {

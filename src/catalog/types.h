@@ -1,5 +1,6 @@
 // The catalog's data model as plain values (see DESIGN.md "Data model"). These structs are what the
-// repositories take and return; JSON documents whose shape a higher layer owns are kept as JSON text.
+// repositories take and return; JSON documents whose shape a higher layer owns are kept as JSON
+// text.
 #pragma once
 
 #include <cstdint>
@@ -56,7 +57,8 @@ enum class WriteFormat { kDuckdb, kParquet };
 std::string_view WriteFormatName(WriteFormat format);
 std::optional<WriteFormat> ParseWriteFormat(std::string_view name);
 
-// Slug rules: 1-64 characters of lowercase letters, digits, '-' and '_', starting with a letter or digit.
+// Slug rules: 1-64 characters of lowercase letters, digits, '-' and '_', starting with a letter or
+// digit.
 bool IsValidDatasetSlug(std::string_view slug);
 
 struct NewDataset {

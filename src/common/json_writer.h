@@ -1,6 +1,6 @@
 // JsonWriter: appends compact JSON to a std::string, escaping strings and placing commas itself.
-// It checks nesting with assertions (misuse is a programmer error). Not thread-safe; cheap to create.
-// Large responses write into the buffer and drain it with TakeBuffer() between chunks.
+// It checks nesting with assertions (misuse is a programmer error). Not thread-safe; cheap to
+// create. Large responses write into the buffer and drain it with TakeBuffer() between chunks.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +10,8 @@
 
 namespace timestore::common {
 
-// Appends `s` to `out` as a quoted JSON string (RFC 8259 escaping; invalid UTF-8 bytes become U+FFFD).
+// Appends `s` to `out` as a quoted JSON string (RFC 8259 escaping; invalid UTF-8 bytes become
+// U+FFFD).
 void AppendJsonString(std::string& out, std::string_view s);
 
 class JsonWriter {

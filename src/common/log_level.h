@@ -1,4 +1,5 @@
-// LogLevel: the severity levels accepted by TIMESTORE_LOG_LEVEL (pino's names, as the original used).
+// LogLevel: the severity levels accepted by TIMESTORE_LOG_LEVEL (pino's names, as the original
+// used).
 #pragma once
 
 #include <optional>

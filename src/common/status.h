@@ -1,6 +1,7 @@
 // Status and Result<T>: the value types every fallible call in timestore returns.
 // A Status is a code plus a human-readable message; Result<T> holds either a T or a non-OK Status
-// (shaped like std::expected). Both are cheap to move, immutable after construction, and thread-compatible.
+// (shaped like std::expected). Both are cheap to move, immutable after construction, and
+// thread-compatible.
 #pragma once
 
 #include <cassert>
@@ -54,20 +55,30 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
-inline Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
-inline Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
+inline Status Unauthenticated(std::string m) {
+  return {StatusCode::kUnauthenticated, std::move(m)};
+}
+inline Status PermissionDenied(std::string m) {
+  return {StatusCode::kPermissionDenied, std::move(m)};
+}
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 inline Status Conflict(std::string m) { return {StatusCode::kConflict, std::move(m)}; }
 inline Status FailedPrecondition(std::string m) {
   return {StatusCode::kFailedPrecondition, std::move(m)};
 }
-inline Status PayloadTooLarge(std::string m) { return {StatusCode::kPayloadTooLarge, std::move(m)}; }
+inline Status PayloadTooLarge(std::string m) {
+  return {StatusCode::kPayloadTooLarge, std::move(m)};
+}
 inline Status ResourceExhausted(std::string m) {
   return {StatusCode::kResourceExhausted, std::move(m)};
 }
-inline Status DeadlineExceeded(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
+inline Status DeadlineExceeded(std::string m) {
+  return {StatusCode::kDeadlineExceeded, std::move(m)};
+}
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
@@ -85,8 +96,8 @@ class [[nodiscard]] Result {
   explicit operator bool() const { return ok(); }
 
   const Status& status() const {
-    static const Status ok_status;
-    return ok() ? ok_status : std::get<1>(v_);
+    static const Status kOkStatus;
+    return ok() ? kOkStatus : std::get<1>(v_);
   }
 
   T& value() & {
@@ -113,10 +124,10 @@ class [[nodiscard]] Result {
 }  // namespace timestore::common
 
 // Propagates a non-OK Status from an expression returning Status.
-#define TS_RETURN_IF_ERROR(expr)                    \
-  do {                                              \
+#define TS_RETURN_IF_ERROR(expr)                     \
+  do {                                               \
     ::timestore::common::Status ts_status_ = (expr); \
-    if (!ts_status_.ok()) return ts_status_;        \
+    if (!ts_status_.ok()) return ts_status_;         \
   } while (false)
 
 #define TS_CONCAT_INNER_(a, b) a##b
@@ -125,7 +136,9 @@ class [[nodiscard]] Result {
 // `TS_ASSIGN_OR_RETURN(auto x, MakeX());` binds the value or returns the failure's Status.
 #define TS_ASSIGN_OR_RETURN(lhs, expr) \
   TS_ASSIGN_OR_RETURN_IMPL_(TS_CONCAT_(ts_result_, __LINE__), lhs, expr)
+// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` is a declaration and cannot be parenthesized.
 #define TS_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                              \
   if (!tmp.ok()) return tmp.status();             \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)

@@ -1,5 +1,5 @@
-// StrongId<Tag, T>: a value of T (an integer or a string) that only compares and converts with its own
-// kind, so a DatasetId cannot be passed where a PartitionId is expected. Copyable, hashable.
+// StrongId<Tag, T>: a value of T (an integer or a string) that only compares and converts with its
+// own kind, so a DatasetId cannot be passed where a PartitionId is expected. Copyable, hashable.
 #pragma once
 
 #include <compare>

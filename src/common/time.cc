@@ -17,10 +17,10 @@ std::string FormatIso8601(UnixMicros t) {
   const int64_t us = (in_day - h - m - s).count();
   char buf[64];
   if (us % 1000 == 0) {
-    std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02lldZ", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                  static_cast<int>(h.count()), static_cast<int>(m.count()),
-                  static_cast<long long>(s.count()));
+    std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02lldZ",
+                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                  static_cast<unsigned>(ymd.day()), static_cast<int>(h.count()),
+                  static_cast<int>(m.count()), static_cast<long long>(s.count()));
     // Milliseconds are always written, as JavaScript's toISOString does.
     std::string out(buf);
     out.pop_back();

@@ -103,7 +103,8 @@ std::string RedactDatabaseUrl(std::string_view url) {
   return out;
 }
 
-Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env, const std::string& working_directory) {
+Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
+                                        const std::string& working_directory) {
   ServiceConfig c;
 
   // HTTP
@@ -121,12 +122,13 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env, const std::string&
     }
     c.http.port = static_cast<uint16_t>(value);
   }
-  TS_RETURN_IF_ERROR(
-      ReadInteger(env, "TIMESTORE_HTTP_BODY_LIMIT_BYTES", 1024, int64_t{1} << 40, c.http.body_limit_bytes));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_HTTP_BODY_LIMIT_BYTES", 1024, int64_t{1} << 40,
+                                 c.http.body_limit_bytes));
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_HTTP_IO_THREADS", 1, 64, c.http.io_threads));
-  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_HTTP_WORKER_THREADS", 1, 1024, c.http.worker_threads));
   TS_RETURN_IF_ERROR(
-      ReadInteger(env, "TIMESTORE_HTTP_MAX_QUEUED_REQUESTS", 1, 1'000'000, c.http.max_queued_requests));
+      ReadInteger(env, "TIMESTORE_HTTP_WORKER_THREADS", 1, 1024, c.http.worker_threads));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_HTTP_MAX_QUEUED_REQUESTS", 1, 1'000'000,
+                                 c.http.max_queued_requests));
   TS_RETURN_IF_ERROR(ReadMillis(env, "TIMESTORE_HTTP_HEADER_TIMEOUT_MS", 1, c.http.header_timeout));
   TS_RETURN_IF_ERROR(ReadMillis(env, "TIMESTORE_HTTP_BODY_TIMEOUT_MS", 1, c.http.body_timeout));
   TS_RETURN_IF_ERROR(
@@ -139,7 +141,8 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env, const std::string&
   } else if (auto fallback = Read(env, "DATABASE_URL")) {
     c.postgres.url = *fallback;
   }
-  if (c.postgres.url.rfind("postgres://", 0) != 0 && c.postgres.url.rfind("postgresql://", 0) != 0) {
+  if (c.postgres.url.rfind("postgres://", 0) != 0 &&
+      c.postgres.url.rfind("postgresql://", 0) != 0) {
     const bool from_fallback = !Read(env, "TIMESTORE_DATABASE_URL").has_value();
     return InvalidArgument(std::string(from_fallback ? "DATABASE_URL" : "TIMESTORE_DATABASE_URL") +
                            ": '" + RedactDatabaseUrl(c.postgres.url) +

@@ -1,6 +1,7 @@
-// ServiceConfig: every TIMESTORE_* setting, parsed and validated once at startup from the environment
-// and then passed down by value or const reference (no module reads the environment itself).
-// Defaults follow the original Node.js service; each field documents its variable and default.
+// ServiceConfig: every TIMESTORE_* setting, parsed and validated once at startup from the
+// environment and then passed down by value or const reference (no module reads the environment
+// itself). Defaults follow the original Node.js service; each field documents its variable and
+// default.
 #pragma once
 
 #include <chrono>
@@ -18,32 +19,33 @@ namespace timestore::config {
 enum class StorageDriver { kLocal, kS3 };
 
 struct HttpConfig {
-  std::string host = "127.0.0.1";  // TIMESTORE_HOST
-  uint16_t port = 4100;            // TIMESTORE_PORT (0 = any free port)
-  uint64_t body_limit_bytes = 64ull << 20;                   // TIMESTORE_HTTP_BODY_LIMIT_BYTES
-  int io_threads = 1;                                        // TIMESTORE_HTTP_IO_THREADS
-  int worker_threads = 8;                                    // TIMESTORE_HTTP_WORKER_THREADS
-  int max_queued_requests = 1024;                            // TIMESTORE_HTTP_MAX_QUEUED_REQUESTS
-  std::chrono::milliseconds header_timeout{10'000};          // TIMESTORE_HTTP_HEADER_TIMEOUT_MS
-  std::chrono::milliseconds body_timeout{30'000};            // TIMESTORE_HTTP_BODY_TIMEOUT_MS
-  std::chrono::milliseconds keep_alive_timeout{72'000};      // TIMESTORE_HTTP_KEEP_ALIVE_TIMEOUT_MS
-  std::chrono::milliseconds shutdown_grace{10'000};          // TIMESTORE_HTTP_SHUTDOWN_GRACE_MS
+  std::string host = "127.0.0.1";                        // TIMESTORE_HOST
+  uint16_t port = 4100;                                  // TIMESTORE_PORT (0 = any free port)
+  uint64_t body_limit_bytes = 64ull << 20;               // TIMESTORE_HTTP_BODY_LIMIT_BYTES
+  int io_threads = 1;                                    // TIMESTORE_HTTP_IO_THREADS
+  int worker_threads = 8;                                // TIMESTORE_HTTP_WORKER_THREADS
+  int max_queued_requests = 1024;                        // TIMESTORE_HTTP_MAX_QUEUED_REQUESTS
+  std::chrono::milliseconds header_timeout{10'000};      // TIMESTORE_HTTP_HEADER_TIMEOUT_MS
+  std::chrono::milliseconds body_timeout{30'000};        // TIMESTORE_HTTP_BODY_TIMEOUT_MS
+  std::chrono::milliseconds keep_alive_timeout{72'000};  // TIMESTORE_HTTP_KEEP_ALIVE_TIMEOUT_MS
+  std::chrono::milliseconds shutdown_grace{10'000};      // TIMESTORE_HTTP_SHUTDOWN_GRACE_MS
 };
 
 struct PostgresConfig {
   // TIMESTORE_DATABASE_URL, else DATABASE_URL, else this default.
   std::string url = "postgres://apphub:apphub@127.0.0.1:5432/apphub";
-  std::string schema = "timestore";                          // TIMESTORE_PG_SCHEMA
-  int pool_max = 10;                                         // TIMESTORE_PG_POOL_MAX
-  std::chrono::milliseconds connect_timeout{5'000};          // TIMESTORE_PG_CONNECT_TIMEOUT_MS
-  std::chrono::milliseconds acquire_timeout{5'000};          // TIMESTORE_PG_ACQUIRE_TIMEOUT_MS
-  std::chrono::milliseconds statement_timeout{30'000};       // TIMESTORE_PG_STATEMENT_TIMEOUT_MS (0 = none)
+  std::string schema = "timestore";                  // TIMESTORE_PG_SCHEMA
+  int pool_max = 10;                                 // TIMESTORE_PG_POOL_MAX
+  std::chrono::milliseconds connect_timeout{5'000};  // TIMESTORE_PG_CONNECT_TIMEOUT_MS
+  std::chrono::milliseconds acquire_timeout{5'000};  // TIMESTORE_PG_ACQUIRE_TIMEOUT_MS
+  std::chrono::milliseconds statement_timeout{
+      30'000};  // TIMESTORE_PG_STATEMENT_TIMEOUT_MS (0 = none)
 };
 
 struct StorageConfig {
   StorageDriver driver = StorageDriver::kLocal;  // TIMESTORE_STORAGE_DRIVER: local | s3
-  std::string root;                              // TIMESTORE_STORAGE_ROOT, default <cwd>/data/timestore
-  std::string s3_bucket = "timestore-data";      // TIMESTORE_S3_BUCKET
+  std::string root;                          // TIMESTORE_STORAGE_ROOT, default <cwd>/data/timestore
+  std::string s3_bucket = "timestore-data";  // TIMESTORE_S3_BUCKET
 };
 
 struct ServiceConfig {
@@ -59,10 +61,10 @@ using EnvLookup = std::function<std::optional<std::string>(std::string_view name
 // Reads the real process environment.
 EnvLookup ProcessEnvironment();
 
-// Parses every variable. An empty value counts as unset. An invalid value is kInvalidArgument with a
-// message that names the variable, the value and what is accepted, e.g.
-// "TIMESTORE_PORT: 'abc' is not a port number (expected an integer from 0 to 65535)".
-// `working_directory` anchors the default and relative storage roots.
+// Parses every variable. An empty value counts as unset. An invalid value is kInvalidArgument with
+// a message that names the variable, the value and what is accepted, e.g. "TIMESTORE_PORT: 'abc' is
+// not a port number (expected an integer from 0 to 65535)". `working_directory` anchors the default
+// and relative storage roots.
 common::Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
                                                 const std::string& working_directory);
 

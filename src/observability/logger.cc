@@ -1,10 +1,10 @@
 #include "observability/logger.h"
 
+#include <mutex>
+
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <mutex>
 
 #include "common/json_writer.h"
 
@@ -13,13 +13,20 @@ namespace {
 
 spdlog::level::level_enum ToSpdlog(common::LogLevel level) {
   switch (level) {
-    case common::LogLevel::kTrace: return spdlog::level::trace;
-    case common::LogLevel::kDebug: return spdlog::level::debug;
-    case common::LogLevel::kInfo: return spdlog::level::info;
-    case common::LogLevel::kWarn: return spdlog::level::warn;
-    case common::LogLevel::kError: return spdlog::level::err;
-    case common::LogLevel::kFatal: return spdlog::level::critical;
-    case common::LogLevel::kSilent: return spdlog::level::off;
+    case common::LogLevel::kTrace:
+      return spdlog::level::trace;
+    case common::LogLevel::kDebug:
+      return spdlog::level::debug;
+    case common::LogLevel::kInfo:
+      return spdlog::level::info;
+    case common::LogLevel::kWarn:
+      return spdlog::level::warn;
+    case common::LogLevel::kError:
+      return spdlog::level::err;
+    case common::LogLevel::kFatal:
+      return spdlog::level::critical;
+    case common::LogLevel::kSilent:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
@@ -106,11 +113,21 @@ void Logger::Write(common::LogLevel level, std::string_view msg, const LogFields
   impl_->log(ToSpdlog(level), spdlog::string_view_t(line.data(), line.size()));
 }
 
-void Logger::Trace(std::string_view m, const LogFields& f) const { Write(common::LogLevel::kTrace, m, f); }
-void Logger::Debug(std::string_view m, const LogFields& f) const { Write(common::LogLevel::kDebug, m, f); }
-void Logger::Info(std::string_view m, const LogFields& f) const { Write(common::LogLevel::kInfo, m, f); }
-void Logger::Warn(std::string_view m, const LogFields& f) const { Write(common::LogLevel::kWarn, m, f); }
-void Logger::Error(std::string_view m, const LogFields& f) const { Write(common::LogLevel::kError, m, f); }
+void Logger::Trace(std::string_view m, const LogFields& f) const {
+  Write(common::LogLevel::kTrace, m, f);
+}
+void Logger::Debug(std::string_view m, const LogFields& f) const {
+  Write(common::LogLevel::kDebug, m, f);
+}
+void Logger::Info(std::string_view m, const LogFields& f) const {
+  Write(common::LogLevel::kInfo, m, f);
+}
+void Logger::Warn(std::string_view m, const LogFields& f) const {
+  Write(common::LogLevel::kWarn, m, f);
+}
+void Logger::Error(std::string_view m, const LogFields& f) const {
+  Write(common::LogLevel::kError, m, f);
+}
 
 void InitLogging(common::LogLevel level) {
   Registry& r = GetRegistry();

@@ -21,7 +21,9 @@ namespace timestore::observability {
 class LogFields {
  public:
   LogFields& Add(std::string_view key, std::string_view value);
-  LogFields& Add(std::string_view key, const char* value) { return Add(key, std::string_view(value)); }
+  LogFields& Add(std::string_view key, const char* value) {
+    return Add(key, std::string_view(value));
+  }
   LogFields& Add(std::string_view key, int64_t value);
   LogFields& Add(std::string_view key, int value) { return Add(key, static_cast<int64_t>(value)); }
   LogFields& Add(std::string_view key, uint64_t value);

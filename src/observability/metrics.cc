@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cmath>
 #include <charconv>
+#include <cmath>
 
 namespace timestore::observability {
 namespace {
@@ -109,7 +109,8 @@ Counter& MetricsRegistry::GetCounter(std::string_view name, std::string_view hel
   return *slot;
 }
 
-Gauge& MetricsRegistry::GetGauge(std::string_view name, std::string_view help, const Labels& labels) {
+Gauge& MetricsRegistry::GetGauge(std::string_view name, std::string_view help,
+                                 const Labels& labels) {
   std::lock_guard lock(mu_);
   auto& slot = GetFamily(name, help, Kind::kGauge).gauges[labels];
   if (!slot) slot = std::make_unique<Gauge>();
@@ -149,13 +150,15 @@ std::string MetricsRegistry::RenderPrometheus() const {
         for (const auto& [labels, h] : family.histograms) {
           const auto counts = h->CumulativeCounts();
           for (size_t i = 0; i < h->upper_bounds().size(); ++i) {
-            out += name + "_bucket" + FormatLabels(labels, "le", FormatNumber(h->upper_bounds()[i])) +
-                   " " + std::to_string(counts[i]) + "\n";
+            out += name + "_bucket" +
+                   FormatLabels(labels, "le", FormatNumber(h->upper_bounds()[i])) + " " +
+                   std::to_string(counts[i]) + "\n";
           }
           out += name + "_bucket" + FormatLabels(labels, "le", "+Inf") + " " +
                  std::to_string(counts.back()) + "\n";
           out += name + "_sum" + FormatLabels(labels) + " " + FormatNumber(h->sum()) + "\n";
-          out += name + "_count" + FormatLabels(labels) + " " + std::to_string(counts.back()) + "\n";
+          out +=
+              name + "_count" + FormatLabels(labels) + " " + std::to_string(counts.back()) + "\n";
         }
         break;
     }

@@ -1,7 +1,7 @@
-// MetricsRegistry: counters, gauges and histograms, grouped in families with label sets, rendered in the
-// Prometheus text exposition format (version 0.0.4). Families and series are created on first use and live
-// as long as the registry; the returned references stay valid. All operations are thread-safe; updates
-// to a series are lock-free.
+// MetricsRegistry: counters, gauges and histograms, grouped in families with label sets, rendered
+// in the Prometheus text exposition format (version 0.0.4). Families and series are created on
+// first use and live as long as the registry; the returned references stay valid. All operations
+// are thread-safe; updates to a series are lock-free.
 #pragma once
 
 #include <atomic>

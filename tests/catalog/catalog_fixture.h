@@ -2,10 +2,10 @@
 // helpers to build datasets and partitions.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <memory>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "catalog/catalog.h"
 #include "testing/test_env.h"

@@ -1,8 +1,8 @@
 #include "catalog/dataset_repository.h"
 
-#include <gtest/gtest.h>
-
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "catalog_fixture.h"
 
@@ -58,7 +58,7 @@ TEST_F(DatasetRepositoryTest, DuplicateSlugIsAlreadyExists) {
 
 TEST_F(DatasetRepositoryTest, InvalidSlugsAreRejected) {
   for (const std::string& slug : std::vector<std::string>{"", "Upper", "-lead", "has space", "a/b",
-                                                         std::string(65, 'a'), "é"}) {
+                                                          std::string(65, 'a'), "é"}) {
     NewDataset d;
     d.slug = slug;
     auto r = catalog_->datasets().Create(d);
@@ -188,8 +188,8 @@ TEST_F(DatasetRepositoryTest, StorageTargetEnsureDefaultIsIdempotentAndMovesTheD
                                                          R"({"root":"/tmp/x"})");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->id, target_.id);
-  auto s3 = catalog_->storage_targets().EnsureDefault("s3-bucket", StorageKind::kS3,
-                                                      R"({"bucket":"b"})");
+  auto s3 =
+      catalog_->storage_targets().EnsureDefault("s3-bucket", StorageKind::kS3, R"({"bucket":"b"})");
   ASSERT_TRUE(s3.ok());
   EXPECT_TRUE(s3->is_default);
   auto def = catalog_->storage_targets().FindDefault();

@@ -1,10 +1,10 @@
 #include "catalog/job_repository.h"
 
-#include <gtest/gtest.h>
-
 #include <mutex>
 #include <set>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "catalog_fixture.h"
 
@@ -132,8 +132,9 @@ TEST_F(JobRepositoryTest, FailureRetriesWithBackoffThenFailsTerminallyAndCanBeRe
   {
     auto lease = catalog_->pool().Acquire();
     ASSERT_TRUE(lease.ok());
-    ASSERT_TRUE((*lease)->Exec("UPDATE lifecycle_jobs SET run_at = now() WHERE id = $1",
-                               PgParams().Add(job.id.value()))
+    ASSERT_TRUE((*lease)
+                    ->Exec("UPDATE lifecycle_jobs SET run_at = now() WHERE id = $1",
+                           PgParams().Add(job.id.value()))
                     .ok());
   }
   auto c2 = catalog_->jobs().Claim("w", milliseconds(60000));

@@ -1,9 +1,9 @@
 #include "catalog/manifest_repository.h"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "catalog_fixture.h"
 
@@ -15,7 +15,7 @@ using common::StatusCode;
 class ManifestRepositoryTest : public CatalogTest {
  protected:
   common::Result<CommitResult> Add(const Dataset& d, std::vector<NewPartition> parts,
-                           std::optional<int64_t> expected = std::nullopt) {
+                                   std::optional<int64_t> expected = std::nullopt) {
     VersionCommit c;
     c.dataset_id = d.id;
     c.expected_version = expected;
@@ -206,8 +206,8 @@ TEST_F(ManifestRepositoryTest, TimeRangeSelectsOverlappingPartitionsHalfOpen) {
     for (const auto& p : *r) starts.push_back(p.start_time / 1'000'000);
     return starts;
   };
-  EXPECT_EQ(pick(10, 20), (std::vector<int64_t>{10}));      // end exclusive: 20 not included
-  EXPECT_EQ(pick(9, 10), (std::vector<int64_t>{0}));        // 9 is the first partition's max
+  EXPECT_EQ(pick(10, 20), (std::vector<int64_t>{10}));  // end exclusive: 20 not included
+  EXPECT_EQ(pick(9, 10), (std::vector<int64_t>{0}));    // 9 is the first partition's max
   EXPECT_EQ(pick(5, 25), (std::vector<int64_t>{0, 10, 20}));
   EXPECT_TRUE(pick(30, 40).empty());
 }
@@ -229,10 +229,10 @@ TEST_F(ManifestRepositoryTest, IdempotencyKeyIsRecordedWithTheCommitAndAReplayWr
     VersionCommit c;
     c.dataset_id = d.id;
     c.add = {MakePartition(0, 1, 4)};
-    c.idempotency = VersionCommit::Idempotency{
-        key, "hash-1", 201, [](const CommitResult& r) {
-          return R"({"manifest":{"version":)" + std::to_string(r.version.version) + "}}";
-        }};
+    c.idempotency = VersionCommit::Idempotency{key, "hash-1", 201, [](const CommitResult& r) {
+                                                 return R"({"manifest":{"version":)" +
+                                                        std::to_string(r.version.version) + "}}";
+                                               }};
     return catalog_->manifests().Commit(c);
   };
   auto first = commit_with_key("batch-42");

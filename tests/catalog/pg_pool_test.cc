@@ -1,8 +1,8 @@
 #include "catalog/pg_pool.h"
 
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "catalog/catalog.h"
 #include "testing/test_env.h"
@@ -149,13 +149,16 @@ TEST(PgConnectionTest, SqlStateMapsToStatusCodes) {
   ASSERT_TRUE(conn.ok());
   ASSERT_TRUE(conn->ExecScript("CREATE TEMP TABLE u (k int PRIMARY KEY CHECK (k > 0))").ok());
   ASSERT_TRUE(conn->Exec("INSERT INTO u VALUES (1)").ok());
-  EXPECT_EQ(conn->Exec("INSERT INTO u VALUES (1)").status().code(), common::StatusCode::kAlreadyExists);
+  EXPECT_EQ(conn->Exec("INSERT INTO u VALUES (1)").status().code(),
+            common::StatusCode::kAlreadyExists);
   EXPECT_EQ(conn->Exec("INSERT INTO u VALUES (-1)").status().code(),
             common::StatusCode::kInvalidArgument);
   EXPECT_EQ(conn->Exec("SELECT 'x'::int").status().code(), common::StatusCode::kInvalidArgument);
-  EXPECT_EQ(conn->Exec("SELECT * FROM no_such_table").status().code(), common::StatusCode::kInternal);
+  EXPECT_EQ(conn->Exec("SELECT * FROM no_such_table").status().code(),
+            common::StatusCode::kInternal);
   ASSERT_TRUE(conn->ExecScript("SET statement_timeout = 50").ok());
-  EXPECT_EQ(conn->Exec("SELECT pg_sleep(1)").status().code(), common::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(conn->Exec("SELECT pg_sleep(1)").status().code(),
+            common::StatusCode::kDeadlineExceeded);
 }
 
 TEST(PgConnectionTest, ParamsRoundTripTextArraysWithQuotesAndCommas) {

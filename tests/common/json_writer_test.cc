@@ -1,8 +1,8 @@
 #include "common/json_writer.h"
 
-#include <gtest/gtest.h>
-
 #include <limits>
+
+#include <gtest/gtest.h>
 
 namespace timestore::common {
 namespace {
@@ -10,10 +10,20 @@ namespace {
 TEST(JsonWriterTest, WritesNestedContainersWithCommas) {
   JsonWriter w;
   w.BeginObject()
-      .Key("a").Int(-3)
-      .Key("b").BeginArray().Bool(true).Null().Double(1.5).Uint(7).EndArray()
-      .Key("c").BeginObject().EndObject()
-      .Key("d").String("x")
+      .Key("a")
+      .Int(-3)
+      .Key("b")
+      .BeginArray()
+      .Bool(true)
+      .Null()
+      .Double(1.5)
+      .Uint(7)
+      .EndArray()
+      .Key("c")
+      .BeginObject()
+      .EndObject()
+      .Key("d")
+      .String("x")
       .EndObject();
   EXPECT_EQ(w.str(), R"({"a":-3,"b":[true,null,1.5,7],"c":{},"d":"x"})");
 }
@@ -23,7 +33,8 @@ TEST(JsonWriterTest, EscapesControlCharactersQuotesAndInvalidUtf8) {
   AppendJsonString(out, std::string("q\"b\\n\n\x01t\t", 9));
   EXPECT_EQ(out, R"("q\"b\\n\n\u0001t\t")");
   out.clear();
-  AppendJsonString(out, "caf\xC3\xA9 \xFF \xE2\x82");  // é kept, 0xFF and a truncated sequence replaced
+  AppendJsonString(out,
+                   "caf\xC3\xA9 \xFF \xE2\x82");  // é kept, 0xFF and a truncated sequence replaced
   EXPECT_EQ(out, "\"caf\xC3\xA9 \xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD\"");
 }
 

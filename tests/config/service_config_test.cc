@@ -1,8 +1,8 @@
 #include "config/service_config.h"
 
-#include <gtest/gtest.h>
-
 #include <map>
+
+#include <gtest/gtest.h>
 
 namespace timestore::config {
 namespace {
@@ -73,6 +73,10 @@ struct BadValue {
   std::string expected_fragment;
 };
 
+void PrintTo(const BadValue& bad, std::ostream* os) {
+  *os << bad.variable << "='" << bad.value << "'";
+}
+
 class ServiceConfigRejectTest : public ::testing::TestWithParam<BadValue> {};
 
 TEST_P(ServiceConfigRejectTest, InvalidValueNamesTheVariableAndWhatIsAccepted) {
@@ -98,10 +102,14 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"TIMESTORE_PG_POOL_MAX", "0", "1 to 1000"},
                       BadValue{"TIMESTORE_HTTP_BODY_LIMIT_BYTES", "-5", "integer"},
                       BadValue{"TIMESTORE_S3_BUCKET", "A_B", "lowercase"},
-                      BadValue{"TIMESTORE_HOST", "bad host", "host name"}));
+                      BadValue{"TIMESTORE_HOST", "bad host", "host name"}),
+    [](const ::testing::TestParamInfo<BadValue>& info) {
+      return info.param.variable + "_" + std::to_string(info.index);
+    });
 
 TEST(ServiceConfigTest, RedactDatabaseUrlHidesThePassword) {
-  EXPECT_EQ(RedactDatabaseUrl("postgres://user:secret@host:5432/db"), "postgres://user:***@host:5432/db");
+  EXPECT_EQ(RedactDatabaseUrl("postgres://user:secret@host:5432/db"),
+            "postgres://user:***@host:5432/db");
   EXPECT_EQ(RedactDatabaseUrl("postgres://host/db"), "postgres://host/db");
 }
 

@@ -1,9 +1,9 @@
 #include "observability/metrics.h"
 
-#include <gtest/gtest.h>
-
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace timestore::observability {
 namespace {

@@ -1,12 +1,12 @@
 #include "testing/test_env.h"
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <random>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace timestore::testing {
 namespace {
@@ -50,7 +50,8 @@ std::string UniqueName(std::string_view prefix) {
   static std::atomic<int> counter{0};
   static const uint32_t salt = std::random_device{}() % 100000;
   std::string name(prefix);
-  name += "_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" + std::to_string(salt);
+  name +=
+      "_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" + std::to_string(salt);
   return name;
 }
 

@@ -19,8 +19,8 @@ std::string PostgresStateValue(std::string_view key);
 // `http://127.0.0.1:PORT` of the signature-verifying S3 server; "" (with a failure) when absent.
 std::string S3Endpoint();
 
-// A name no other test in this run uses: `<prefix>_<pid>_<counter>_<random>`, lowercase, ≤ 40 chars,
-// valid as a PostgreSQL schema name and as a dataset slug.
+// A name no other test in this run uses: `<prefix>_<pid>_<counter>_<random>`, lowercase, ≤ 40
+// chars, valid as a PostgreSQL schema name and as a dataset slug.
 std::string UniqueName(std::string_view prefix);
 
 // A directory created on construction and removed with its contents on destruction.

@@ -1,0 +1,94 @@
+// timestore: the single binary. `serve` (the default) runs the HTTP service; `migrate` applies the
+// catalog migrations and exits; `version` prints the version. Configuration comes from TIMESTORE_*
+// variables (see README); an invalid value exits with status 2 naming the variable.
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <signal.h>
+#include <unistd.h>
+
+#include "app/service.h"
+#include "common/build_info.h"
+#include "config/service_config.h"
+#include "observability/logger.h"
+
+namespace {
+
+using timestore::common::Result;
+namespace config = timestore::config;
+namespace observability = timestore::observability;
+
+constexpr int kExitConfigError = 2;
+
+Result<config::ServiceConfig> LoadConfig() {
+  std::error_code ec;
+  std::string cwd = std::filesystem::current_path(ec).string();
+  return config::LoadServiceConfig(config::ProcessEnvironment(), cwd);
+}
+
+int Serve(const config::ServiceConfig& cfg) {
+  // Block the shutdown signals in every thread; the main thread waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  observability::Logger logger = observability::GetLogger("app");
+  timestore::app::Service service(cfg);
+  if (auto st = service.Start(); !st.ok()) {
+    logger.Error("cannot start", observability::LogFields().Add("error", st.message()));
+    return 1;
+  }
+  int received = 0;
+  sigwait(&signals, &received);
+  logger.Info("shutting down",
+              observability::LogFields().Add("signal", received == SIGINT ? "SIGINT" : "SIGTERM"));
+  service.Stop();
+  return 0;
+}
+
+int Migrate(const config::ServiceConfig& cfg) {
+  observability::Logger logger = observability::GetLogger("app");
+  timestore::catalog::Catalog catalog(timestore::app::CatalogOptionsFor(cfg.postgres));
+  auto applied = timestore::app::BootstrapCatalog(catalog, cfg.storage);
+  if (!applied.ok()) {
+    logger.Error("migration failed",
+                 observability::LogFields().Add("error", applied.status().message()));
+    return 1;
+  }
+  logger.Info(
+      "catalog is up to date",
+      observability::LogFields().Add("schema", cfg.postgres.schema).Add("applied", *applied));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "timestore: a time-series warehouse over PostgreSQL metadata and DuckDB/Parquet files",
+      "timestore"};
+  app.require_subcommand(0, 1);
+  CLI::App* serve = app.add_subcommand("serve", "Run the HTTP service (the default)");
+  CLI::App* migrate = app.add_subcommand("migrate", "Apply catalog migrations and exit");
+  CLI::App* version = app.add_subcommand("version", "Print the version and exit");
+  app.footer("Configuration: TIMESTORE_* environment variables (see README.md).");
+  CLI11_PARSE(app, argc, argv);
+
+  if (version->parsed()) {
+    std::printf("timestore %s\n", timestore::common::kVersion);
+    return 0;
+  }
+  auto cfg = LoadConfig();
+  if (!cfg.ok()) {
+    std::fprintf(stderr, "timestore: invalid configuration: %s\n", cfg.status().message().c_str());
+    return kExitConfigError;
+  }
+  observability::InitLogging(cfg->log_level);
+  if (migrate->parsed()) return Migrate(*cfg);
+  (void)serve;  // serve is also what runs without a subcommand
+  return Serve(*cfg);
+}

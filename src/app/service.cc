@@ -1,0 +1,145 @@
+#include "app/service.h"
+
+#include <chrono>
+#include <condition_variable>
+
+#include "api/routes.h"
+#include "common/build_info.h"
+#include "common/json_writer.h"
+
+namespace timestore::app {
+catalog::CatalogOptions CatalogOptionsFor(const config::PostgresConfig& pg) {
+  catalog::CatalogOptions o;
+  o.url = pg.url;
+  o.schema = pg.schema;
+  o.pool_max = pg.pool_max;
+  o.connect_timeout = pg.connect_timeout;
+  o.acquire_timeout = pg.acquire_timeout;
+  o.statement_timeout = pg.statement_timeout;
+  return o;
+}
+
+namespace {
+
+http::ServerOptions ServerOptionsFor(const config::HttpConfig& h) {
+  http::ServerOptions o;
+  o.host = h.host;
+  o.port = h.port;
+  o.io_threads = h.io_threads;
+  o.worker_threads = h.worker_threads;
+  o.max_queued_requests = static_cast<size_t>(h.max_queued_requests);
+  o.body_limit_bytes = h.body_limit_bytes;
+  o.header_timeout = h.header_timeout;
+  o.body_timeout = h.body_timeout;
+  o.keep_alive_timeout = h.keep_alive_timeout;
+  o.shutdown_grace = h.shutdown_grace;
+  return o;
+}
+
+}  // namespace
+
+DefaultStorageTarget DefaultStorageTargetFor(const config::StorageConfig& storage) {
+  common::JsonWriter w;
+  w.BeginObject();
+  DefaultStorageTarget t;
+  if (storage.driver == config::StorageDriver::kS3) {
+    t.kind = catalog::StorageKind::kS3;
+    t.name = "s3:" + storage.s3_bucket;
+    w.Key("bucket").String(storage.s3_bucket);
+  } else {
+    t.kind = catalog::StorageKind::kLocal;
+    t.name = "local:" + storage.root;
+    w.Key("root").String(storage.root);
+  }
+  w.EndObject();
+  t.config_json = w.TakeBuffer();
+  return t;
+}
+
+Service::Service(config::ServiceConfig config)
+    : config_(std::move(config)),
+      logger_(observability::GetLogger("app")),
+      catalog_(CatalogOptionsFor(config_.postgres)),
+      bootstrap_error_(common::Unavailable("catalog not bootstrapped yet")) {}
+
+Service::~Service() { Stop(); }
+
+common::Status Service::Start() {
+  http::Router router;
+  api::AddOperationalRoutes(router, {common::kVersion, [this] { return Readiness(); },
+                                     [this] { return metrics_.RenderPrometheus(); }});
+  server_ = std::make_unique<http::Server>(ServerOptionsFor(config_.http), std::move(router),
+                                           observability::GetLogger("http"), &metrics_);
+  TS_RETURN_IF_ERROR(server_->Start());
+  bootstrap_thread_ = std::jthread([this](const std::stop_token& stop) { BootstrapLoop(stop); });
+  logger_.Info("timestore listening",
+               observability::LogFields()
+                   .Add("host", config_.http.host)
+                   .Add("port", static_cast<int64_t>(server_->port()))
+                   .Add("version", common::kVersion)
+                   .Add("database", config::RedactDatabaseUrl(config_.postgres.url))
+                   .Add("schema", config_.postgres.schema)
+                   .Add("storageDriver", config::StorageDriverName(config_.storage.driver)));
+  return common::Status::Ok();
+}
+
+void Service::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (server_) server_->Stop();
+  if (bootstrap_thread_.joinable()) {
+    bootstrap_thread_.request_stop();
+    bootstrap_thread_.join();
+  }
+  logger_.Info("timestore stopped");
+}
+
+uint16_t Service::port() const { return server_ ? server_->port() : 0; }
+
+common::Status Service::Readiness() {
+  if (!bootstrapped_.load()) {
+    std::lock_guard lock(bootstrap_mu_);
+    return bootstrap_error_;
+  }
+  return catalog_.CheckReady();
+}
+
+common::Result<int> BootstrapCatalog(catalog::Catalog& catalog,
+                                     const config::StorageConfig& storage) {
+  TS_ASSIGN_OR_RETURN(int applied, catalog.Migrate());
+  const DefaultStorageTarget target = DefaultStorageTargetFor(storage);
+  TS_RETURN_IF_ERROR(catalog.storage_targets()
+                         .EnsureDefault(target.name, target.kind, target.config_json)
+                         .status());
+  return applied;
+}
+
+void Service::BootstrapLoop(const std::stop_token& stop) {
+  std::chrono::milliseconds delay(250);
+  std::mutex wait_mu;
+  std::condition_variable_any wake;
+  while (!stop.stop_requested()) {
+    common::Result<int> applied = BootstrapCatalog(catalog_, config_.storage);
+    if (applied.ok()) {
+      bootstrapped_.store(true);
+      logger_.Info("catalog ready", observability::LogFields()
+                                        .Add("schema", config_.postgres.schema)
+                                        .Add("migrationsApplied", *applied));
+      return;
+    }
+    const common::Status& st = applied.status();
+    {
+      std::lock_guard lock(bootstrap_mu_);
+      bootstrap_error_ = common::Unavailable(st.message());
+    }
+    logger_.Warn("catalog bootstrap failed; retrying",
+                 observability::LogFields()
+                     .Add("error", st.message())
+                     .Add("retryInMs", static_cast<int64_t>(delay.count())));
+    std::unique_lock lock(wait_mu);
+    wake.wait_for(lock, stop, delay, [] { return false; });
+    delay = std::min(delay * 2, std::chrono::milliseconds(5000));
+  }
+}
+
+}  // namespace timestore::app

@@ -1,0 +1,162 @@
+#include "app/service.h"
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "testing/raw_http_client.h"
+#include "testing/subprocess.h"
+#include "testing/test_env.h"
+
+namespace timestore::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+config::ServiceConfig TestConfig(const std::string& database_url, const std::string& storage_root) {
+  config::ServiceConfig c;
+  c.http.port = 0;
+  c.http.shutdown_grace = 2s;
+  c.postgres.url = database_url;
+  c.postgres.schema = testing::UniqueName("svc");
+  c.postgres.connect_timeout = 2s;
+  c.postgres.acquire_timeout = 2s;
+  c.storage.root = storage_root;
+  return c;
+}
+
+std::optional<testing::RawResponse> Get(uint16_t port, const std::string& path) {
+  testing::RawHttpClient client(port);
+  return client.Roundtrip("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+}
+
+// Polls GET `path` until it answers `status` or `timeout` passes; returns the last status seen.
+int WaitForStatus(uint16_t port, const std::string& path, int status,
+                  std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int last = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = Get(port, path);
+    last = r ? r->status : 0;
+    if (last == status) return last;
+    std::this_thread::sleep_for(100ms);
+  }
+  return last;
+}
+
+TEST(ServiceTest, ServesHealthAndBecomesReadyAfterMigratingAFreshSchema) {
+  testing::TempDir storage;
+  config::ServiceConfig cfg = TestConfig(testing::PostgresUrl(), storage.path().string());
+  Service service(cfg);
+  ASSERT_TRUE(service.Start().ok());
+  ASSERT_NE(service.port(), 0);
+
+  auto health = Get(service.port(), "/health");
+  ASSERT_TRUE(health.has_value());
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, R"({"status":"ok","version":"0.1.0"})");
+  EXPECT_FALSE(health->Header("x-request-id").empty());
+
+  EXPECT_EQ(WaitForStatus(service.port(), "/ready", 200, 10s), 200);
+  auto ready = Get(service.port(), "/ready");
+  EXPECT_EQ(ready->body, R"({"status":"ready"})");
+
+  // The default storage target was registered from the configuration.
+  catalog::Catalog catalog(CatalogOptionsFor(cfg.postgres));
+  auto target = catalog.storage_targets().FindDefault();
+  ASSERT_TRUE(target.ok() && target->has_value());
+  EXPECT_EQ((*target)->kind, catalog::StorageKind::kLocal);
+  EXPECT_EQ((*target)->name, "local:" + storage.path().string());
+
+  auto missing = Get(service.port(), "/v1/nope");
+  ASSERT_TRUE(missing.has_value());
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(missing->body,
+            R"({"statusCode":404,"error":"Not Found","message":"Route GET:/v1/nope not found"})");
+  EXPECT_EQ(Get(service.port(), "/v1/health")->status, 404);  // operational routes are root-only
+  auto metrics = Get(service.port(), "/metrics");
+  ASSERT_TRUE(metrics.has_value());
+  EXPECT_NE(metrics->body.find(
+                "timestore_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 1"),
+            std::string::npos)
+      << metrics->body;
+  service.Stop();
+  EXPECT_FALSE(testing::RawHttpClient(service.port()).connected());
+}
+
+TEST(ServiceTest, ReadyFollowsTheDatabaseThroughAnOutageWithoutARestart) {
+  // A PostgreSQL of its own, so stopping it does not disturb other tests.
+  testing::TempDir state;
+  const std::string state_file = (state.path() / "pg.env").string();
+  const std::string script = std::string(TIMESTORE_SOURCE_DIR) + "/scripts/pg_tmp.sh";
+  auto [started, out] = testing::RunCommand({"/bin/bash", script, "start", state_file});
+  ASSERT_EQ(started, 0) << out;
+  const auto url_at = out.find("TIMESTORE_PG_URL='");
+  ASSERT_NE(url_at, std::string::npos) << out;
+  const std::string url = out.substr(url_at + 18, out.find('\'', url_at + 18) - url_at - 18);
+  struct StopCluster {
+    std::string script, state_file;
+    ~StopCluster() { testing::RunCommand({"/bin/bash", script, "stop", state_file}); }
+  } stop_cluster{script, state_file};
+
+  testing::TempDir storage;
+  Service service(TestConfig(url, storage.path().string()));
+  ASSERT_TRUE(service.Start().ok());
+  ASSERT_EQ(WaitForStatus(service.port(), "/ready", 200, 10s), 200);
+
+  auto [paused, pause_out] = testing::RunCommand({"/bin/bash", script, "pause", state_file});
+  ASSERT_EQ(paused, 0) << pause_out;
+  const auto outage_start = std::chrono::steady_clock::now();
+  ASSERT_EQ(WaitForStatus(service.port(), "/ready", 503, 5s), 503);
+  EXPECT_LT(std::chrono::steady_clock::now() - outage_start, 5s);
+  auto down = Get(service.port(), "/ready");
+  EXPECT_NE(down->body.find(R"("status":"unavailable","reason":"PostgreSQL at 127.0.0.1:)"),
+            std::string::npos)
+      << down->body;
+  EXPECT_EQ(Get(service.port(), "/health")->status, 200);  // liveness is unaffected
+
+  auto [resumed, resume_out] = testing::RunCommand({"/bin/bash", script, "resume", state_file});
+  ASSERT_EQ(resumed, 0) << resume_out;
+  EXPECT_EQ(WaitForStatus(service.port(), "/ready", 200, 10s), 200);
+}
+
+TEST(ServiceTest, StartsWithoutTheDatabaseAndBecomesReadyWhenItAppears) {
+  testing::TempDir state;
+  const std::string state_file = (state.path() / "pg.env").string();
+  const std::string script = std::string(TIMESTORE_SOURCE_DIR) + "/scripts/pg_tmp.sh";
+  auto [started, out] = testing::RunCommand({"/bin/bash", script, "start", state_file});
+  ASSERT_EQ(started, 0) << out;
+  const auto url_at = out.find("TIMESTORE_PG_URL='");
+  const std::string url = out.substr(url_at + 18, out.find('\'', url_at + 18) - url_at - 18);
+  struct StopCluster {
+    std::string script, state_file;
+    ~StopCluster() { testing::RunCommand({"/bin/bash", script, "stop", state_file}); }
+  } stop_cluster{script, state_file};
+  ASSERT_EQ(testing::RunCommand({"/bin/bash", script, "pause", state_file}).first, 0);
+
+  testing::TempDir storage;
+  Service service(TestConfig(url, storage.path().string()));
+  ASSERT_TRUE(service.Start().ok());
+  EXPECT_EQ(Get(service.port(), "/health")->status, 200);
+  auto ready = Get(service.port(), "/ready");
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_EQ(ready->status, 503);
+
+  ASSERT_EQ(testing::RunCommand({"/bin/bash", script, "resume", state_file}).first, 0);
+  EXPECT_EQ(WaitForStatus(service.port(), "/ready", 200, 15s), 200);
+}
+
+TEST(ServiceTest, PortInUseFailsStartWithAStatus) {
+  testing::TempDir storage;
+  config::ServiceConfig cfg = TestConfig(testing::PostgresUrl(), storage.path().string());
+  Service first(cfg);
+  ASSERT_TRUE(first.Start().ok());
+  cfg.http.port = first.port();
+  Service second(cfg);
+  common::Status st = second.Start();
+  EXPECT_EQ(st.code(), common::StatusCode::kUnavailable);
+  EXPECT_NE(st.message().find(std::to_string(first.port())), std::string::npos) << st.message();
+}
+
+}  // namespace
+}  // namespace timestore::app
