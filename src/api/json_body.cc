@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "http/error_response.h"
+#include "api/api_error.h"
 
 namespace timestore::api {
 
@@ -23,7 +23,7 @@ common::Result<simdjson::dom::element> ParseJsonBody(std::string_view body) {
 http::Handler JsonRoute(JsonHandler handler) {
   return [handler = std::move(handler)](const http::Request& request) {
     auto root = ParseJsonBody(request.body);
-    if (!root.ok()) return http::ErrorResponse(root.status());
+    if (!root.ok()) return ErrorAnswer(root.status());
     return handler(request, *root);
   };
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 
+#include "api/ingest_routes.h"
 #include "api/routes.h"
 #include "common/build_info.h"
 #include "common/json_writer.h"
@@ -16,6 +17,19 @@ catalog::CatalogOptions CatalogOptionsFor(const config::PostgresConfig& pg) {
   o.connect_timeout = pg.connect_timeout;
   o.acquire_timeout = pg.acquire_timeout;
   o.statement_timeout = pg.statement_timeout;
+  return o;
+}
+
+ingest::IngestOptions IngestOptionsFor(const config::IngestConfig& c) {
+  ingest::IngestOptions o;
+  o.default_write_format = c.write_format == config::WriteFormat::kDuckdb ? catalog::WriteFormat::kDuckdb
+                                                                           : catalog::WriteFormat::kParquet;
+  o.group_commit_window = c.group_commit_window;
+  o.max_rows_per_request = static_cast<size_t>(c.max_rows_per_request);
+  o.max_rows_per_commit = static_cast<size_t>(c.max_rows_per_commit);
+  o.small_partition_bytes = c.small_partition_bytes;
+  o.max_small_partitions = c.max_small_partitions;
+  o.fault_injection_point = c.fault_injection_point;
   return o;
 }
 
@@ -60,6 +74,7 @@ Service::Service(config::ServiceConfig config)
     : config_(std::move(config)),
       logger_(observability::GetLogger("app")),
       catalog_(CatalogOptionsFor(config_.postgres)),
+      ingest_(catalog_, stores_, IngestOptionsFor(config_.ingest), &metrics_),
       bootstrap_error_(common::Unavailable("catalog not bootstrapped yet")) {}
 
 Service::~Service() { Stop(); }
@@ -68,6 +83,7 @@ common::Status Service::Start() {
   http::Router router;
   api::AddOperationalRoutes(router, {common::kVersion, [this] { return Readiness(); },
                                      [this] { return metrics_.RenderPrometheus(); }});
+  api::AddIngestRoutes(router, ingest_);
   server_ = std::make_unique<http::Server>(ServerOptionsFor(config_.http), std::move(router),
                                            observability::GetLogger("http"), &metrics_);
   TS_RETURN_IF_ERROR(server_->Start());

@@ -16,8 +16,10 @@
 #include "common/status.h"
 #include "config/service_config.h"
 #include "http/server.h"
+#include "ingest/ingest_service.h"
 #include "observability/logger.h"
 #include "observability/metrics.h"
+#include "storage/object_store_registry.h"
 
 namespace timestore::app {
 
@@ -46,6 +48,8 @@ class Service {
   observability::Logger logger_;
   observability::MetricsRegistry metrics_;
   catalog::Catalog catalog_;
+  storage::ObjectStoreRegistry stores_;
+  ingest::IngestService ingest_;
   std::unique_ptr<http::Server> server_;
 
   std::atomic<bool> bootstrapped_{false};
@@ -69,5 +73,6 @@ common::Result<int> BootstrapCatalog(catalog::Catalog& catalog,
                                      const config::StorageConfig& storage);
 
 catalog::CatalogOptions CatalogOptionsFor(const config::PostgresConfig& pg);
+ingest::IngestOptions IngestOptionsFor(const config::IngestConfig& ingest);
 
 }  // namespace timestore::app

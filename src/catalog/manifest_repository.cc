@@ -29,11 +29,17 @@ Result<PgResult> InsertPartition(PgTransaction& tx, const DatasetId& id, int64_t
       .Add(p.checksum_sha256)
       .Add(p.column_statistics_json)
       .Add(version);
+  if (p.id.value().empty()) {
+    params.AddNull();
+  } else {
+    params.Add(p.id.value());
+  }
   return tx.Exec(
-      "INSERT INTO dataset_partitions (dataset_id, storage_target_id, object_key, format, "
+      "INSERT INTO dataset_partitions (id, dataset_id, storage_target_id, object_key, format, "
       "file_size_bytes, row_count, start_time, end_time, window_start, window_end, partition_key, "
       "attributes, schema_version, checksum_sha256, column_statistics, added_in_version) "
-      "VALUES ($1, $2, $3, $4, $5, $6, " TS_FROM_MICROS("$7") ", " TS_FROM_MICROS(
+      "VALUES (coalesce($17, 'part-' || replace(gen_random_uuid()::text, '-', '')), $1, $2, $3, $4, "
+      "$5, $6, " TS_FROM_MICROS("$7") ", " TS_FROM_MICROS(
           "$8") ", " TS_FROM_MICROS("$9") ", " TS_FROM_MICROS("$10") ", $11::jsonb, $12::jsonb, "
                                                                      "$13, $14, $15::jsonb, $16) "
                                                                      "RETURNING " +
@@ -154,23 +160,21 @@ Result<CommitResult> ManifestRepository::Commit(const VersionCommit& c) {
               .Add(c.details_json)));
   result.version = rows::ReadVersion(inserted_version, 0);
 
-  if (c.idempotency) {
-    const std::string response =
-        c.idempotency->build_response ? c.idempotency->build_response(result) : "{}";
+  for (const VersionCommit::Idempotency& idem : c.idempotency) {
+    const std::string response = idem.build_response ? idem.build_response(result) : "{}";
     auto recorded = tx.Exec(
         "INSERT INTO ingestion_batches (dataset_id, idempotency_key, request_hash, version, "
         "status_code, response) VALUES ($1, $2, $3, $4, $5, $6)",
         PgParams()
             .Add(c.dataset_id.value())
-            .Add(c.idempotency->key)
-            .Add(c.idempotency->request_hash)
+            .Add(idem.key)
+            .Add(idem.request_hash)
             .Add(version)
-            .Add(c.idempotency->status_code)
+            .Add(idem.status_code)
             .Add(response));
     if (!recorded.ok()) {
       if (recorded.status().code() == common::StatusCode::kAlreadyExists) {
-        return common::AlreadyExists("idempotency key '" + c.idempotency->key +
-                                     "' was already used");
+        return common::AlreadyExists("idempotency key '" + idem.key + "' was already used");
       }
       return recorded.status();
     }
@@ -271,6 +275,15 @@ Result<std::optional<IngestionBatch>> ManifestRepository::FindIngestionBatch(
   b.response_json = res.GetText(0, 3);
   b.created_at = res.GetInt64(0, 4);
   return std::optional<IngestionBatch>(std::move(b));
+}
+
+Result<int64_t> ManifestRepository::CountSmallLivePartitions(const DatasetId& id, int64_t max_bytes) {
+  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
+  TS_ASSIGN_OR_RETURN(PgResult res,
+                      lease->Exec("SELECT count(*) FROM dataset_partitions WHERE dataset_id = $1 AND "
+                                  "removed_in_version IS NULL AND file_size_bytes < $2",
+                                  PgParams().Add(id.value()).Add(max_bytes)));
+  return res.GetInt64(0, 0);
 }
 
 Status ManifestRepository::RecordIngestionBatch(const IngestionBatch& b) {

@@ -48,7 +48,7 @@ struct VersionCommit {
     // Builds the answer to store from what was committed (runs inside the transaction).
     std::function<std::string(const CommitResult&)> build_response;
   };
-  std::optional<Idempotency> idempotency;
+  std::vector<Idempotency> idempotency;
 };
 
 struct TimeRange {
@@ -77,6 +77,10 @@ class ManifestRepository {
 
   common::Result<std::optional<IngestionBatch>> FindIngestionBatch(const DatasetId& id,
                                                                    const std::string& key);
+  // Live partitions of the dataset at its current version smaller than `max_bytes` (the files that
+  // compaction has yet to merge; ingest back-pressure counts them).
+  common::Result<int64_t> CountSmallLivePartitions(const DatasetId& id, int64_t max_bytes);
+
   // Records an answer that did not come from a commit. kAlreadyExists when the key was used.
   common::Status RecordIngestionBatch(const IngestionBatch& batch);
 

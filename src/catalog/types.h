@@ -113,6 +113,7 @@ struct ListDatasetsOptions {
 
 // A partition file to publish; written and verified before the commit that references it.
 struct NewPartition {
+  PartitionId id;  // chosen by the writer (it appears in the object key); empty: the catalog picks one
   StorageTargetId storage_target_id;
   std::string object_key;
   WriteFormat format = WriteFormat::kParquet;
@@ -130,7 +131,6 @@ struct NewPartition {
 };
 
 struct Partition : NewPartition {
-  PartitionId id;
   DatasetId dataset_id;
   int64_t added_in_version = 0;
   std::optional<int64_t> removed_in_version;

@@ -194,6 +194,33 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
     c.storage.s3_bucket = *bucket;
   }
 
+  // Ingest
+  if (auto format = Read(env, "TIMESTORE_WRITE_FORMAT")) {
+    const std::string lower = common::ToLowerAscii(*format);
+    if (lower == "duckdb") {
+      c.ingest.write_format = WriteFormat::kDuckdb;
+    } else if (lower == "parquet") {
+      c.ingest.write_format = WriteFormat::kParquet;
+    } else {
+      return Invalid("TIMESTORE_WRITE_FORMAT", *format, "one of: duckdb, parquet");
+    }
+  }
+  TS_RETURN_IF_ERROR(ReadMillis(env, "TIMESTORE_INGEST_GROUP_COMMIT_MS", 0, c.ingest.group_commit_window));
+  TS_RETURN_IF_ERROR(
+      ReadInteger(env, "TIMESTORE_INGEST_MAX_ROWS", 1, 100'000'000, c.ingest.max_rows_per_request));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_INGEST_MAX_ROWS_PER_COMMIT", 1, 100'000'000,
+                                 c.ingest.max_rows_per_commit));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_INGEST_SMALL_PARTITION_BYTES", 0, int64_t{1} << 40,
+                                 c.ingest.small_partition_bytes));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_INGEST_MAX_SMALL_PARTITIONS", 0, 100'000'000,
+                                 c.ingest.max_small_partitions));
+  if (auto fault = Read(env, "TIMESTORE_FAULT_INJECTION")) {
+    if (*fault != "after_put" && *fault != "after_commit") {
+      return Invalid("TIMESTORE_FAULT_INJECTION", *fault, "one of: after_put, after_commit");
+    }
+    c.ingest.fault_injection_point = *fault;
+  }
+
   // Logging
   if (auto level = Read(env, "TIMESTORE_LOG_LEVEL")) {
     auto parsed = common::ParseLogLevel(*level);

@@ -48,10 +48,25 @@ struct StorageConfig {
   std::string s3_bucket = "timestore-data";  // TIMESTORE_S3_BUCKET
 };
 
+enum class WriteFormat { kDuckdb, kParquet };
+
+struct IngestConfig {
+  // TIMESTORE_WRITE_FORMAT: the format of new datasets' partition files.
+  WriteFormat write_format = WriteFormat::kParquet;
+  std::chrono::milliseconds group_commit_window{2};  // TIMESTORE_INGEST_GROUP_COMMIT_MS
+  int64_t max_rows_per_request = 1'000'000;          // TIMESTORE_INGEST_MAX_ROWS
+  int64_t max_rows_per_commit = 500'000;             // TIMESTORE_INGEST_MAX_ROWS_PER_COMMIT
+  int64_t small_partition_bytes = 20ll << 20;        // TIMESTORE_INGEST_SMALL_PARTITION_BYTES
+  int64_t max_small_partitions = 5000;               // TIMESTORE_INGEST_MAX_SMALL_PARTITIONS (0 = off)
+  // TIMESTORE_FAULT_INJECTION (tests only): "after_put" or "after_commit" kills the process there.
+  std::string fault_injection_point;
+};
+
 struct ServiceConfig {
   HttpConfig http;
   PostgresConfig postgres;
   StorageConfig storage;
+  IngestConfig ingest;
   common::LogLevel log_level = common::LogLevel::kInfo;  // TIMESTORE_LOG_LEVEL
 };
 

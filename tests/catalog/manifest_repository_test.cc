@@ -229,10 +229,9 @@ TEST_F(ManifestRepositoryTest, IdempotencyKeyIsRecordedWithTheCommitAndAReplayWr
     VersionCommit c;
     c.dataset_id = d.id;
     c.add = {MakePartition(0, 1, 4)};
-    c.idempotency = VersionCommit::Idempotency{key, "hash-1", 201, [](const CommitResult& r) {
-                                                 return R"({"manifest":{"version":)" +
-                                                        std::to_string(r.version.version) + "}}";
-                                               }};
+    c.idempotency = {VersionCommit::Idempotency{key, "hash-1", 201, [](const CommitResult& r) {
+      return R"({"manifest":{"version":)" + std::to_string(r.version.version) + "}}";
+    }}};
     return catalog_->manifests().Commit(c);
   };
   auto first = commit_with_key("batch-42");
@@ -263,7 +262,7 @@ TEST_F(ManifestRepositoryTest, ConcurrentCommitsWithTheSameIdempotencyKeyLandExa
       VersionCommit c;
       c.dataset_id = d.id;
       c.add = {MakePartition(i, i + 1)};
-      c.idempotency = VersionCommit::Idempotency{"same-key", std::nullopt, 201, nullptr};
+      c.idempotency = {VersionCommit::Idempotency{"same-key", std::nullopt, 201, nullptr}};
       auto r = catalog_->manifests().Commit(c);
       if (r.ok()) {
         ++committed;
@@ -278,6 +277,46 @@ TEST_F(ManifestRepositoryTest, ConcurrentCommitsWithTheSameIdempotencyKeyLandExa
   EXPECT_EQ(committed.load(), 1);
   EXPECT_EQ(duplicates.load(), kWriters - 1);
   EXPECT_EQ(catalog_->datasets().GetBySlug("once-concurrent")->current_version, 1);
+}
+
+TEST_F(ManifestRepositoryTest, GroupCommitRecordsEveryKeyAndOneUsedKeyFailsTheWholeCommit) {
+  Dataset d = MakeDataset("group");
+  auto answer = [](const std::string& who) {
+    return [who](const CommitResult& r) {
+      return who + ":" + std::to_string(r.version.version) + ":" + std::to_string(r.added.size());
+    };
+  };
+  VersionCommit c;
+  c.dataset_id = d.id;
+  c.add = {MakePartition(0, 1), MakePartition(2, 3)};
+  c.idempotency = {{"a", std::nullopt, 201, answer("a")}, {"b", std::nullopt, 201, answer("b")}};
+  ASSERT_TRUE(catalog_->manifests().Commit(c).ok());
+  EXPECT_EQ((*catalog_->manifests().FindIngestionBatch(d.id, "a"))->response_json, "a:1:2");
+  EXPECT_EQ((*catalog_->manifests().FindIngestionBatch(d.id, "b"))->response_json, "b:1:2");
+
+  VersionCommit again;
+  again.dataset_id = d.id;
+  again.add = {MakePartition(4, 5)};
+  again.idempotency = {{"c", std::nullopt, 201, answer("c")}, {"b", std::nullopt, 201, answer("b")}};
+  auto r = catalog_->manifests().Commit(again);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(r.status().message().find("'b'"), std::string::npos);
+  EXPECT_FALSE(catalog_->manifests().FindIngestionBatch(d.id, "c")->has_value());
+  EXPECT_EQ(catalog_->datasets().GetBySlug("group")->current_version, 1);
+}
+
+TEST_F(ManifestRepositoryTest, WriterChosenPartitionIdIsKeptAndSmallPartitionsAreCounted) {
+  Dataset d = MakeDataset("ids");
+  NewPartition small = MakePartition(0, 1, 10);  // 1000 bytes
+  small.id = PartitionId("part-chosen-by-writer");
+  NewPartition big = MakePartition(2, 3, 1000);  // 100000 bytes
+  auto r = Add(d, {small, big});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->added[0].id.value(), "part-chosen-by-writer");
+  EXPECT_EQ(r->added[1].id.value().rfind("part-", 0), 0u);
+  EXPECT_EQ(*catalog_->manifests().CountSmallLivePartitions(d.id, 50'000), 1);
+  EXPECT_EQ(*catalog_->manifests().CountSmallLivePartitions(d.id, 1'000'000), 2);
 }
 
 TEST_F(ManifestRepositoryTest, StandaloneIngestionBatchKeyIsUnique) {

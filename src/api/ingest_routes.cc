@@ -1,0 +1,72 @@
+#include "api/ingest_routes.h"
+
+#include <charconv>
+
+#include "api/api_error.h"
+#include "api/json_body.h"
+#include "api/routes.h"
+
+namespace timestore::api {
+namespace {
+
+// The caller as the original's gateway named it.
+std::optional<std::string> ActorOf(const http::Request& request) {
+  for (const char* header : {"x-iam-user", "x-user-id", "x-actor-id"}) {
+    if (auto v = request.Header(header); v && !v->empty()) return std::string(*v);
+  }
+  return std::nullopt;
+}
+
+common::Result<std::optional<int64_t>> VersionParam(const http::Request& request) {
+  auto raw = request.QueryParam("version");
+  if (!raw) return std::optional<int64_t>();
+  int64_t v = -1;
+  auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), v);
+  if (ec != std::errc() || end != raw->data() + raw->size() || v < 0) {
+    return common::InvalidArgument("version: must be a non-negative integer");
+  }
+  return std::optional<int64_t>(v);
+}
+
+http::Response ManifestAnswer(common::Result<std::string> json) {
+  if (!json.ok()) return ErrorAnswer(json.status());
+  return http::Response::Json(std::move(json).value());
+}
+
+}  // namespace
+
+void AddIngestRoutes(http::Router& router, ingest::IngestService& ingest) {
+  AddVersionedRoute(
+      router, "POST", "/datasets/:datasetSlug/ingest",
+      JsonRoute([&ingest](const http::Request& request, simdjson::dom::element body) {
+        ingest::IngestCall call;
+        call.slug = *request.PathParam("datasetSlug");
+        call.raw_body = request.body;
+        call.body = body;
+        if (auto key = request.Header("idempotency-key"); key && !key->empty()) {
+          call.idempotency_header = std::string(*key);
+        }
+        call.actor = ActorOf(request);
+        auto answer = ingest.Ingest(call);
+        if (!answer.ok()) return ErrorAnswer(answer.status());
+        http::Response response = http::Response::Json(std::move(answer->body), answer->http_status);
+        if (answer->replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
+        return response;
+      }));
+  AddVersionedRoute(router, "GET", "/datasets/:datasetSlug/manifest",
+                    [&ingest](const http::Request& request) {
+                      auto version = VersionParam(request);
+                      if (!version.ok()) return ErrorAnswer(version.status());
+                      return ManifestAnswer(
+                          ingest.ManifestJson(*request.PathParam("datasetSlug"), *version));
+                    });
+  AddVersionedRoute(router, "GET", "/admin/datasets/:datasetId/manifest",
+                    [&ingest](const http::Request& request) {
+                      auto version = VersionParam(request);
+                      if (!version.ok()) return ErrorAnswer(version.status());
+                      return ManifestAnswer(
+                          ingest.ManifestJsonByIdOrSlug(*request.PathParam("datasetId"), *version));
+                    });
+}
+
+}  // namespace timestore::api

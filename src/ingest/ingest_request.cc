@@ -1,0 +1,421 @@
+#include "ingest/ingest_request.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+#include "common/json_writer.h"
+#include "common/text.h"
+#include "common/time.h"
+
+namespace timestore::ingest {
+
+using catalog::ColumnDef;
+using catalog::ColumnType;
+using common::InvalidArgument;
+using common::Result;
+using common::Status;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+namespace {
+
+constexpr size_t kMaxColumnNameBytes = 128;
+
+std::string_view JsonTypeName(element_type t) {
+  switch (t) {
+    case element_type::ARRAY: return "array";
+    case element_type::OBJECT: return "object";
+    case element_type::INT64:
+    case element_type::UINT64:
+    case element_type::DOUBLE: return "number";
+    case element_type::STRING: return "string";
+    case element_type::BOOL: return "boolean";
+    case element_type::NULL_VALUE: return "null";
+  }
+  return "value";
+}
+
+// "string \"abc\"", "number 12.5", "boolean true", "null", "object", "array".
+std::string Describe(element e) {
+  std::string out(JsonTypeName(e.type()));
+  switch (e.type()) {
+    case element_type::STRING: {
+      std::string_view s = e.get_string().value_unsafe();
+      out += ' ';
+      common::AppendJsonString(out, s.size() > 40 ? std::string(s.substr(0, 40)) + "..." : s);
+      break;
+    }
+    case element_type::INT64: out += " " + std::to_string(e.get_int64().value_unsafe()); break;
+    case element_type::UINT64: out += " " + std::to_string(e.get_uint64().value_unsafe()); break;
+    case element_type::DOUBLE: {
+      common::JsonWriter w;
+      w.Double(e.get_double().value_unsafe());
+      out += " " + w.str();
+      break;
+    }
+    case element_type::BOOL: out += e.get_bool().value_unsafe() ? " true" : " false"; break;
+    default: break;
+  }
+  return out;
+}
+
+Status Expected(std::string_view where, std::string_view what, element got) {
+  return InvalidArgument(std::string(where) + ": expected " + std::string(what) + ", got " +
+                         Describe(got));
+}
+
+Result<std::string> GetString(element e, std::string_view where) {
+  if (e.type() != element_type::STRING) return Expected(where, "string", e);
+  return std::string(e.get_string().value_unsafe());
+}
+
+Result<common::UnixMicros> GetTime(element e, std::string_view where) {
+  if (e.type() != element_type::STRING) return Expected(where, "an ISO-8601 time string", e);
+  std::string_view text = e.get_string().value_unsafe();
+  auto t = common::ParseIso8601(text);
+  if (!t) {
+    return InvalidArgument(std::string(where) + ": '" + std::string(text.substr(0, 64)) +
+                           "' is not an ISO-8601 time with a zone (e.g. 2024-01-01T00:00:00Z)");
+  }
+  return *t;
+}
+
+bool IsValidColumnName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxColumnNameBytes) return false;
+  return std::none_of(name.begin(), name.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+Result<std::vector<ColumnDef>> ParseSchemaFields(element fields) {
+  if (fields.type() != element_type::ARRAY) return Expected("schema.fields", "an array", fields);
+  std::vector<ColumnDef> out;
+  size_t i = 0;
+  const simdjson::dom::array items = fields.get_array().value_unsafe();
+  for (element f : items) {
+    const std::string where = "schema.fields[" + std::to_string(i++) + "]";
+    if (f.type() != element_type::OBJECT) return Expected(where, "an object", f);
+    element name_el, type_el;
+    if (f["name"].get(name_el) != simdjson::SUCCESS) {
+      return InvalidArgument(where + ".name: required");
+    }
+    TS_ASSIGN_OR_RETURN(std::string name, GetString(name_el, where + ".name"));
+    if (!IsValidColumnName(name)) {
+      return InvalidArgument(where + ".name: must be 1-128 bytes without control characters");
+    }
+    if (f["type"].get(type_el) != simdjson::SUCCESS) {
+      return InvalidArgument(where + ".type: required");
+    }
+    TS_ASSIGN_OR_RETURN(std::string type_name, GetString(type_el, where + ".type"));
+    auto type = catalog::ParseColumnType(type_name);
+    if (!type) {
+      return InvalidArgument(where + ".type: unknown type '" + type_name +
+                             "' (expected timestamp, string, double, integer or boolean)");
+    }
+    for (const auto& existing : out) {
+      // DuckDB identifiers are case-insensitive, so "Host" and "host" cannot both be columns.
+      if (common::EqualsIgnoreCase(existing.name, name)) {
+        return InvalidArgument(where + ".name: duplicate column '" + name + "'" +
+                               (existing.name == name ? "" : " (names are case-insensitive)"));
+      }
+    }
+    out.push_back(ColumnDef{std::move(name), *type});
+  }
+  if (out.empty()) return InvalidArgument("schema.fields: at least one field is required");
+  return out;
+}
+
+// Percent-encodes everything but [A-Za-z0-9._-] so a value is one safe object-key segment.
+std::string KeySegment(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-';
+    if (safe) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+Status ParsePartition(element partition, IngestRequest& req) {
+  if (partition.type() != element_type::OBJECT) return Expected("partition", "an object", partition);
+  element key, attributes, range;
+  if (partition["key"].get(key) == simdjson::SUCCESS && !key.is_null()) {
+    if (key.type() != element_type::OBJECT) return Expected("partition.key", "an object", key);
+    std::map<std::string, element> sorted;
+    const simdjson::dom::object members = key.get_object().value_unsafe();
+    for (auto field : members) {
+      const std::string name(field.key);
+      const std::string where = "partition.key." + name;
+      if (!IsValidColumnName(name)) return InvalidArgument(where + ": invalid key name");
+      const element_type t = field.value.type();
+      if (t == element_type::OBJECT || t == element_type::ARRAY || t == element_type::NULL_VALUE) {
+        return Expected(where, "a string, number or boolean", field.value);
+      }
+      sorted[name] = field.value;
+    }
+    common::JsonWriter w;
+    w.BeginObject();
+    for (const auto& [name, value] : sorted) {
+      w.Key(name).Raw(simdjson::minify(value));
+      std::string text = value.type() == element_type::STRING
+                             ? std::string(value.get_string().value_unsafe())
+                             : simdjson::minify(value);
+      req.partition_key.emplace_back(KeySegment(name), KeySegment(text));
+    }
+    w.EndObject();
+    req.partition_key_json = w.TakeBuffer();
+  }
+  if (partition["attributes"].get(attributes) == simdjson::SUCCESS && !attributes.is_null()) {
+    if (attributes.type() != element_type::OBJECT) {
+      return Expected("partition.attributes", "an object", attributes);
+    }
+    req.attributes_json = simdjson::minify(attributes);
+  }
+  if (partition["timeRange"].get(range) == simdjson::SUCCESS && !range.is_null()) {
+    if (range.type() != element_type::OBJECT) return Expected("partition.timeRange", "an object", range);
+    element start, end;
+    if (range["start"].get(start) != simdjson::SUCCESS) {
+      return InvalidArgument("partition.timeRange.start: required");
+    }
+    if (range["end"].get(end) != simdjson::SUCCESS) {
+      return InvalidArgument("partition.timeRange.end: required");
+    }
+    TS_ASSIGN_OR_RETURN(common::UnixMicros s, GetTime(start, "partition.timeRange.start"));
+    TS_ASSIGN_OR_RETURN(common::UnixMicros e, GetTime(end, "partition.timeRange.end"));
+    if (e <= s) return InvalidArgument("partition.timeRange: end must be after start");
+    req.time_range = catalog::TimeRange{s, e};
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<IngestRequest> ParseIngestRequest(element root) {
+  if (root.type() != element_type::OBJECT) return Expected("body", "a JSON object", root);
+  IngestRequest req;
+  element e;
+  if (root["datasetName"].get(e) == simdjson::SUCCESS && !e.is_null()) {
+    TS_ASSIGN_OR_RETURN(req.dataset_name, GetString(e, "datasetName"));
+  }
+  if (root["storageTargetId"].get(e) == simdjson::SUCCESS && !e.is_null()) {
+    TS_ASSIGN_OR_RETURN(req.storage_target_id, GetString(e, "storageTargetId"));
+  }
+  if (root["tableName"].get(e) == simdjson::SUCCESS && !e.is_null()) {
+    TS_ASSIGN_OR_RETURN(req.table_name, GetString(e, "tableName"));
+  }
+  if (root["idempotencyKey"].get(e) == simdjson::SUCCESS && !e.is_null()) {
+    TS_ASSIGN_OR_RETURN(std::string key, GetString(e, "idempotencyKey"));
+    if (key.empty() || key.size() > 256) {
+      return InvalidArgument("idempotencyKey: must be 1-256 characters");
+    }
+    req.idempotency_key = std::move(key);
+  }
+  if (root["schema"].get(e) == simdjson::SUCCESS && !e.is_null()) {
+    if (e.type() != element_type::OBJECT) return Expected("schema", "an object", e);
+    element fields;
+    if (e["fields"].get(fields) != simdjson::SUCCESS) {
+      return InvalidArgument("schema.fields: required");
+    }
+    TS_ASSIGN_OR_RETURN(req.schema, ParseSchemaFields(fields));
+    element evolution;
+    if (e["evolution"].get(evolution) == simdjson::SUCCESS && !evolution.is_null()) {
+      if (evolution.type() != element_type::OBJECT) {
+        return Expected("schema.evolution", "an object", evolution);
+      }
+      element backfill, defaults;
+      if (evolution["backfill"].get(backfill) == simdjson::SUCCESS && backfill.is_bool() &&
+          backfill.get_bool().value_unsafe()) {
+        return InvalidArgument(
+            "schema.evolution.backfill: not supported: partition files are immutable; rows "
+            "written before a column existed read it as NULL");
+      }
+      if (evolution["defaults"].get(defaults) == simdjson::SUCCESS && !defaults.is_null()) {
+        if (defaults.type() != element_type::OBJECT) {
+          return Expected("schema.evolution.defaults", "an object", defaults);
+        }
+        const simdjson::dom::object members = defaults.get_object().value_unsafe();
+        for (auto field : members) {
+          req.defaults.emplace_back(std::string(field.key), field.value);
+        }
+      }
+    }
+  }
+  if (root["partition"].get(e) == simdjson::SUCCESS && !e.is_null()) {
+    TS_RETURN_IF_ERROR(ParsePartition(e, req));
+  }
+  if (root["rows"].get(e) != simdjson::SUCCESS) return InvalidArgument("rows: required");
+  if (e.type() != element_type::ARRAY) return Expected("rows", "an array", e);
+  req.rows = e.get_array().value_unsafe();
+  return req;
+}
+
+namespace {
+
+// Appends `v` to `column` as `type`, or explains why it does not fit. `where` is built lazily.
+template <typename Where>
+Status AppendValue(ColumnBuffer& column, element v, const Where& where) {
+  if (v.is_null()) {
+    column.AppendNull();
+    return Status::Ok();
+  }
+  switch (column.type()) {
+    case ColumnType::kDouble: {
+      double d = 0;
+      if (v.get_double().get(d) != simdjson::SUCCESS) return Expected(where(), "double", v);
+      column.AppendDouble(d);
+      return Status::Ok();
+    }
+    case ColumnType::kString: {
+      std::string_view s;
+      if (v.get_string().get(s) != simdjson::SUCCESS) return Expected(where(), "string", v);
+      column.AppendString(s);
+      return Status::Ok();
+    }
+    case ColumnType::kInteger: {
+      int64_t i = 0;
+      if (v.type() == element_type::INT64) {
+        i = v.get_int64().value_unsafe();
+      } else if (v.type() == element_type::DOUBLE) {
+        const double d = v.get_double().value_unsafe();
+        if (d != std::floor(d) || d < -9.2233720368547758e18 || d >= 9.2233720368547758e18) {
+          return Expected(where(), "integer", v);
+        }
+        i = static_cast<int64_t>(d);
+      } else {
+        return Expected(where(), v.type() == element_type::UINT64 ? "integer within int64" : "integer",
+                        v);
+      }
+      column.AppendInt64(i);
+      return Status::Ok();
+    }
+    case ColumnType::kBoolean: {
+      bool b = false;
+      if (v.get_bool().get(b) != simdjson::SUCCESS) return Expected(where(), "boolean", v);
+      column.AppendBool(b);
+      return Status::Ok();
+    }
+    case ColumnType::kTimestamp: {
+      if (v.type() == element_type::INT64) {
+        const int64_t ms = v.get_int64().value_unsafe();
+        if (ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000) {
+          return Expected(where(), "epoch milliseconds within range", v);
+        }
+        column.AppendInt64(ms * 1000);
+        return Status::Ok();
+      }
+      if (v.type() != element_type::STRING) {
+        return Expected(where(), "timestamp (ISO-8601 string or epoch milliseconds)", v);
+      }
+      std::string_view text = v.get_string().value_unsafe();
+      auto t = common::ParseIso8601(text);
+      if (!t) {
+        return InvalidArgument(where() + ": '" + std::string(text.substr(0, 64)) +
+                               "' is not an ISO-8601 time with a zone (e.g. 2024-01-01T00:00:00Z)");
+      }
+      column.AppendInt64(*t);
+      return Status::Ok();
+    }
+  }
+  return Expected(where(), "a value", v);
+}
+
+}  // namespace
+
+Result<RowBatch> DecodeRows(const IngestRequest& request, const std::vector<ColumnDef>& schema,
+                            const DecodeOptions& options) {
+  const size_t row_count = request.rows.size();
+  if (row_count > options.max_rows) {
+    return common::PayloadTooLarge("rows: " + std::to_string(row_count) + " rows exceed the limit of " +
+                                   std::to_string(options.max_rows) + " per request");
+  }
+  RowBatch batch = RowBatch::Empty(schema);
+  for (auto& c : batch.columns) c.Reserve(row_count);
+  std::unordered_map<std::string_view, size_t> index;
+  for (size_t i = 0; i < schema.size(); ++i) index.emplace(schema[i].name, i);
+  const int ts_index = batch.ColumnIndex(options.timestamp_column);
+  if (ts_index < 0 || schema[static_cast<size_t>(ts_index)].type != ColumnType::kTimestamp) {
+    return InvalidArgument("schema: the timestamp column '" + std::string(options.timestamp_column) +
+                           "' must be a field of type timestamp");
+  }
+
+  // Defaults, validated once against the schema.
+  std::vector<std::optional<element>> defaults(schema.size());
+  for (const auto& [name, value] : request.defaults) {
+    auto it = index.find(name);
+    if (it == index.end()) {
+      return InvalidArgument("schema.evolution.defaults." + name + ": not a column of the schema");
+    }
+    ColumnBuffer probe(schema[it->second].type);
+    TS_RETURN_IF_ERROR(AppendValue(probe, value, [&] { return "schema.evolution.defaults." + name; }));
+    defaults[it->second] = value;
+  }
+
+  std::vector<uint32_t> seen(schema.size(), 0);  // row number + 1 when the column was set
+  uint32_t row_number = 0;
+  for (element row : request.rows) {
+    ++row_number;
+    const size_t r = row_number - 1;
+    if (row.type() != element_type::OBJECT) {
+      return Expected("rows[" + std::to_string(r) + "]", "an object", row);
+    }
+    size_t expected_pos = 0;  // rows usually list columns in schema order: try that first
+    const simdjson::dom::object fields = row.get_object().value_unsafe();
+    for (auto field : fields) {
+      size_t col = 0;
+      if (expected_pos < schema.size() && schema[expected_pos].name == field.key) {
+        col = expected_pos;
+      } else {
+        auto it = index.find(field.key);
+        if (it == index.end()) {
+          return InvalidArgument("rows[" + std::to_string(r) + "]." + std::string(field.key) +
+                                 ": unknown column (not in the dataset schema; declare it in "
+                                 "schema.fields to add it)");
+        }
+        col = it->second;
+      }
+      expected_pos = col + 1;
+      if (seen[col] == row_number) {
+        return InvalidArgument("rows[" + std::to_string(r) + "]." + std::string(field.key) +
+                               ": duplicate key");
+      }
+      seen[col] = row_number;
+      TS_RETURN_IF_ERROR(AppendValue(batch.columns[col], field.value, [&] {
+        return "rows[" + std::to_string(r) + "]." + std::string(field.key);
+      }));
+    }
+    for (size_t c = 0; c < schema.size(); ++c) {
+      if (seen[c] == row_number) continue;
+      if (defaults[c]) {
+        TS_RETURN_IF_ERROR(AppendValue(batch.columns[c], *defaults[c], [] { return std::string(); }));
+      } else {
+        batch.columns[c].AppendNull();
+      }
+    }
+    const ColumnBuffer& ts = batch.columns[static_cast<size_t>(ts_index)];
+    if (ts.IsNull(r)) {
+      return InvalidArgument("rows[" + std::to_string(r) + "]." + std::string(options.timestamp_column) +
+                             ": required");
+    }
+    if (options.time_range) {
+      const common::UnixMicros t = ts.Int64At(r);
+      if (t < options.time_range->start || t >= options.time_range->end) {
+        return InvalidArgument("rows[" + std::to_string(r) + "]." +
+                               std::string(options.timestamp_column) + ": " +
+                               common::FormatIso8601(t) + " is outside partition.timeRange [" +
+                               common::FormatIso8601(options.time_range->start) + ", " +
+                               common::FormatIso8601(options.time_range->end) + ")");
+      }
+    }
+  }
+  return batch;
+}
+
+}  // namespace timestore::ingest

@@ -1,0 +1,562 @@
+#include "ingest/ingest_service.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+#include <tuple>
+
+#include "catalog/json_encoding.h"
+#include "common/json_writer.h"
+#include "common/random_id.h"
+#include "common/text.h"
+#include "ingest/ingest_request.h"
+#include "ingest/partition_writer.h"
+#include "storage/sha256_hasher.h"
+
+namespace timestore::ingest {
+
+using catalog::ColumnDef;
+using common::Result;
+using common::Status;
+
+namespace {
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  const int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+// "20240101T000000Z": the window's start as one object-key segment.
+std::string WindowSegment(common::UnixMicros start) {
+  std::string iso = common::FormatIso8601(start);  // 2024-01-01T00:00:00.000Z
+  std::string out;
+  for (char c : iso.substr(0, 19)) {
+    if (c != '-' && c != ':') out.push_back(c);
+  }
+  return out + "Z";
+}
+
+void InjectFault(const std::string& configured, std::string_view point) {
+  if (!configured.empty() && configured == point) kill(getpid(), SIGKILL);
+}
+
+// Merges the request's declared fields into the dataset's current columns: existing columns must keep
+// their type (kConflict names both); new ones are appended. Returns the merged list.
+Result<std::vector<ColumnDef>> MergeSchema(const std::vector<ColumnDef>& current,
+                                           const std::vector<ColumnDef>& declared) {
+  std::vector<ColumnDef> merged = current;
+  for (size_t i = 0; i < declared.size(); ++i) {
+    const ColumnDef& d = declared[i];
+    bool found = false;
+    for (const ColumnDef& c : current) {
+      if (c.name == d.name) {
+        if (c.type != d.type) {
+          return common::Conflict("schema.fields[" + std::to_string(i) + "]: column '" + d.name +
+                                  "' is " + std::string(catalog::ColumnTypeName(c.type)) +
+                                  " in the dataset; the request declares it " +
+                                  std::string(catalog::ColumnTypeName(d.type)) +
+                                  " (column types cannot change)");
+        }
+        found = true;
+        break;
+      }
+      if (common::EqualsIgnoreCase(c.name, d.name)) {
+        return common::InvalidArgument("schema.fields[" + std::to_string(i) + "].name: '" + d.name +
+                                       "' collides with the existing column '" + c.name +
+                                       "' (names are case-insensitive)");
+      }
+    }
+    if (!found) merged.push_back(d);
+  }
+  return merged;
+}
+
+}  // namespace
+
+// One request waiting in a dataset's commit queue.
+struct IngestService::PendingWrite {
+  catalog::Dataset dataset;
+  catalog::StorageTarget target;
+  std::shared_ptr<storage::ObjectStore> store;
+  int schema_version = 0;
+  RowBatch rows;
+  std::string partition_key_json;
+  std::vector<std::pair<std::string, std::string>> partition_key;
+  std::string attributes_json;
+  std::string idempotency_key;
+  std::string request_hash;
+  std::optional<std::string> actor;
+
+  bool finished = false;  // guarded by the queue's mutex
+  Result<IngestAnswer> answer{common::Internal("not answered")};
+};
+
+struct IngestService::CommitQueue {
+  std::mutex mu;
+  std::condition_variable changed;
+  std::vector<PendingWrite*> waiting;
+  size_t waiting_rows = 0;
+  bool flushing = false;
+};
+
+IngestService::IngestService(catalog::Catalog& catalog, storage::ObjectStoreRegistry& stores,
+                             IngestOptions options, observability::MetricsRegistry* metrics)
+    : catalog_(catalog),
+      stores_(stores),
+      options_(std::move(options)),
+      logger_(observability::GetLogger("ingest")) {
+  if (metrics != nullptr) {
+    rows_committed_ = &metrics->GetCounter("timestore_ingest_rows_total", "Rows committed by ingest.");
+    commits_ = &metrics->GetCounter("timestore_ingest_commits_total",
+                                    "Manifest versions committed by ingest (group commits).");
+    files_written_ = &metrics->GetCounter("timestore_ingest_files_total",
+                                          "Partition files written by ingest.");
+    flush_seconds_ = &metrics->GetHistogram("timestore_ingest_flush_seconds",
+                                            "Time to write, upload and commit one group commit.");
+  }
+}
+
+IngestService::~IngestService() = default;
+
+Result<IngestAnswer> IngestService::Ingest(const IngestCall& call) {
+  if (!catalog::IsValidDatasetSlug(call.slug)) {
+    return common::InvalidArgument("datasetSlug: '" + std::string(call.slug.substr(0, 80)) +
+                                   "' is not a valid slug (1-64 lowercase letters, digits, '-' or "
+                                   "'_', starting with a letter or digit)");
+  }
+  TS_ASSIGN_OR_RETURN(IngestRequest request, ParseIngestRequest(call.body));
+  if (call.idempotency_header && request.idempotency_key &&
+      *call.idempotency_header != *request.idempotency_key) {
+    return common::InvalidArgument(
+        "idempotencyKey: differs from the Idempotency-Key header; send one or make them equal");
+  }
+  const std::string request_hash = storage::Sha256Hex(call.raw_body);
+  // Without a key the body's hash is the key: an identical payload is the same batch (as the
+  // original deduplicated).
+  std::string key = request.idempotency_key    ? *request.idempotency_key
+                    : call.idempotency_header ? *call.idempotency_header
+                                              : "sha256:" + request_hash;
+
+  // Validation first, writes after: a rejected request must not create a dataset or a schema.
+  TS_ASSIGN_OR_RETURN(std::optional<catalog::Dataset> found, catalog_.datasets().FindBySlug(call.slug));
+  if (!found && !request.schema) {
+    return common::InvalidArgument("schema: required to create dataset '" + std::string(call.slug) +
+                                   "' (it does not exist yet)");
+  }
+  if (found && found->status == catalog::DatasetStatus::kArchived) {
+    return common::Conflict("dataset '" + found->slug + "' is archived and does not accept ingest");
+  }
+  if (found) {
+    // An earlier answer for this key?
+    TS_ASSIGN_OR_RETURN(std::optional<catalog::IngestionBatch> earlier,
+                        catalog_.manifests().FindIngestionBatch(found->id, key));
+    if (earlier) {
+      if (earlier->request_hash && *earlier->request_hash != request_hash) {
+        return common::Conflict("idempotency key '" + key +
+                                "' was already used for a different request body");
+      }
+      return IngestAnswer{200, earlier->response_json, true};
+    }
+    // Back-pressure before any work: too many small files waiting for compaction.
+    if (options_.max_small_partitions > 0) {
+      TS_ASSIGN_OR_RETURN(int64_t small, catalog_.manifests().CountSmallLivePartitions(
+                                             found->id, options_.small_partition_bytes));
+      if (small > options_.max_small_partitions) {
+        return common::Unavailable("dataset '" + found->slug + "' has " + std::to_string(small) +
+                                   " small partitions waiting for compaction (limit " +
+                                   std::to_string(options_.max_small_partitions) + "); retry later");
+      }
+    }
+  }
+  if (request.storage_target_id) {
+    TS_RETURN_IF_ERROR(
+        catalog_.storage_targets().Get(catalog::StorageTargetId(*request.storage_target_id)).status());
+  }
+
+  // The schema: the current one, extended by new declared columns. When another writer changes the
+  // schema between the read and the write below, everything is checked again against the new one.
+  const std::string timestamp_column = found ? found->timestamp_column : "timestamp";
+  std::vector<ColumnDef> columns;
+  int schema_version = 0;
+  RowBatch rows;
+  for (int attempt = 0;; ++attempt) {
+    std::optional<catalog::SchemaVersion> current;
+    if (found && found->current_schema_version) {
+      TS_ASSIGN_OR_RETURN(current, catalog_.datasets().FindSchemaVersion(
+                                       found->id, *found->current_schema_version));
+    }
+    const std::vector<ColumnDef> existing = current ? current->columns : std::vector<ColumnDef>{};
+    if (!request.schema && existing.empty()) {
+      return common::InvalidArgument("schema: required (dataset '" + std::string(call.slug) +
+                                     "' has none yet)");
+    }
+    TS_ASSIGN_OR_RETURN(columns, request.schema ? MergeSchema(existing, *request.schema)
+                                                : Result<std::vector<ColumnDef>>(existing));
+    if (std::none_of(columns.begin(), columns.end(), [&](const ColumnDef& c) {
+          return c.name == timestamp_column && c.type == catalog::ColumnType::kTimestamp;
+        })) {
+      return common::InvalidArgument("schema.fields: must include the timestamp column '" +
+                                     timestamp_column + "' with type timestamp");
+    }
+    DecodeOptions decode;
+    decode.timestamp_column = timestamp_column;
+    decode.time_range = request.time_range;
+    decode.max_rows = options_.max_rows_per_request;
+    TS_ASSIGN_OR_RETURN(rows, DecodeRows(request, columns, decode));
+    if (rows.row_count() == 0) return common::InvalidArgument("rows: at least one row is required");
+
+    // The request is valid: create what it needs.
+    if (!found) {
+      catalog::NewDataset nd;
+      nd.slug = std::string(call.slug);
+      nd.name = request.dataset_name.value_or(std::string(call.slug));
+      nd.write_format = options_.default_write_format;
+      if (request.storage_target_id) {
+        nd.default_storage_target_id = catalog::StorageTargetId(*request.storage_target_id);
+      }
+      auto created = catalog_.datasets().Create(nd);
+      if (created.ok()) {
+        found = std::move(created).value();
+        logger_.Info("dataset created", observability::LogFields().Add("slug", nd.slug));
+      } else if (created.status().code() != common::StatusCode::kAlreadyExists) {
+        return created.status();
+      } else {
+        // A concurrent first ingest created it: validate against its schema.
+        TS_ASSIGN_OR_RETURN(found, catalog_.datasets().FindBySlug(call.slug));
+        if (!found || attempt >= 4) return common::Unavailable("dataset is changing concurrently; retry");
+        continue;
+      }
+    }
+    if (current && columns == current->columns) {
+      schema_version = current->version;
+      break;
+    }
+    auto added = catalog_.datasets().AddSchemaVersion(found->id, columns,
+                                                      found->current_schema_version.value_or(0));
+    if (added.ok()) {
+      schema_version = added->version;
+      found->current_schema_version = schema_version;
+      break;
+    }
+    if (added.status().code() != common::StatusCode::kConflict || attempt >= 4) return added.status();
+    TS_ASSIGN_OR_RETURN(found, catalog_.datasets().FindById(found->id));
+    if (!found) return common::NotFound("dataset '" + std::string(call.slug) + "' not found");
+  }
+  catalog::Dataset dataset = std::move(*found);
+
+  // Where the files go: the request's target, else the dataset's, else the service default.
+  std::optional<catalog::StorageTarget> target;
+  if (request.storage_target_id) {
+    TS_ASSIGN_OR_RETURN(target, catalog_.storage_targets().Get(
+                                    catalog::StorageTargetId(*request.storage_target_id)));
+  } else if (dataset.default_storage_target_id) {
+    TS_ASSIGN_OR_RETURN(target, catalog_.storage_targets().Get(*dataset.default_storage_target_id));
+  } else {
+    TS_ASSIGN_OR_RETURN(target, catalog_.storage_targets().FindDefault());
+    if (!target) return common::Unavailable("no default storage target is configured yet");
+  }
+  TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store,
+                      stores_.Get(target->id.value(), catalog::StorageKindName(target->kind),
+                                  target->config_json));
+
+  auto write = std::make_unique<PendingWrite>();
+  write->dataset = std::move(dataset);
+  write->target = std::move(*target);
+  write->store = std::move(store);
+  write->schema_version = schema_version;
+  write->rows = std::move(rows);
+  write->partition_key_json = std::move(request.partition_key_json);
+  write->partition_key = std::move(request.partition_key);
+  write->attributes_json = std::move(request.attributes_json);
+  write->idempotency_key = std::move(key);
+  write->request_hash = request_hash;
+  write->actor = call.actor;
+  return Submit(std::move(write));
+}
+
+Result<IngestAnswer> IngestService::Submit(std::unique_ptr<PendingWrite> write) {
+  CommitQueue* queue = nullptr;
+  {
+    std::lock_guard lock(queues_mu_);
+    auto& slot = queues_[write->dataset.id.value()];
+    if (!slot) slot = std::make_unique<CommitQueue>();
+    queue = slot.get();
+  }
+  std::unique_lock lock(queue->mu);
+  queue->waiting.push_back(write.get());
+  queue->waiting_rows += write->rows.row_count();
+  queue->changed.notify_all();
+  while (!write->finished) {
+    if (queue->flushing) {
+      queue->changed.wait(lock);
+      continue;
+    }
+    // This thread leads the next group commit.
+    queue->flushing = true;
+    if (options_.group_commit_window.count() > 0) {
+      queue->changed.wait_for(lock, options_.group_commit_window,
+                              [&] { return queue->waiting_rows >= options_.max_rows_per_commit; });
+    }
+    std::vector<PendingWrite*> batch;
+    size_t rows = 0;
+    auto it = queue->waiting.begin();
+    while (it != queue->waiting.end() &&
+           (batch.empty() || rows + (*it)->rows.row_count() <= options_.max_rows_per_commit)) {
+      rows += (*it)->rows.row_count();
+      batch.push_back(*it);
+      ++it;
+    }
+    queue->waiting.erase(queue->waiting.begin(), it);
+    queue->waiting_rows -= rows;
+    lock.unlock();
+    Flush(batch);
+    lock.lock();
+    for (PendingWrite* w : batch) w->finished = true;
+    queue->flushing = false;
+    queue->changed.notify_all();
+  }
+  return std::move(write->answer);
+}
+
+void IngestService::Flush(std::vector<PendingWrite*> writes) {
+  const auto started = std::chrono::steady_clock::now();
+  // Writes whose key turns out to be taken (a concurrent duplicate in another process) are answered
+  // from the stored record, and the rest is written again without them.
+  for (int round = 0; !writes.empty() && round < 3; ++round) {
+    const catalog::Dataset& dataset = writes.front()->dataset;
+    const int64_t window = dataset.partition_window_seconds * 1'000'000;
+
+    // Group rows by (schema version, target, partition key, window): one file per group.
+    using GroupKey = std::tuple<int, std::string, std::string, int64_t>;
+    struct Group {
+      PendingWrite* first = nullptr;
+      const RowBatch* whole = nullptr;  // set while one request's whole batch is the group
+      RowBatch rows;                    // used once rows of several requests or windows mix
+      std::set<size_t> writers;         // indexes into `writes`
+      catalog::NewPartition partition;
+      const RowBatch& data() const { return whole != nullptr ? *whole : rows; }
+      void Materialize() {
+        if (whole == nullptr) return;
+        rows = RowBatch::Empty(whole->schema);
+        for (size_t r = 0; r < whole->row_count(); ++r) rows.AppendRowFrom(*whole, r);
+        whole = nullptr;
+      }
+    };
+    std::map<GroupKey, Group> groups;
+    for (size_t wi = 0; wi < writes.size(); ++wi) {
+      PendingWrite* w = writes[wi];
+      const int ts = w->rows.ColumnIndex(w->dataset.timestamp_column);
+      const ColumnBuffer& times = w->rows.columns[static_cast<size_t>(ts)];
+      const size_t n = w->rows.row_count();
+      const int64_t first_window = FloorDiv(times.Int64At(0), window);
+      bool single_window = true;
+      for (size_t r = 1; r < n && single_window; ++r) {
+        single_window = FloorDiv(times.Int64At(r), window) == first_window;
+      }
+      auto group_of = [&](int64_t win) -> Group& {
+        GroupKey gk{w->schema_version, w->target.id.value(), w->partition_key_json, win};
+        auto [it, inserted] = groups.try_emplace(gk);
+        if (inserted) {
+          it->second.first = w;
+          it->second.rows = RowBatch::Empty(w->rows.schema);
+        }
+        it->second.writers.insert(wi);
+        return it->second;
+      };
+      if (single_window) {
+        // The common case: the whole request falls in one window. Its batch is used as it is
+        // unless another request shares the group.
+        Group& g = group_of(first_window);
+        if (g.writers.size() == 1 && g.rows.row_count() == 0) {
+          g.whole = &w->rows;
+          continue;
+        }
+        g.Materialize();
+        for (size_t r = 0; r < n; ++r) g.rows.AppendRowFrom(w->rows, r);
+        continue;
+      }
+      for (size_t r = 0; r < n; ++r) {
+        Group& g = group_of(FloorDiv(times.Int64At(r), window));
+        g.Materialize();
+        g.rows.AppendRowFrom(w->rows, r);
+      }
+    }
+
+    // Write each group's file and publish it under a fresh key (invariant 3: before the commit).
+    Status failure;
+    std::vector<catalog::NewPartition> partitions;
+    for (auto& [gk, g] : groups) {
+      const PendingWrite& w = *g.first;
+      const std::string id = common::RandomId("part-");
+      const std::string ext = w.dataset.write_format == catalog::WriteFormat::kDuckdb ? "duckdb" : "parquet";
+      std::string object_key = w.dataset.slug + "/";
+      for (const auto& [k, v] : w.partition_key) object_key += k + "=" + v + "/";
+      const int64_t window_start = std::get<3>(gk) * window;
+      object_key += "window=" + WindowSegment(window_start) + "/" + id + "." + ext;
+      const std::string staging =
+          (std::filesystem::path(w.store->StagingDirectory()) / (id + "." + ext)).string();
+      auto written = WritePartitionFile(g.data(), w.dataset.timestamp_column, w.dataset.write_format, staging);
+      if (!written.ok()) {
+        failure = written.status().WithContext("writing a partition file");
+        break;
+      }
+      storage::PutOptions put;
+      put.move = true;
+      put.sha256_hex = written->sha256_hex;
+      Status published = w.store->PutFile(object_key, staging, put);
+      std::error_code ec;
+      std::filesystem::remove(staging, ec);
+      if (!published.ok()) {
+        failure = published.WithContext("publishing " + object_key);
+        break;
+      }
+      InjectFault(options_.fault_injection_point, "after_put");
+      catalog::NewPartition& p = g.partition;
+      p.id = catalog::PartitionId(id);
+      p.storage_target_id = w.target.id;
+      p.object_key = object_key;
+      p.format = w.dataset.write_format;
+      p.file_size_bytes = written->size_bytes;
+      p.row_count = written->stats.row_count;
+      p.start_time = written->stats.min_time;
+      p.end_time = written->stats.max_time;
+      p.window_start = window_start;
+      p.window_end = window_start + window;
+      p.partition_key_json = w.partition_key_json;
+      p.attributes_json = w.attributes_json;
+      p.schema_version = w.schema_version;
+      p.checksum_sha256 = written->sha256_hex;
+      p.column_statistics_json = written->stats.column_statistics_json;
+      partitions.push_back(p);
+      if (files_written_ != nullptr) files_written_->Increment();
+    }
+    if (!failure.ok()) {
+      logger_.Error("ingest write failed", observability::LogFields()
+                                               .Add("dataset", dataset.slug)
+                                               .Add("error", failure.message()));
+      for (PendingWrite* w : writes) w->answer = common::Unavailable(failure.message());
+      return;
+    }
+
+    // One version for the whole group, with every request's idempotency record and answer.
+    catalog::VersionCommit commit;
+    commit.dataset_id = dataset.id;
+    commit.kind = catalog::VersionKind::kIngest;
+    commit.actor = writes.front()->actor;
+    commit.schema_version = writes.front()->schema_version;
+    commit.add = partitions;
+    std::vector<std::string> answers(writes.size());
+    for (size_t wi = 0; wi < writes.size(); ++wi) {
+      PendingWrite* w = writes[wi];
+      std::set<std::string> mine;
+      for (const auto& [gk, g] : groups) {
+        if (g.writers.count(wi) != 0) mine.insert(g.partition.id.value());
+      }
+      commit.idempotency.push_back(catalog::VersionCommit::Idempotency{
+          w->idempotency_key, w->request_hash, 200,
+          [w, mine, &answers, wi](const catalog::CommitResult& r) {
+            common::JsonWriter out;
+            out.BeginObject().Key("mode").String("inline");
+            catalog::Dataset d = w->dataset;
+            d.current_version = r.version.version;
+            out.Key("dataset");
+            catalog::WriteDatasetJson(out, d);
+            out.Key("storageTarget");
+            catalog::WriteStorageTargetJson(out, w->target);
+            out.Key("manifest").BeginObject();
+            out.Key("version").Int(r.version.version);
+            out.Key("partitionCount").Int(r.version.partition_count);
+            out.Key("totalRows").Int(r.version.total_rows);
+            out.Key("totalBytes").Int(r.version.total_bytes);
+            out.EndObject();
+            out.Key("rowsIngested").Int(static_cast<int64_t>(w->rows.row_count()));
+            out.Key("partitions").BeginArray();
+            for (const catalog::Partition& p : r.added) {
+              if (mine.count(p.id.value()) != 0) catalog::WritePartitionJson(out, p);
+            }
+            out.EndArray();
+            out.EndObject();
+            answers[wi] = out.TakeBuffer();
+            return answers[wi];
+          }});
+    }
+    auto committed = catalog_.manifests().Commit(commit);
+    if (committed.ok()) {
+      InjectFault(options_.fault_injection_point, "after_commit");
+      size_t rows = 0;
+      for (size_t wi = 0; wi < writes.size(); ++wi) {
+        writes[wi]->answer = IngestAnswer{201, std::move(answers[wi]), false};
+        rows += writes[wi]->rows.row_count();
+      }
+      if (rows_committed_ != nullptr) rows_committed_->Increment(static_cast<double>(rows));
+      if (commits_ != nullptr) commits_->Increment();
+      if (flush_seconds_ != nullptr) {
+        flush_seconds_->Observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      }
+      return;
+    }
+    if (committed.status().code() != common::StatusCode::kAlreadyExists) {
+      for (PendingWrite* w : writes) w->answer = committed.status();
+      return;
+    }
+    // Some key was committed meanwhile by another process: answer those from the record.
+    std::vector<PendingWrite*> remaining;
+    for (PendingWrite* w : writes) {
+      auto earlier = catalog_.manifests().FindIngestionBatch(w->dataset.id, w->idempotency_key);
+      if (!earlier.ok()) {
+        w->answer = earlier.status();
+      } else if (earlier->has_value()) {
+        w->answer = IngestAnswer{200, (*earlier)->response_json, true};
+      } else {
+        remaining.push_back(w);
+      }
+    }
+    writes = std::move(remaining);
+  }
+  for (PendingWrite* w : writes) {
+    w->answer = common::Unavailable("ingest commit kept conflicting; retry the request");
+  }
+}
+
+Result<std::string> IngestService::ManifestJson(std::string_view slug, std::optional<int64_t> version) {
+  TS_ASSIGN_OR_RETURN(catalog::Dataset dataset, catalog_.datasets().GetBySlug(slug));
+  return ManifestJsonOf(dataset, version);
+}
+
+Result<std::string> IngestService::ManifestJsonByIdOrSlug(std::string_view id_or_slug,
+                                                          std::optional<int64_t> version) {
+  TS_ASSIGN_OR_RETURN(std::optional<catalog::Dataset> by_id,
+                      catalog_.datasets().FindById(catalog::DatasetId(std::string(id_or_slug))));
+  if (by_id) return ManifestJsonOf(*by_id, version);
+  return ManifestJson(id_or_slug, version);
+}
+
+Result<std::string> IngestService::ManifestJsonOf(const catalog::Dataset& dataset,
+                                                  std::optional<int64_t> version) {
+  const int64_t at = version.value_or(dataset.current_version);
+  TS_ASSIGN_OR_RETURN(std::vector<catalog::Partition> partitions,
+                      catalog_.manifests().ListLivePartitions(dataset.id, at, std::nullopt));
+  common::JsonWriter w;
+  w.BeginObject();
+  w.Key("datasetId").String(dataset.id.value());
+  w.Key("datasetSlug").String(dataset.slug);
+  w.Key("manifest");
+  if (at == 0) {
+    w.BeginObject().Key("version").Int(0).Key("partitionCount").Int(0).Key("totalRows").Int(0);
+    w.Key("totalBytes").Int(0).EndObject();
+  } else {
+    TS_ASSIGN_OR_RETURN(catalog::DatasetVersion v, catalog_.manifests().GetVersion(dataset.id, at));
+    catalog::WriteVersionSummaryJson(w, v);
+  }
+  w.Key("currentVersion").Int(dataset.current_version);
+  w.Key("partitions").BeginArray();
+  for (const auto& p : partitions) catalog::WritePartitionJson(w, p);
+  w.EndArray();
+  w.EndObject();
+  return w.TakeBuffer();
+}
+
+}  // namespace timestore::ingest
