@@ -15,7 +15,7 @@ std::string FormatIso8601(UnixMicros t) {
   const auto m = duration_cast<minutes>(in_day - h);
   const auto s = duration_cast<seconds>(in_day - h - m);
   const int64_t us = (in_day - h - m - s).count();
-  char buf[64];
+  char buf[96];
   if (us % 1000 == 0) {
     std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02lldZ",
                   static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
@@ -24,7 +24,7 @@ std::string FormatIso8601(UnixMicros t) {
     // Milliseconds are always written, as JavaScript's toISOString does.
     std::string out(buf);
     out.pop_back();
-    char ms[16];
+    char ms[32];
     std::snprintf(ms, sizeof(ms), ".%03lldZ", static_cast<long long>(us / 1000));
     return out + ms;
   }

@@ -106,7 +106,8 @@ IngestService::IngestService(catalog::Catalog& catalog, storage::ObjectStoreRegi
     : catalog_(catalog),
       stores_(stores),
       options_(std::move(options)),
-      logger_(observability::GetLogger("ingest")) {
+      logger_(observability::GetLogger("ingest")),
+      writer_(PartitionWriter::Create()) {
   if (metrics != nullptr) {
     rows_committed_ = &metrics->GetCounter("timestore_ingest_rows_total", "Rows committed by ingest.");
     commits_ = &metrics->GetCounter("timestore_ingest_commits_total",
@@ -397,7 +398,9 @@ void IngestService::Flush(std::vector<PendingWrite*> writes) {
       object_key += "window=" + WindowSegment(window_start) + "/" + id + "." + ext;
       const std::string staging =
           (std::filesystem::path(w.store->StagingDirectory()) / (id + "." + ext)).string();
-      auto written = WritePartitionFile(g.data(), w.dataset.timestamp_column, w.dataset.write_format, staging);
+      auto written = writer_.ok() ? writer_->Write(g.data(), w.dataset.timestamp_column,
+                                                   w.dataset.write_format, staging)
+                                  : common::Result<WrittenPartitionFile>(writer_.status());
       if (!written.ok()) {
         failure = written.status().WithContext("writing a partition file");
         break;

@@ -19,6 +19,7 @@
 
 #include "catalog/catalog.h"
 #include "common/status.h"
+#include "ingest/partition_writer.h"
 #include "observability/logger.h"
 #include "observability/metrics.h"
 #include "storage/object_store_registry.h"
@@ -90,6 +91,8 @@ class IngestService {
   storage::ObjectStoreRegistry& stores_;
   const IngestOptions options_;
   observability::Logger logger_;
+  // One DuckDB instance reused for every file (starting one costs more than a small file).
+  common::Result<PartitionWriter> writer_;
   observability::Counter* rows_committed_ = nullptr;
   observability::Counter* commits_ = nullptr;
   observability::Counter* files_written_ = nullptr;

@@ -430,6 +430,13 @@ TEST_P(PartitionWriterFormatTest, FailedWritesLeaveNoFile) {
   auto r1 = WritePartitionFile(dup, "ts", GetParam(), PathFor("dup"));
   EXPECT_EQ(r1.status().code(), StatusCode::kInvalidArgument) << r1.status().ToString();
 
+  // An empty column name.
+  RowBatch unnamed = RowBatch::Empty({{"ts", ColumnType::kTimestamp}, {"", ColumnType::kDouble}});
+  unnamed.columns[0].AppendInt64(1);
+  unnamed.columns[1].AppendDouble(1);
+  auto r0 = WritePartitionFile(unnamed, "ts", GetParam(), PathFor("unnamed"));
+  EXPECT_EQ(r0.status().code(), StatusCode::kInvalidArgument) << r0.status().ToString();
+
   // A string that is not UTF-8, in the second chunk.
   RowBatch bad = ShuffledBatch(3000);
   bad.columns[2].Truncate(2999);
