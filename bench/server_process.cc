@@ -1,0 +1,185 @@
+#include "bench/server_process.h"
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string_view>
+#include <thread>
+
+#include <signal.h>
+
+#include "bench/http_client.h"
+
+namespace timestore::bench {
+
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string LogTail(const std::string& path) {
+  std::string log = ReadFile(path);
+  if (log.size() > 2000) log = "..." + log.substr(log.size() - 2000);
+  return log.empty() ? "(empty log " + path + ")" : log;
+}
+
+// The port of the {"msg":"timestore listening",...,"port":N} line, when the log level shows it.
+std::optional<uint16_t> PortFromLog(const std::string& path) {
+  const std::string log = ReadFile(path);
+  const size_t line = log.find("\"timestore listening\"");
+  if (line == std::string::npos) return std::nullopt;
+  const size_t key = log.find("\"port\":", line);
+  if (key == std::string::npos) return std::nullopt;
+  uint16_t port = 0;
+  const char* begin = log.data() + key + 7;
+  if (std::from_chars(begin, log.data() + log.size(), port).ec != std::errc() || port == 0) {
+    return std::nullopt;
+  }
+  return port;
+}
+
+// The TCP port `pid` listens on: its socket inodes (/proc/<pid>/fd) matched against the LISTEN
+// entries of /proc/<pid>/net/tcp and tcp6.
+std::optional<uint16_t> PortFromProc(pid_t pid) {
+  namespace fs = std::filesystem;
+  const std::string base = "/proc/" + std::to_string(pid);
+  std::set<std::string> inodes;
+  std::error_code ec;
+  for (const fs::directory_entry& fd : fs::directory_iterator(base + "/fd", ec)) {
+    std::error_code link_ec;
+    const std::string target = fs::read_symlink(fd.path(), link_ec).string();
+    if (!link_ec && target.starts_with("socket:[") && target.ends_with("]")) {
+      inodes.insert(target.substr(8, target.size() - 9));
+    }
+  }
+  for (const char* table : {"/net/tcp", "/net/tcp6"}) {
+    std::ifstream in(base + table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...
+      std::istringstream fields(line);
+      std::string sl, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> sl >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+          timeout >> inode;
+      if (state != "0A" || inodes.count(inode) == 0) continue;  // 0A: LISTEN
+      const size_t colon = local.rfind(':');
+      unsigned port = 0;
+      if (colon == std::string::npos ||
+          std::from_chars(local.data() + colon + 1, local.data() + local.size(), port, 16).ec !=
+              std::errc()) {
+        continue;
+      }
+      return static_cast<uint16_t>(port);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+common::Result<ServerProcess> ServerProcess::Start(const ServerProcessOptions& options,
+                                                   CleanupRegistry* cleanup) {
+  SpawnOptions spawn;
+  spawn.argv = {options.binary, "serve"};
+  spawn.env = ChildEnvironment({"TIMESTORE_", "DATABASE_URL="},
+                               {
+                                   "TIMESTORE_HOST=127.0.0.1",
+                                   "TIMESTORE_PORT=0",
+                                   "TIMESTORE_DATABASE_URL=" + options.database_url,
+                                   "TIMESTORE_PG_SCHEMA=" + options.pg_schema,
+                                   "TIMESTORE_STORAGE_DRIVER=local",
+                                   "TIMESTORE_STORAGE_ROOT=" + options.storage_root,
+                                   "TIMESTORE_LOG_LEVEL=" + options.log_level,
+                               });
+  spawn.env.insert(spawn.env.end(), options.extra_env.begin(), options.extra_env.end());
+  spawn.output_path = options.log_path;
+  spawn.die_with_parent = true;
+
+  ServerProcess server;
+  TS_ASSIGN_OR_RETURN(server.child_, ChildProcess::Spawn(spawn));
+  server.cleanup_ = cleanup;
+  if (cleanup != nullptr) {
+    const pid_t pid = server.child_.pid();
+    // SIGKILL only: the process has not been reaped while the action is registered, so the pid
+    // cannot have been reused.
+    server.cleanup_id_ = cleanup->Add([pid] { ::kill(pid, SIGKILL); });
+  }
+
+  const auto deadline = std::chrono::steady_clock::now() + options.ready_timeout;
+  std::string last_problem = "no listening socket yet";
+  for (;;) {
+    int exit_code = 0;
+    if (!server.child_.Running(&exit_code)) {
+      return common::Unavailable("timestore exited with " + std::to_string(exit_code) +
+                                 " during startup; log:\n" + LogTail(options.log_path));
+    }
+    if (server.port_ == 0) {
+      std::optional<uint16_t> port = PortFromLog(options.log_path);
+      if (!port) port = PortFromProc(server.child_.pid());
+      if (port) server.port_ = *port;
+    }
+    if (server.port_ != 0) {
+      HttpClient client("127.0.0.1", server.port_, std::chrono::seconds(5));
+      common::Result<HttpResponse> ready = client.Request("GET", "/ready", "", "");
+      if (ready.ok() && ready->status == 200) return server;
+      last_problem = ready.ok()
+                         ? "/ready answered " + std::to_string(ready->status) + ": " + ready->body
+                         : ready.status().ToString();
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return common::Unavailable("timestore not ready after " +
+                                 std::to_string(options.ready_timeout.count()) +
+                                 " s: " + last_problem + "; log:\n" + LogTail(options.log_path));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+ServerProcess::ServerProcess(ServerProcess&& other) noexcept
+    : child_(std::move(other.child_)),
+      port_(other.port_),
+      cleanup_(other.cleanup_),
+      cleanup_id_(std::exchange(other.cleanup_id_, 0)) {}
+
+ServerProcess::~ServerProcess() { Stop(); }
+
+common::Result<uint64_t> ServerProcess::PeakRssBytes() const {
+  const std::string path = "/proc/" + std::to_string(child_.pid()) + "/status";
+  const std::string status = ReadFile(path);
+  const size_t key = status.find("VmHWM:");
+  if (key == std::string::npos) return common::Unavailable("no VmHWM in " + path);
+  size_t pos = key + 6;
+  while (pos < status.size() && (status[pos] == ' ' || status[pos] == '\t')) ++pos;
+  uint64_t kib = 0;
+  if (std::from_chars(status.data() + pos, status.data() + status.size(), kib).ec != std::errc()) {
+    return common::Internal("bad VmHWM in " + path);
+  }
+  return kib * 1024;
+}
+
+common::Status ServerProcess::ResetPeakRss() const {
+  const std::string path = "/proc/" + std::to_string(child_.pid()) + "/clear_refs";
+  std::ofstream out(path);
+  out << "5";
+  out.flush();
+  if (!out) return common::Unavailable("cannot write " + path);
+  return common::Status::Ok();
+}
+
+int ServerProcess::Stop(std::chrono::milliseconds grace) {
+  // Unregister before reaping, so the signal path never kills a reused pid (an interrupt in between
+  // still ends the server: it dies with its parent).
+  if (cleanup_ != nullptr && cleanup_id_ != 0) cleanup_->Remove(cleanup_id_);
+  cleanup_id_ = 0;
+  return child_.Terminate(grace);
+}
+
+}  // namespace timestore::bench

@@ -1,0 +1,68 @@
+// ServerProcess: a `timestore serve` child started for a benchmark, on a free port
+// (TIMESTORE_PORT=0), with its log in a file. Owns the process: Stop() or the destructor ends it
+// (SIGTERM, then SIGKILL), and so does the CleanupRegistry when the benchmark is interrupted.
+// Move-only; one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <sys/types.h>
+
+#include "bench/child_process.h"
+#include "bench/cleanup_registry.h"
+#include "common/status.h"
+
+namespace timestore::bench {
+
+struct ServerProcessOptions {
+  std::string binary;        // path of the timestore executable
+  std::string database_url;  // TIMESTORE_DATABASE_URL
+  std::string pg_schema = "timestore";
+  std::string storage_root;  // TIMESTORE_STORAGE_ROOT
+  std::string log_level = "warn";
+  std::string log_path;                    // stdout and stderr of the server
+  std::vector<std::string> extra_env;      // more "NAME=VALUE" entries
+  std::chrono::seconds ready_timeout{60};  // for the port to appear and /ready to answer 200
+};
+
+class ServerProcess {
+ public:
+  // Starts the server (every inherited TIMESTORE_* and DATABASE_URL variable is dropped first),
+  // finds its port - from the "timestore listening" log line, or, when the log level hides it, from
+  // the listening socket the process owns (/proc) - and waits until GET /ready answers 200.
+  // kUnavailable when the process exits or the timeout passes first; the message quotes the log.
+  static common::Result<ServerProcess> Start(const ServerProcessOptions& options,
+                                             CleanupRegistry* cleanup);
+
+  ServerProcess(ServerProcess&& other) noexcept;
+  ServerProcess& operator=(ServerProcess&&) = delete;
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+  ~ServerProcess();
+
+  uint16_t port() const { return port_; }
+  pid_t pid() const { return child_.pid(); }
+
+  // The server's peak resident set size (VmHWM of /proc/<pid>/status), in bytes.
+  common::Result<uint64_t> PeakRssBytes() const;
+  // Resets the peak to the current RSS (writes 5 to /proc/<pid>/clear_refs), so that a later
+  // PeakRssBytes covers only what ran in between.
+  common::Status ResetPeakRss() const;
+
+  // SIGTERM (graceful stop), SIGKILL after `grace`; returns the exit code (0 for a clean stop).
+  int Stop(std::chrono::milliseconds grace = std::chrono::seconds(15));
+
+ private:
+  ServerProcess() = default;
+
+  ChildProcess child_;
+  uint16_t port_ = 0;
+  CleanupRegistry* cleanup_ = nullptr;
+  CleanupRegistry::Id cleanup_id_ = 0;
+};
+
+}  // namespace timestore::bench

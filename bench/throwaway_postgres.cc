@@ -1,0 +1,82 @@
+#include "bench/throwaway_postgres.h"
+
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "bench/child_process.h"
+
+namespace timestore::bench {
+
+namespace {
+
+SpawnOptions ScriptCommand(const std::string& script, const char* verb,
+                           const std::string& state_file, const std::string& log_path) {
+  SpawnOptions options;
+  options.argv = {"/bin/bash", script, verb, state_file};
+  options.env = ChildEnvironment({}, {});
+  options.output_path = log_path;
+  return options;
+}
+
+}  // namespace
+
+common::Result<ThrowawayPostgres> ThrowawayPostgres::Start(const std::string& script,
+                                                           const std::string& state_file,
+                                                           const std::string& log_path,
+                                                           CleanupRegistry* cleanup) {
+  ThrowawayPostgres pg;
+  pg.script_ = script;
+  pg.state_file_ = state_file;
+  pg.log_path_ = log_path;
+  pg.cleanup_ = cleanup;
+  pg.running_ = true;  // from here on Stop() runs the stop script, which is idempotent
+  if (cleanup != nullptr) {
+    pg.cleanup_id_ = cleanup->Add([script, state_file, log_path] {
+      (void)RunCommand(ScriptCommand(script, "stop", state_file, log_path));
+    });
+  }
+  TS_ASSIGN_OR_RETURN(int rc, RunCommand(ScriptCommand(script, "start", state_file, log_path)));
+  if (rc != 0) {
+    return common::Unavailable(script + " start exited with " + std::to_string(rc) + " (see " +
+                               log_path + ")");
+  }
+  std::ifstream in(state_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string state = text.str();
+  const std::string marker = "TIMESTORE_PG_URL='";
+  const size_t begin = state.find(marker);
+  const size_t end = begin == std::string::npos ? begin : state.find('\'', begin + marker.size());
+  if (end == std::string::npos) {
+    return common::Internal("no TIMESTORE_PG_URL in " + state_file);
+  }
+  pg.url_ = state.substr(begin + marker.size(), end - begin - marker.size());
+  return pg;
+}
+
+ThrowawayPostgres::ThrowawayPostgres(ThrowawayPostgres&& other) noexcept
+    : script_(std::move(other.script_)),
+      state_file_(std::move(other.state_file_)),
+      log_path_(std::move(other.log_path_)),
+      url_(std::move(other.url_)),
+      cleanup_(other.cleanup_),
+      cleanup_id_(std::exchange(other.cleanup_id_, 0)),
+      running_(std::exchange(other.running_, false)) {}
+
+ThrowawayPostgres::~ThrowawayPostgres() { (void)Stop(); }
+
+common::Status ThrowawayPostgres::Stop() {
+  if (!running_) return common::Status::Ok();
+  running_ = false;
+  if (cleanup_ != nullptr && cleanup_id_ != 0) cleanup_->Remove(cleanup_id_);
+  cleanup_id_ = 0;
+  TS_ASSIGN_OR_RETURN(int rc, RunCommand(ScriptCommand(script_, "stop", state_file_, log_path_)));
+  if (rc != 0) {
+    return common::Internal(script_ + " stop exited with " + std::to_string(rc) + " (see " +
+                            log_path_ + ")");
+  }
+  return common::Status::Ok();
+}
+
+}  // namespace timestore::bench
