@@ -27,6 +27,7 @@ ingest::IngestOptions IngestOptionsFor(const config::IngestConfig& c) {
   o.group_commit_window = c.group_commit_window;
   o.max_rows_per_request = static_cast<size_t>(c.max_rows_per_request);
   o.max_rows_per_commit = static_cast<size_t>(c.max_rows_per_commit);
+  o.max_concurrent_flushes = c.flush_concurrency;
   o.small_partition_bytes = c.small_partition_bytes;
   o.max_small_partitions = c.max_small_partitions;
   o.fault_injection_point = c.fault_injection_point;

@@ -210,6 +210,8 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
       ReadInteger(env, "TIMESTORE_INGEST_MAX_ROWS", 1, 100'000'000, c.ingest.max_rows_per_request));
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_INGEST_MAX_ROWS_PER_COMMIT", 1, 100'000'000,
                                  c.ingest.max_rows_per_commit));
+  TS_RETURN_IF_ERROR(
+      ReadInteger(env, "TIMESTORE_INGEST_FLUSH_CONCURRENCY", 1, 64, c.ingest.flush_concurrency));
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_INGEST_SMALL_PARTITION_BYTES", 0, int64_t{1} << 40,
                                  c.ingest.small_partition_bytes));
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_INGEST_MAX_SMALL_PARTITIONS", 0, 100'000'000,

@@ -98,7 +98,7 @@ struct IngestService::CommitQueue {
   std::condition_variable changed;
   std::vector<PendingWrite*> waiting;
   size_t waiting_rows = 0;
-  bool flushing = false;
+  int flushing = 0;  // group commits in progress; at most options_.max_concurrent_flushes
 };
 
 IngestService::IngestService(catalog::Catalog& catalog, storage::ObjectStoreRegistry& stores,
@@ -290,12 +290,12 @@ Result<IngestAnswer> IngestService::Submit(std::unique_ptr<PendingWrite> write) 
   queue->waiting_rows += write->rows.row_count();
   queue->changed.notify_all();
   while (!write->finished) {
-    if (queue->flushing) {
+    if (queue->flushing >= options_.max_concurrent_flushes || queue->waiting.empty()) {
       queue->changed.wait(lock);
       continue;
     }
     // This thread leads the next group commit.
-    queue->flushing = true;
+    ++queue->flushing;
     if (options_.group_commit_window.count() > 0) {
       queue->changed.wait_for(lock, options_.group_commit_window,
                               [&] { return queue->waiting_rows >= options_.max_rows_per_commit; });
@@ -311,11 +311,15 @@ Result<IngestAnswer> IngestService::Submit(std::unique_ptr<PendingWrite> write) 
     }
     queue->waiting.erase(queue->waiting.begin(), it);
     queue->waiting_rows -= rows;
+    if (batch.empty()) {  // another leader took everything while this one waited
+      --queue->flushing;
+      continue;
+    }
     lock.unlock();
     Flush(batch);
     lock.lock();
     for (PendingWrite* w : batch) w->finished = true;
-    queue->flushing = false;
+    --queue->flushing;
     queue->changed.notify_all();
   }
   return std::move(write->answer);

@@ -32,6 +32,9 @@ struct IngestOptions {
   std::chrono::milliseconds group_commit_window{2};
   size_t max_rows_per_request = 1'000'000;  // more: 413
   size_t max_rows_per_commit = 500'000;     // a group commit takes at most this many rows
+  // Group commits of one dataset that may write files at the same time (their catalog commits still
+  // serialize on the dataset row). More overlap file writing with decoding; fewer share more.
+  int max_concurrent_flushes = 2;
   // Back-pressure: with more than `max_small_partitions` live partitions below
   // `small_partition_bytes` a dataset refuses ingest with 503 + Retry-After until compaction catches
   // up. 0 disables the check.

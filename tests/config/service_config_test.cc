@@ -63,6 +63,23 @@ TEST(ServiceConfigTest, ValuesAreParsedAndRelativeRootIsAnchored) {
   EXPECT_EQ(c->http.header_timeout.count(), 250);
 }
 
+TEST(ServiceConfigTest, IngestVariablesAreParsed) {
+  auto c = Load({{"TIMESTORE_WRITE_FORMAT", "DuckDB"},
+                 {"TIMESTORE_INGEST_GROUP_COMMIT_MS", "0"},
+                 {"TIMESTORE_INGEST_FLUSH_CONCURRENCY", "3"},
+                 {"TIMESTORE_INGEST_MAX_ROWS", "10"},
+                 {"TIMESTORE_INGEST_MAX_SMALL_PARTITIONS", "0"},
+                 {"TIMESTORE_FAULT_INJECTION", "after_commit"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->ingest.write_format, WriteFormat::kDuckdb);
+  EXPECT_EQ(c->ingest.group_commit_window.count(), 0);
+  EXPECT_EQ(c->ingest.flush_concurrency, 3);
+  EXPECT_EQ(c->ingest.max_rows_per_request, 10);
+  EXPECT_EQ(c->ingest.max_small_partitions, 0);
+  EXPECT_EQ(c->ingest.fault_injection_point, "after_commit");
+  EXPECT_EQ(Load({})->ingest.write_format, WriteFormat::kParquet);
+}
+
 TEST(ServiceConfigTest, EmptyValueCountsAsUnset) {
   EXPECT_EQ(Load({{"TIMESTORE_PORT", ""}, {"TIMESTORE_LOG_LEVEL", "  "}})->http.port, 4100);
 }
@@ -102,7 +119,11 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"TIMESTORE_PG_POOL_MAX", "0", "1 to 1000"},
                       BadValue{"TIMESTORE_HTTP_BODY_LIMIT_BYTES", "-5", "integer"},
                       BadValue{"TIMESTORE_S3_BUCKET", "A_B", "lowercase"},
-                      BadValue{"TIMESTORE_HOST", "bad host", "host name"}),
+                      BadValue{"TIMESTORE_HOST", "bad host", "host name"},
+                      BadValue{"TIMESTORE_WRITE_FORMAT", "csv", "duckdb, parquet"},
+                      BadValue{"TIMESTORE_INGEST_FLUSH_CONCURRENCY", "0", "1 to 64"},
+                      BadValue{"TIMESTORE_INGEST_GROUP_COMMIT_MS", "-1", "integer"},
+                      BadValue{"TIMESTORE_FAULT_INJECTION", "later", "after_put, after_commit"}),
     [](const ::testing::TestParamInfo<BadValue>& info) {
       return info.param.variable + "_" + std::to_string(info.index);
     });
