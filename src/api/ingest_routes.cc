@@ -36,30 +36,30 @@ http::Response ManifestAnswer(common::Result<std::string> json) {
 }  // namespace
 
 void AddIngestRoutes(http::Router& router, ingest::IngestService& ingest) {
+  AddVersionedRoute(router, "POST", "/datasets/:datasetSlug/ingest",
+                    JsonRoute([&ingest](const http::Request& request, simdjson::dom::element body) {
+                      ingest::IngestCall call;
+                      call.slug = *request.PathParam("datasetSlug");
+                      call.raw_body = request.body;
+                      call.body = body;
+                      if (auto key = request.Header("idempotency-key"); key && !key->empty()) {
+                        call.idempotency_header = std::string(*key);
+                      }
+                      call.actor = ActorOf(request);
+                      auto answer = ingest.Ingest(call);
+                      if (!answer.ok()) return ErrorAnswer(answer.status());
+                      http::Response response =
+                          http::Response::Json(std::move(answer->body), answer->http_status);
+                      if (answer->replayed)
+                        response.headers.emplace_back("Idempotent-Replayed", "true");
+                      return response;
+                    }));
   AddVersionedRoute(
-      router, "POST", "/datasets/:datasetSlug/ingest",
-      JsonRoute([&ingest](const http::Request& request, simdjson::dom::element body) {
-        ingest::IngestCall call;
-        call.slug = *request.PathParam("datasetSlug");
-        call.raw_body = request.body;
-        call.body = body;
-        if (auto key = request.Header("idempotency-key"); key && !key->empty()) {
-          call.idempotency_header = std::string(*key);
-        }
-        call.actor = ActorOf(request);
-        auto answer = ingest.Ingest(call);
-        if (!answer.ok()) return ErrorAnswer(answer.status());
-        http::Response response = http::Response::Json(std::move(answer->body), answer->http_status);
-        if (answer->replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
-        return response;
-      }));
-  AddVersionedRoute(router, "GET", "/datasets/:datasetSlug/manifest",
-                    [&ingest](const http::Request& request) {
-                      auto version = VersionParam(request);
-                      if (!version.ok()) return ErrorAnswer(version.status());
-                      return ManifestAnswer(
-                          ingest.ManifestJson(*request.PathParam("datasetSlug"), *version));
-                    });
+      router, "GET", "/datasets/:datasetSlug/manifest", [&ingest](const http::Request& request) {
+        auto version = VersionParam(request);
+        if (!version.ok()) return ErrorAnswer(version.status());
+        return ManifestAnswer(ingest.ManifestJson(*request.PathParam("datasetSlug"), *version));
+      });
   AddVersionedRoute(router, "GET", "/admin/datasets/:datasetId/manifest",
                     [&ingest](const http::Request& request) {
                       auto version = VersionParam(request);

@@ -22,8 +22,9 @@ catalog::CatalogOptions CatalogOptionsFor(const config::PostgresConfig& pg) {
 
 ingest::IngestOptions IngestOptionsFor(const config::IngestConfig& c) {
   ingest::IngestOptions o;
-  o.default_write_format = c.write_format == config::WriteFormat::kDuckdb ? catalog::WriteFormat::kDuckdb
-                                                                           : catalog::WriteFormat::kParquet;
+  o.default_write_format = c.write_format == config::WriteFormat::kDuckdb
+                               ? catalog::WriteFormat::kDuckdb
+                               : catalog::WriteFormat::kParquet;
   o.group_commit_window = c.group_commit_window;
   o.max_rows_per_request = static_cast<size_t>(c.max_rows_per_request);
   o.max_rows_per_commit = static_cast<size_t>(c.max_rows_per_commit);

@@ -108,7 +108,12 @@ void WriteSchemaJson(common::JsonWriter& w, const SchemaVersion& s) {
   w.Key("version").Int(s.version);
   w.Key("fields").BeginArray();
   for (const auto& c : s.columns) {
-    w.BeginObject().Key("name").String(c.name).Key("type").String(ColumnTypeName(c.type)).EndObject();
+    w.BeginObject()
+        .Key("name")
+        .String(c.name)
+        .Key("type")
+        .String(ColumnTypeName(c.type))
+        .EndObject();
   }
   w.EndArray();
   w.EndObject();

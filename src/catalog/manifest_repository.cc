@@ -277,12 +277,13 @@ Result<std::optional<IngestionBatch>> ManifestRepository::FindIngestionBatch(
   return std::optional<IngestionBatch>(std::move(b));
 }
 
-Result<int64_t> ManifestRepository::CountSmallLivePartitions(const DatasetId& id, int64_t max_bytes) {
+Result<int64_t> ManifestRepository::CountSmallLivePartitions(const DatasetId& id,
+                                                             int64_t max_bytes) {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
-  TS_ASSIGN_OR_RETURN(PgResult res,
-                      lease->Exec("SELECT count(*) FROM dataset_partitions WHERE dataset_id = $1 AND "
-                                  "removed_in_version IS NULL AND file_size_bytes < $2",
-                                  PgParams().Add(id.value()).Add(max_bytes)));
+  TS_ASSIGN_OR_RETURN(
+      PgResult res, lease->Exec("SELECT count(*) FROM dataset_partitions WHERE dataset_id = $1 AND "
+                                "removed_in_version IS NULL AND file_size_bytes < $2",
+                                PgParams().Add(id.value()).Add(max_bytes)));
   return res.GetInt64(0, 0);
 }
 

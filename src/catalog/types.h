@@ -113,7 +113,8 @@ struct ListDatasetsOptions {
 
 // A partition file to publish; written and verified before the commit that references it.
 struct NewPartition {
-  PartitionId id;  // chosen by the writer (it appears in the object key); empty: the catalog picks one
+  PartitionId
+      id;  // chosen by the writer (it appears in the object key); empty: the catalog picks one
   StorageTargetId storage_target_id;
   std::string object_key;
   WriteFormat format = WriteFormat::kParquet;

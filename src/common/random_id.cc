@@ -8,8 +8,8 @@ std::string RandomHex(size_t bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   thread_local std::mt19937_64 generator{[] {
     std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device(), device(), device(), device(),
-                       device()};
+    std::seed_seq seed{device(), device(), device(), device(),
+                       device(), device(), device(), device()};
     return std::mt19937_64(seed);
   }()};
   std::string out;

@@ -101,12 +101,13 @@ std::optional<UnixMicros> ParseIso8601(std::string_view s) {
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || day < 1) {
     return std::nullopt;
   }
-  const year_month_day ymd{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+  const year_month_day ymd{std::chrono::year(year),
+                           std::chrono::month(static_cast<unsigned>(month)),
                            std::chrono::day(static_cast<unsigned>(day))};
   if (!ymd.ok()) return std::nullopt;
   const int64_t days_since_epoch = sys_days(ymd).time_since_epoch().count();
-  const int64_t seconds = days_since_epoch * 86400 + hour * 3600 + minute * 60 + second -
-                          offset_minutes * 60;
+  const int64_t seconds =
+      days_since_epoch * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
   return seconds * 1'000'000 + micros;
 }
 

@@ -18,7 +18,8 @@ std::string FormatIso8601(UnixMicros t);
 // Parses an ISO-8601 / RFC 3339 instant with a mandatory zone: "2024-01-01T00:00:10Z",
 // "2024-01-01T01:00:10.123456+01:00", "...+0100". 'T' may be 't' or a space; up to 9 fractional
 // digits are accepted, digits beyond microseconds are truncated. Calendar fields are validated
-// (month, day of month with leap years, 23:59:59 at most). Nothing when the text is not such a time.
+// (month, day of month with leap years, 23:59:59 at most). Nothing when the text is not such a
+// time.
 std::optional<UnixMicros> ParseIso8601(std::string_view text);
 
 // The current time from the system clock.

@@ -205,7 +205,8 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
       return Invalid("TIMESTORE_WRITE_FORMAT", *format, "one of: duckdb, parquet");
     }
   }
-  TS_RETURN_IF_ERROR(ReadMillis(env, "TIMESTORE_INGEST_GROUP_COMMIT_MS", 0, c.ingest.group_commit_window));
+  TS_RETURN_IF_ERROR(
+      ReadMillis(env, "TIMESTORE_INGEST_GROUP_COMMIT_MS", 0, c.ingest.group_commit_window));
   TS_RETURN_IF_ERROR(
       ReadInteger(env, "TIMESTORE_INGEST_MAX_ROWS", 1, 100'000'000, c.ingest.max_rows_per_request));
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_INGEST_MAX_ROWS_PER_COMMIT", 1, 100'000'000,

@@ -58,7 +58,7 @@ struct IngestConfig {
   int64_t max_rows_per_commit = 500'000;             // TIMESTORE_INGEST_MAX_ROWS_PER_COMMIT
   int flush_concurrency = 2;                         // TIMESTORE_INGEST_FLUSH_CONCURRENCY
   int64_t small_partition_bytes = 20ll << 20;        // TIMESTORE_INGEST_SMALL_PARTITION_BYTES
-  int64_t max_small_partitions = 5000;               // TIMESTORE_INGEST_MAX_SMALL_PARTITIONS (0 = off)
+  int64_t max_small_partitions = 5000;  // TIMESTORE_INGEST_MAX_SMALL_PARTITIONS (0 = off)
   // TIMESTORE_FAULT_INJECTION (tests only): "after_put" or "after_commit" kills the process there.
   std::string fault_injection_point;
 };

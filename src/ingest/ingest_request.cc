@@ -25,14 +25,20 @@ constexpr size_t kMaxColumnNameBytes = 128;
 
 std::string_view JsonTypeName(element_type t) {
   switch (t) {
-    case element_type::ARRAY: return "array";
-    case element_type::OBJECT: return "object";
+    case element_type::ARRAY:
+      return "array";
+    case element_type::OBJECT:
+      return "object";
     case element_type::INT64:
     case element_type::UINT64:
-    case element_type::DOUBLE: return "number";
-    case element_type::STRING: return "string";
-    case element_type::BOOL: return "boolean";
-    case element_type::NULL_VALUE: return "null";
+    case element_type::DOUBLE:
+      return "number";
+    case element_type::STRING:
+      return "string";
+    case element_type::BOOL:
+      return "boolean";
+    case element_type::NULL_VALUE:
+      return "null";
   }
   return "value";
 }
@@ -47,16 +53,23 @@ std::string Describe(element e) {
       common::AppendJsonString(out, s.size() > 40 ? std::string(s.substr(0, 40)) + "..." : s);
       break;
     }
-    case element_type::INT64: out += " " + std::to_string(e.get_int64().value_unsafe()); break;
-    case element_type::UINT64: out += " " + std::to_string(e.get_uint64().value_unsafe()); break;
+    case element_type::INT64:
+      out += " " + std::to_string(e.get_int64().value_unsafe());
+      break;
+    case element_type::UINT64:
+      out += " " + std::to_string(e.get_uint64().value_unsafe());
+      break;
     case element_type::DOUBLE: {
       common::JsonWriter w;
       w.Double(e.get_double().value_unsafe());
       out += " " + w.str();
       break;
     }
-    case element_type::BOOL: out += e.get_bool().value_unsafe() ? " true" : " false"; break;
-    default: break;
+    case element_type::BOOL:
+      out += e.get_bool().value_unsafe() ? " true" : " false";
+      break;
+    default:
+      break;
   }
   return out;
 }
@@ -145,7 +158,8 @@ std::string KeySegment(std::string_view s) {
 }
 
 Status ParsePartition(element partition, IngestRequest& req) {
-  if (partition.type() != element_type::OBJECT) return Expected("partition", "an object", partition);
+  if (partition.type() != element_type::OBJECT)
+    return Expected("partition", "an object", partition);
   element key, attributes, range;
   if (partition["key"].get(key) == simdjson::SUCCESS && !key.is_null()) {
     if (key.type() != element_type::OBJECT) return Expected("partition.key", "an object", key);
@@ -180,7 +194,8 @@ Status ParsePartition(element partition, IngestRequest& req) {
     req.attributes_json = simdjson::minify(attributes);
   }
   if (partition["timeRange"].get(range) == simdjson::SUCCESS && !range.is_null()) {
-    if (range.type() != element_type::OBJECT) return Expected("partition.timeRange", "an object", range);
+    if (range.type() != element_type::OBJECT)
+      return Expected("partition.timeRange", "an object", range);
     element start, end;
     if (range["start"].get(start) != simdjson::SUCCESS) {
       return InvalidArgument("partition.timeRange.start: required");
@@ -290,8 +305,8 @@ Status AppendValue(ColumnBuffer& column, element v, const Where& where) {
         }
         i = static_cast<int64_t>(d);
       } else {
-        return Expected(where(), v.type() == element_type::UINT64 ? "integer within int64" : "integer",
-                        v);
+        return Expected(where(),
+                        v.type() == element_type::UINT64 ? "integer within int64" : "integer", v);
       }
       column.AppendInt64(i);
       return Status::Ok();
@@ -333,8 +348,9 @@ Result<RowBatch> DecodeRows(const IngestRequest& request, const std::vector<Colu
                             const DecodeOptions& options) {
   const size_t row_count = request.rows.size();
   if (row_count > options.max_rows) {
-    return common::PayloadTooLarge("rows: " + std::to_string(row_count) + " rows exceed the limit of " +
-                                   std::to_string(options.max_rows) + " per request");
+    return common::PayloadTooLarge("rows: " + std::to_string(row_count) +
+                                   " rows exceed the limit of " + std::to_string(options.max_rows) +
+                                   " per request");
   }
   RowBatch batch = RowBatch::Empty(schema);
   for (auto& c : batch.columns) c.Reserve(row_count);
@@ -342,7 +358,8 @@ Result<RowBatch> DecodeRows(const IngestRequest& request, const std::vector<Colu
   for (size_t i = 0; i < schema.size(); ++i) index.emplace(schema[i].name, i);
   const int ts_index = batch.ColumnIndex(options.timestamp_column);
   if (ts_index < 0 || schema[static_cast<size_t>(ts_index)].type != ColumnType::kTimestamp) {
-    return InvalidArgument("schema: the timestamp column '" + std::string(options.timestamp_column) +
+    return InvalidArgument("schema: the timestamp column '" +
+                           std::string(options.timestamp_column) +
                            "' must be a field of type timestamp");
   }
 
@@ -354,7 +371,8 @@ Result<RowBatch> DecodeRows(const IngestRequest& request, const std::vector<Colu
       return InvalidArgument("schema.evolution.defaults." + name + ": not a column of the schema");
     }
     ColumnBuffer probe(schema[it->second].type);
-    TS_RETURN_IF_ERROR(AppendValue(probe, value, [&] { return "schema.evolution.defaults." + name; }));
+    TS_RETURN_IF_ERROR(
+        AppendValue(probe, value, [&] { return "schema.evolution.defaults." + name; }));
     defaults[it->second] = value;
   }
 
@@ -394,15 +412,16 @@ Result<RowBatch> DecodeRows(const IngestRequest& request, const std::vector<Colu
     for (size_t c = 0; c < schema.size(); ++c) {
       if (seen[c] == row_number) continue;
       if (defaults[c]) {
-        TS_RETURN_IF_ERROR(AppendValue(batch.columns[c], *defaults[c], [] { return std::string(); }));
+        TS_RETURN_IF_ERROR(
+            AppendValue(batch.columns[c], *defaults[c], [] { return std::string(); }));
       } else {
         batch.columns[c].AppendNull();
       }
     }
     const ColumnBuffer& ts = batch.columns[static_cast<size_t>(ts_index)];
     if (ts.IsNull(r)) {
-      return InvalidArgument("rows[" + std::to_string(r) + "]." + std::string(options.timestamp_column) +
-                             ": required");
+      return InvalidArgument("rows[" + std::to_string(r) + "]." +
+                             std::string(options.timestamp_column) + ": required");
     }
     if (options.time_range) {
       const common::UnixMicros t = ts.Int64At(r);

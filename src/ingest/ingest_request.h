@@ -1,14 +1,14 @@
 // IngestRequest: the body of POST /datasets/{slug}/ingest, checked field by field, and DecodeRows,
-// which validates the rows against a schema into a RowBatch. Every failure is kInvalidArgument with a
-// message naming the field ("rows[17].usage_user: expected double, got string \"abc\""). Pure
+// which validates the rows against a schema into a RowBatch. Every failure is kInvalidArgument with
+// a message naming the field ("rows[17].usage_user: expected double, got string \"abc\""). Pure
 // functions over a simdjson DOM that must stay alive while the result's `rows` is used.
 #pragma once
-
-#include <simdjson.h>
 
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <simdjson.h>
 
 #include "catalog/manifest_repository.h"
 #include "catalog/types.h"

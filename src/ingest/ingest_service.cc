@@ -1,11 +1,11 @@
 #include "ingest/ingest_service.h"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <set>
 #include <tuple>
+
+#include <signal.h>
+#include <unistd.h>
 
 #include "catalog/json_encoding.h"
 #include "common/json_writer.h"
@@ -42,8 +42,8 @@ void InjectFault(const std::string& configured, std::string_view point) {
   if (!configured.empty() && configured == point) kill(getpid(), SIGKILL);
 }
 
-// Merges the request's declared fields into the dataset's current columns: existing columns must keep
-// their type (kConflict names both); new ones are appended. Returns the merged list.
+// Merges the request's declared fields into the dataset's current columns: existing columns must
+// keep their type (kConflict names both); new ones are appended. Returns the merged list.
 Result<std::vector<ColumnDef>> MergeSchema(const std::vector<ColumnDef>& current,
                                            const std::vector<ColumnDef>& declared) {
   std::vector<ColumnDef> merged = current;
@@ -109,11 +109,12 @@ IngestService::IngestService(catalog::Catalog& catalog, storage::ObjectStoreRegi
       logger_(observability::GetLogger("ingest")),
       writer_(PartitionWriter::Create()) {
   if (metrics != nullptr) {
-    rows_committed_ = &metrics->GetCounter("timestore_ingest_rows_total", "Rows committed by ingest.");
+    rows_committed_ =
+        &metrics->GetCounter("timestore_ingest_rows_total", "Rows committed by ingest.");
     commits_ = &metrics->GetCounter("timestore_ingest_commits_total",
                                     "Manifest versions committed by ingest (group commits).");
-    files_written_ = &metrics->GetCounter("timestore_ingest_files_total",
-                                          "Partition files written by ingest.");
+    files_written_ =
+        &metrics->GetCounter("timestore_ingest_files_total", "Partition files written by ingest.");
     flush_seconds_ = &metrics->GetHistogram("timestore_ingest_flush_seconds",
                                             "Time to write, upload and commit one group commit.");
   }
@@ -136,12 +137,13 @@ Result<IngestAnswer> IngestService::Ingest(const IngestCall& call) {
   const std::string request_hash = storage::Sha256Hex(call.raw_body);
   // Without a key the body's hash is the key: an identical payload is the same batch (as the
   // original deduplicated).
-  std::string key = request.idempotency_key    ? *request.idempotency_key
+  std::string key = request.idempotency_key   ? *request.idempotency_key
                     : call.idempotency_header ? *call.idempotency_header
                                               : "sha256:" + request_hash;
 
   // Validation first, writes after: a rejected request must not create a dataset or a schema.
-  TS_ASSIGN_OR_RETURN(std::optional<catalog::Dataset> found, catalog_.datasets().FindBySlug(call.slug));
+  TS_ASSIGN_OR_RETURN(std::optional<catalog::Dataset> found,
+                      catalog_.datasets().FindBySlug(call.slug));
   if (!found && !request.schema) {
     return common::InvalidArgument("schema: required to create dataset '" + std::string(call.slug) +
                                    "' (it does not exist yet)");
@@ -167,13 +169,15 @@ Result<IngestAnswer> IngestService::Ingest(const IngestCall& call) {
       if (small > options_.max_small_partitions) {
         return common::Unavailable("dataset '" + found->slug + "' has " + std::to_string(small) +
                                    " small partitions waiting for compaction (limit " +
-                                   std::to_string(options_.max_small_partitions) + "); retry later");
+                                   std::to_string(options_.max_small_partitions) +
+                                   "); retry later");
       }
     }
   }
   if (request.storage_target_id) {
-    TS_RETURN_IF_ERROR(
-        catalog_.storage_targets().Get(catalog::StorageTargetId(*request.storage_target_id)).status());
+    TS_RETURN_IF_ERROR(catalog_.storage_targets()
+                           .Get(catalog::StorageTargetId(*request.storage_target_id))
+                           .status());
   }
 
   // The schema: the current one, extended by new declared columns. When another writer changes the
@@ -226,7 +230,8 @@ Result<IngestAnswer> IngestService::Ingest(const IngestCall& call) {
       } else {
         // A concurrent first ingest created it: validate against its schema.
         TS_ASSIGN_OR_RETURN(found, catalog_.datasets().FindBySlug(call.slug));
-        if (!found || attempt >= 4) return common::Unavailable("dataset is changing concurrently; retry");
+        if (!found || attempt >= 4)
+          return common::Unavailable("dataset is changing concurrently; retry");
         continue;
       }
     }
@@ -241,7 +246,8 @@ Result<IngestAnswer> IngestService::Ingest(const IngestCall& call) {
       found->current_schema_version = schema_version;
       break;
     }
-    if (added.status().code() != common::StatusCode::kConflict || attempt >= 4) return added.status();
+    if (added.status().code() != common::StatusCode::kConflict || attempt >= 4)
+      return added.status();
     TS_ASSIGN_OR_RETURN(found, catalog_.datasets().FindById(found->id));
     if (!found) return common::NotFound("dataset '" + std::string(call.slug) + "' not found");
   }
@@ -258,9 +264,9 @@ Result<IngestAnswer> IngestService::Ingest(const IngestCall& call) {
     TS_ASSIGN_OR_RETURN(target, catalog_.storage_targets().FindDefault());
     if (!target) return common::Unavailable("no default storage target is configured yet");
   }
-  TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store,
-                      stores_.Get(target->id.value(), catalog::StorageKindName(target->kind),
-                                  target->config_json));
+  TS_ASSIGN_OR_RETURN(
+      std::shared_ptr<storage::ObjectStore> store,
+      stores_.Get(target->id.value(), catalog::StorageKindName(target->kind), target->config_json));
 
   auto write = std::make_unique<PendingWrite>();
   write->dataset = std::move(dataset);
@@ -395,7 +401,8 @@ void IngestService::Flush(std::vector<PendingWrite*> writes) {
     for (auto& [gk, g] : groups) {
       const PendingWrite& w = *g.first;
       const std::string id = common::RandomId("part-");
-      const std::string ext = w.dataset.write_format == catalog::WriteFormat::kDuckdb ? "duckdb" : "parquet";
+      const std::string ext =
+          w.dataset.write_format == catalog::WriteFormat::kDuckdb ? "duckdb" : "parquet";
       std::string object_key = w.dataset.slug + "/";
       for (const auto& [k, v] : w.partition_key) object_key += k + "=" + v + "/";
       const int64_t window_start = std::get<3>(gk) * window;
@@ -440,9 +447,9 @@ void IngestService::Flush(std::vector<PendingWrite*> writes) {
       if (files_written_ != nullptr) files_written_->Increment();
     }
     if (!failure.ok()) {
-      logger_.Error("ingest write failed", observability::LogFields()
-                                               .Add("dataset", dataset.slug)
-                                               .Add("error", failure.message()));
+      logger_.Error(
+          "ingest write failed",
+          observability::LogFields().Add("dataset", dataset.slug).Add("error", failure.message()));
       for (PendingWrite* w : writes) w->answer = common::Unavailable(failure.message());
       return;
     }
@@ -528,7 +535,8 @@ void IngestService::Flush(std::vector<PendingWrite*> writes) {
   }
 }
 
-Result<std::string> IngestService::ManifestJson(std::string_view slug, std::optional<int64_t> version) {
+Result<std::string> IngestService::ManifestJson(std::string_view slug,
+                                                std::optional<int64_t> version) {
   TS_ASSIGN_OR_RETURN(catalog::Dataset dataset, catalog_.datasets().GetBySlug(slug));
   return ManifestJsonOf(dataset, version);
 }

@@ -1,13 +1,11 @@
 // IngestService: rows in, durable partition files and one committed manifest version out
-// (DESIGN.md write path, invariants 1-4 and 6). It validates the request, creates the dataset on first
-// ingest, evolves the schema additively, and hands the decoded rows to the dataset's group commit:
-// requests that meet in the queue share partition files and one version commit, and each is answered
-// only after that commit. Every request carries an idempotency key (its own, or its body's SHA-256),
-// recorded in the same transaction, so a retry returns the first answer and writes nothing.
-// Thread-safe; Ingest blocks the calling (worker) thread until the answer is known.
+// (DESIGN.md write path, invariants 1-4 and 6). It validates the request, creates the dataset on
+// first ingest, evolves the schema additively, and hands the decoded rows to the dataset's group
+// commit: requests that meet in the queue share partition files and one version commit, and each is
+// answered only after that commit. Every request carries an idempotency key (its own, or its body's
+// SHA-256), recorded in the same transaction, so a retry returns the first answer and writes
+// nothing. Thread-safe; Ingest blocks the calling (worker) thread until the answer is known.
 #pragma once
-
-#include <simdjson.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -16,6 +14,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+
+#include <simdjson.h>
 
 #include "catalog/catalog.h"
 #include "common/status.h"
@@ -36,8 +36,8 @@ struct IngestOptions {
   // serialize on the dataset row). More overlap file writing with decoding; fewer share more.
   int max_concurrent_flushes = 2;
   // Back-pressure: with more than `max_small_partitions` live partitions below
-  // `small_partition_bytes` a dataset refuses ingest with 503 + Retry-After until compaction catches
-  // up. 0 disables the check.
+  // `small_partition_bytes` a dataset refuses ingest with 503 + Retry-After until compaction
+  // catches up. 0 disables the check.
   int64_t small_partition_bytes = 20ll << 20;
   int64_t max_small_partitions = 5000;
   catalog::WriteFormat default_write_format = catalog::WriteFormat::kParquet;
@@ -47,8 +47,8 @@ struct IngestOptions {
 
 struct IngestCall {
   std::string_view slug;
-  std::string_view raw_body;      // for the content hash
-  simdjson::dom::element body;    // the parsed body; valid during the call
+  std::string_view raw_body;    // for the content hash
+  simdjson::dom::element body;  // the parsed body; valid during the call
   std::optional<std::string> idempotency_header;
   std::optional<std::string> actor;
 };
@@ -61,8 +61,8 @@ struct IngestAnswer {
 
 class IngestService {
  public:
-  IngestService(catalog::Catalog& catalog, storage::ObjectStoreRegistry& stores, IngestOptions options,
-                observability::MetricsRegistry* metrics = nullptr);
+  IngestService(catalog::Catalog& catalog, storage::ObjectStoreRegistry& stores,
+                IngestOptions options, observability::MetricsRegistry* metrics = nullptr);
   ~IngestService();
   IngestService(const IngestService&) = delete;
   IngestService& operator=(const IngestService&) = delete;
@@ -73,8 +73,8 @@ class IngestService {
   // dependency that is down.
   common::Result<IngestAnswer> Ingest(const IngestCall& call);
 
-  // The manifest of `slug` at `version` (default: current) as JSON: the version summary and its live
-  // partitions. kNotFound for an unknown dataset or version.
+  // The manifest of `slug` at `version` (default: current) as JSON: the version summary and its
+  // live partitions. kNotFound for an unknown dataset or version.
   common::Result<std::string> ManifestJson(std::string_view slug, std::optional<int64_t> version);
   // The same, addressing the dataset by id or slug (the admin route's parameter).
   common::Result<std::string> ManifestJsonByIdOrSlug(std::string_view id_or_slug,

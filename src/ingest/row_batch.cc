@@ -9,9 +9,14 @@ using catalog::ColumnType;
 void ColumnBuffer::Reserve(size_t rows) {
   valid_.reserve(rows);
   switch (type_) {
-    case ColumnType::kDouble: doubles_.reserve(rows); break;
-    case ColumnType::kString: offsets_.reserve(rows + 1); break;
-    default: ints_.reserve(rows);
+    case ColumnType::kDouble:
+      doubles_.reserve(rows);
+      break;
+    case ColumnType::kString:
+      offsets_.reserve(rows + 1);
+      break;
+    default:
+      ints_.reserve(rows);
   }
 }
 
@@ -19,12 +24,15 @@ void ColumnBuffer::AppendNull() {
   valid_.push_back(0);
   ++null_count_;
   switch (type_) {
-    case ColumnType::kDouble: doubles_.push_back(0); break;
+    case ColumnType::kDouble:
+      doubles_.push_back(0);
+      break;
     case ColumnType::kString:
       if (offsets_.empty()) offsets_.push_back(0);
       offsets_.push_back(static_cast<uint32_t>(arena_.size()));
       break;
-    default: ints_.push_back(0);
+    default:
+      ints_.push_back(0);
   }
 }
 
@@ -61,10 +69,17 @@ void ColumnBuffer::AppendFrom(const ColumnBuffer& other, size_t row) {
     return;
   }
   switch (type_) {
-    case ColumnType::kDouble: AppendDouble(other.DoubleAt(row)); break;
-    case ColumnType::kString: AppendString(other.StringAt(row)); break;
-    case ColumnType::kBoolean: AppendBool(other.BoolAt(row)); break;
-    default: AppendInt64(other.Int64At(row));
+    case ColumnType::kDouble:
+      AppendDouble(other.DoubleAt(row));
+      break;
+    case ColumnType::kString:
+      AppendString(other.StringAt(row));
+      break;
+    case ColumnType::kBoolean:
+      AppendBool(other.BoolAt(row));
+      break;
+    default:
+      AppendInt64(other.Int64At(row));
   }
 }
 
@@ -74,14 +89,17 @@ void ColumnBuffer::Truncate(size_t new_size) {
     valid_.pop_back();
   }
   switch (type_) {
-    case ColumnType::kDouble: doubles_.resize(new_size); break;
+    case ColumnType::kDouble:
+      doubles_.resize(new_size);
+      break;
     case ColumnType::kString:
       if (!offsets_.empty()) {
         offsets_.resize(new_size + 1);
         arena_.resize(offsets_.back());
       }
       break;
-    default: ints_.resize(new_size);
+    default:
+      ints_.resize(new_size);
   }
 }
 

@@ -1,6 +1,7 @@
-// RowBatch: validated rows held column by column, the form in which ingest moves data from a decoded
-// request to a partition file. Values are stored densely per type; NULLs are tracked by a validity
-// vector. Strings live in one arena per column (no allocation per value). Not thread-safe; movable.
+// RowBatch: validated rows held column by column, the form in which ingest moves data from a
+// decoded request to a partition file. Values are stored densely per type; NULLs are tracked by a
+// validity vector. Strings live in one arena per column (no allocation per value). Not thread-safe;
+// movable.
 #pragma once
 
 #include <cstdint>

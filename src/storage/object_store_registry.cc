@@ -4,9 +4,8 @@
 
 namespace timestore::storage {
 
-common::Result<std::shared_ptr<ObjectStore>> ObjectStoreRegistry::Get(const std::string& target_id,
-                                                                       std::string_view kind,
-                                                                       std::string_view config_json) {
+common::Result<std::shared_ptr<ObjectStore>> ObjectStoreRegistry::Get(
+    const std::string& target_id, std::string_view kind, std::string_view config_json) {
   std::lock_guard lock(mu_);
   auto it = stores_.find(target_id);
   if (it != stores_.end() && it->second.kind == kind && it->second.config_json == config_json) {

@@ -1,6 +1,6 @@
-// ObjectStoreRegistry: the opened ObjectStore of each storage target, opened on first use and shared
-// by every caller afterwards (stores are thread-safe). The caller passes the target's catalog
-// description (storage sits below the catalog and does not read it). Thread-safe.
+// ObjectStoreRegistry: the opened ObjectStore of each storage target, opened on first use and
+// shared by every caller afterwards (stores are thread-safe). The caller passes the target's
+// catalog description (storage sits below the catalog and does not read it). Thread-safe.
 #pragma once
 
 #include <map>
@@ -18,7 +18,8 @@ class ObjectStoreRegistry {
  public:
   // The store of target `target_id`, opening it from `kind` and `config_json` (see OpenObjectStore)
   // the first time. A target whose configuration changed since it was opened is opened again.
-  common::Result<std::shared_ptr<ObjectStore>> Get(const std::string& target_id, std::string_view kind,
+  common::Result<std::shared_ptr<ObjectStore>> Get(const std::string& target_id,
+                                                   std::string_view kind,
                                                    std::string_view config_json);
 
  private:

@@ -1,10 +1,10 @@
 // Ingest through the real HTTP server, PostgreSQL and partition files: validation, idempotency,
 // schema evolution, group commit, back-pressure and the manifest routes.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <filesystem>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "app/service.h"
 #include "duck/connection.h"
@@ -35,7 +35,8 @@ std::string Rows(int from, int count, const std::string& host = "h1") {
 }
 
 std::string Body(const std::string& rows, const std::string& extra = "") {
-  return R"({"datasetName":"CPU","schema":)" + std::string(kSchema) + R"(,"rows":)" + rows + extra + "}";
+  return R"({"datasetName":"CPU","schema":)" + std::string(kSchema) + R"(,"rows":)" + rows + extra +
+         "}";
 }
 
 class IngestApiTest : public ::testing::Test {
@@ -58,10 +59,12 @@ class IngestApiTest : public ::testing::Test {
     catalog_ = std::make_unique<catalog::Catalog>(CatalogOptionsFor(cfg_.postgres));
   }
 
-  RawResponse Post(const std::string& slug, const std::string& body, const std::string& headers = "") {
+  RawResponse Post(const std::string& slug, const std::string& body,
+                   const std::string& headers = "") {
     RawHttpClient c(service_->port());
-    auto r = c.Roundtrip(testing::MakeRequest("POST", "/datasets/" + slug + "/ingest",
-                                              "Content-Type: application/json\r\n" + headers, body));
+    auto r =
+        c.Roundtrip(testing::MakeRequest("POST", "/datasets/" + slug + "/ingest",
+                                         "Content-Type: application/json\r\n" + headers, body));
     EXPECT_TRUE(r.has_value());
     return r.value_or(RawResponse{});
   }
@@ -96,7 +99,8 @@ class IngestApiTest : public ::testing::Test {
     }
     auto db = duck::Database::Open(":memory:", {});
     auto conn = duck::Connection::Open(*db);
-    auto res = conn->Query("SELECT " + expr + " FROM read_parquet([" + list + "], union_by_name=true)");
+    auto res =
+        conn->Query("SELECT " + expr + " FROM read_parquet([" + list + "], union_by_name=true)");
     EXPECT_TRUE(res.ok()) << res.status().ToString();
     return res.ok() ? std::string(res->GetString(0, 0)) : "";
   }
@@ -182,8 +186,8 @@ TEST_F(IngestApiTest, BadRequestsAreRejectedPreciselyAndChangeNothing) {
       {"fresh", Body(R"([{"host":"h"}])"), 400, "rows[0].timestamp: required"},
       {"fresh", Body(R"([{"timestamp":"2024-01-01T00:00:00Z","cpu":1}])"), 400,
        "rows[0].cpu: unknown column"},
-      {"fresh", R"({"schema":{"fields":[{"name":"host","type":"string"}]},"rows":[{"host":"h"}]})", 400,
-       "schema.fields: must include the timestamp column 'timestamp' with type timestamp"},
+      {"fresh", R"({"schema":{"fields":[{"name":"host","type":"string"}]},"rows":[{"host":"h"}]})",
+       400, "schema.fields: must include the timestamp column 'timestamp' with type timestamp"},
       {"fresh", Body("[]"), 400, "rows: at least one row is required"},
       {"fresh", "{\"rows\": [", 400, "Body is not valid JSON"},
   };
@@ -246,15 +250,17 @@ TEST_F(IngestApiTest, AdditiveEvolutionAddsASchemaVersionAndOldRowsReadNull) {
       R"("rows":[{"timestamp":"2024-01-01T00:02:00Z","usage_user":"high"}]})";
   RawResponse conflict = Post("evolve", retyped);
   EXPECT_EQ(conflict.status, 409);
-  EXPECT_NE(conflict.body.find("column 'usage_user' is double in the dataset; the request declares it string"),
+  EXPECT_NE(conflict.body.find(
+                "column 'usage_user' is double in the dataset; the request declares it string"),
             std::string::npos)
       << conflict.body;
   EXPECT_EQ(Version("evolve"), 2);
 }
 
 TEST_F(IngestApiTest, RowsAreSplitIntoDailyWindowsAndPartitionKeys) {
-  std::string rows = R"([{"timestamp":"2024-01-01T23:59:59Z"},{"timestamp":"2024-01-02T00:00:00Z"},)"
-                     R"({"timestamp":"2024-01-02T12:00:00Z"}])";
+  std::string rows =
+      R"([{"timestamp":"2024-01-01T23:59:59Z"},{"timestamp":"2024-01-02T00:00:00Z"},)"
+      R"({"timestamp":"2024-01-02T12:00:00Z"}])";
   RawResponse r = Post("windows", Body(rows, R"(,"partition":{"key":{"region":"eu-west-1"}})"));
   ASSERT_EQ(r.status, 201) << r.body;
   auto live = Live("windows");
@@ -325,8 +331,9 @@ TEST_F(IngestApiTest, ManifestShowsTheCurrentOrAnEarlierVersion) {
   ASSERT_EQ(Post("man", Body(Rows(100, 3))).status, 201);
   RawResponse now = Get("/datasets/man/manifest");
   ASSERT_EQ(now.status, 200) << now.body;
-  EXPECT_NE(now.body.find(R"("manifest":{"version":2,"kind":"ingest","partitionCount":2,"totalRows":5)"),
-            std::string::npos)
+  EXPECT_NE(
+      now.body.find(R"("manifest":{"version":2,"kind":"ingest","partitionCount":2,"totalRows":5)"),
+      std::string::npos)
       << now.body;
   RawResponse then = Get("/v1/datasets/man/manifest?version=1");
   ASSERT_EQ(then.status, 200);

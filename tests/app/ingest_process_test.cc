@@ -1,13 +1,13 @@
 // Ingest across real `timestore serve` processes: a process killed (SIGKILL) at the worst moments
 // leaves the old or the new state and a retry with the same key converges; two processes ingesting
 // into one dataset lose nothing.
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <filesystem>
 #include <regex>
 #include <set>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "catalog/catalog.h"
 #include "common/time.h"
@@ -30,7 +30,8 @@ std::string Body(int from, int count, const std::string& key) {
             R"(","v":)" + std::to_string(from + i) + "}";
   }
   return R"({"schema":{"fields":[{"name":"timestamp","type":"timestamp"},{"name":"v","type":"double"}]},)"
-         R"("idempotencyKey":")" + key + R"(","rows":[)" + rows + "]}";
+         R"("idempotencyKey":")" +
+         key + R"(","rows":[)" + rows + "]}";
 }
 
 // A `timestore serve` child process on a free port.
@@ -44,8 +45,8 @@ class ServerProcess {
                                               {"TIMESTORE_STORAGE_ROOT", storage_root},
                                               {"TIMESTORE_LOG_LEVEL", "info"}};
     if (!fault.empty()) env["TIMESTORE_FAULT_INJECTION"] = fault;
-    process_ = std::make_unique<testing::Subprocess>(std::vector<std::string>{TIMESTORE_BINARY, "serve"},
-                                                     env);
+    process_ = std::make_unique<testing::Subprocess>(
+        std::vector<std::string>{TIMESTORE_BINARY, "serve"}, env);
     const std::regex listening(R"re("msg":"timestore listening".*"port":(\d+))re");
     for (int i = 0; i < 400 && port_ == 0; ++i) {
       std::smatch m;
@@ -116,7 +117,8 @@ class IngestProcessTest : public ::testing::Test {
   std::unique_ptr<catalog::Catalog> catalog_;
 };
 
-TEST_F(IngestProcessTest, KilledAfterTheFileIsWrittenBeforeTheCommitPublishesNothingAndRetrySucceeds) {
+TEST_F(IngestProcessTest,
+       KilledAfterTheFileIsWrittenBeforeTheCommitPublishesNothingAndRetrySucceeds) {
   {
     ServerProcess doomed(schema_, storage_.path().string(), "after_put");
     ASSERT_NE(doomed.port(), 0) << doomed.process().Output();
@@ -188,7 +190,8 @@ TEST_F(IngestProcessTest, FourClientsAcrossTwoServerProcessesLoseNothing) {
       for (int i = 0; i < kBatches; ++i) {
         ServerProcess& server = (t + i) % 2 == 0 ? a : b;
         const int from = (t * kBatches + i) * kRows;
-        auto r = server.Post("shared", Body(from, kRows, "c" + std::to_string(t) + "-" + std::to_string(i)));
+        auto r = server.Post("shared",
+                             Body(from, kRows, "c" + std::to_string(t) + "-" + std::to_string(i)));
         ASSERT_TRUE(r.has_value());
         EXPECT_EQ(r->status, 201) << r->body;
         if (r->status == 201) acknowledged_rows += kRows;

@@ -44,6 +44,32 @@ int WaitForStatus(uint16_t port, const std::string& path, int status,
   return last;
 }
 
+// A PostgreSQL cluster of the test's own (scripts/pg_tmp.sh), so stopping it disturbs no other
+// test. Removed on destruction.
+class OwnPostgres {
+ public:
+  OwnPostgres() : state_file_((state_.path() / "pg.env").string()) {
+    auto [code, out] = Run("start");
+    EXPECT_EQ(code, 0) << out;
+    const auto at = out.find("TIMESTORE_PG_URL='");
+    if (at != std::string::npos) url_ = out.substr(at + 18, out.find('\'', at + 18) - at - 18);
+  }
+  ~OwnPostgres() { Run("stop"); }
+  const std::string& url() const { return url_; }
+  bool Pause() { return Run("pause").first == 0; }
+  bool Resume() { return Run("resume").first == 0; }
+
+ private:
+  std::pair<int, std::string> Run(const std::string& command) {
+    return testing::RunCommand({"/bin/bash",
+                                std::string(TIMESTORE_SOURCE_DIR) + "/scripts/pg_tmp.sh", command,
+                                state_file_});
+  }
+  testing::TempDir state_;
+  std::string state_file_;
+  std::string url_;
+};
+
 TEST(ServiceTest, ServesHealthAndBecomesReadyAfterMigratingAFreshSchema) {
   testing::TempDir storage;
   config::ServiceConfig cfg = TestConfig(testing::PostgresUrl(), storage.path().string());
@@ -85,27 +111,14 @@ TEST(ServiceTest, ServesHealthAndBecomesReadyAfterMigratingAFreshSchema) {
 }
 
 TEST(ServiceTest, ReadyFollowsTheDatabaseThroughAnOutageWithoutARestart) {
-  // A PostgreSQL of its own, so stopping it does not disturb other tests.
-  testing::TempDir state;
-  const std::string state_file = (state.path() / "pg.env").string();
-  const std::string script = std::string(TIMESTORE_SOURCE_DIR) + "/scripts/pg_tmp.sh";
-  auto [started, out] = testing::RunCommand({"/bin/bash", script, "start", state_file});
-  ASSERT_EQ(started, 0) << out;
-  const auto url_at = out.find("TIMESTORE_PG_URL='");
-  ASSERT_NE(url_at, std::string::npos) << out;
-  const std::string url = out.substr(url_at + 18, out.find('\'', url_at + 18) - url_at - 18);
-  struct StopCluster {
-    std::string script, state_file;
-    ~StopCluster() { testing::RunCommand({"/bin/bash", script, "stop", state_file}); }
-  } stop_cluster{script, state_file};
-
+  OwnPostgres pg;
+  ASSERT_FALSE(pg.url().empty());
   testing::TempDir storage;
-  Service service(TestConfig(url, storage.path().string()));
+  Service service(TestConfig(pg.url(), storage.path().string()));
   ASSERT_TRUE(service.Start().ok());
   ASSERT_EQ(WaitForStatus(service.port(), "/ready", 200, 10s), 200);
 
-  auto [paused, pause_out] = testing::RunCommand({"/bin/bash", script, "pause", state_file});
-  ASSERT_EQ(paused, 0) << pause_out;
+  ASSERT_TRUE(pg.Pause());
   const auto outage_start = std::chrono::steady_clock::now();
   ASSERT_EQ(WaitForStatus(service.port(), "/ready", 503, 5s), 503);
   EXPECT_LT(std::chrono::steady_clock::now() - outage_start, 5s);
@@ -115,34 +128,24 @@ TEST(ServiceTest, ReadyFollowsTheDatabaseThroughAnOutageWithoutARestart) {
       << down->body;
   EXPECT_EQ(Get(service.port(), "/health")->status, 200);  // liveness is unaffected
 
-  auto [resumed, resume_out] = testing::RunCommand({"/bin/bash", script, "resume", state_file});
-  ASSERT_EQ(resumed, 0) << resume_out;
+  ASSERT_TRUE(pg.Resume());
   EXPECT_EQ(WaitForStatus(service.port(), "/ready", 200, 10s), 200);
 }
 
 TEST(ServiceTest, StartsWithoutTheDatabaseAndBecomesReadyWhenItAppears) {
-  testing::TempDir state;
-  const std::string state_file = (state.path() / "pg.env").string();
-  const std::string script = std::string(TIMESTORE_SOURCE_DIR) + "/scripts/pg_tmp.sh";
-  auto [started, out] = testing::RunCommand({"/bin/bash", script, "start", state_file});
-  ASSERT_EQ(started, 0) << out;
-  const auto url_at = out.find("TIMESTORE_PG_URL='");
-  const std::string url = out.substr(url_at + 18, out.find('\'', url_at + 18) - url_at - 18);
-  struct StopCluster {
-    std::string script, state_file;
-    ~StopCluster() { testing::RunCommand({"/bin/bash", script, "stop", state_file}); }
-  } stop_cluster{script, state_file};
-  ASSERT_EQ(testing::RunCommand({"/bin/bash", script, "pause", state_file}).first, 0);
+  OwnPostgres pg;
+  ASSERT_FALSE(pg.url().empty());
+  ASSERT_TRUE(pg.Pause());
 
   testing::TempDir storage;
-  Service service(TestConfig(url, storage.path().string()));
+  Service service(TestConfig(pg.url(), storage.path().string()));
   ASSERT_TRUE(service.Start().ok());
   EXPECT_EQ(Get(service.port(), "/health")->status, 200);
   auto ready = Get(service.port(), "/ready");
   ASSERT_TRUE(ready.has_value());
   EXPECT_EQ(ready->status, 503);
 
-  ASSERT_EQ(testing::RunCommand({"/bin/bash", script, "resume", state_file}).first, 0);
+  ASSERT_TRUE(pg.Resume());
   EXPECT_EQ(WaitForStatus(service.port(), "/ready", 200, 15s), 200);
 }
 

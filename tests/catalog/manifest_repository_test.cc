@@ -230,8 +230,9 @@ TEST_F(ManifestRepositoryTest, IdempotencyKeyIsRecordedWithTheCommitAndAReplayWr
     c.dataset_id = d.id;
     c.add = {MakePartition(0, 1, 4)};
     c.idempotency = {VersionCommit::Idempotency{key, "hash-1", 201, [](const CommitResult& r) {
-      return R"({"manifest":{"version":)" + std::to_string(r.version.version) + "}}";
-    }}};
+                                                  return R"({"manifest":{"version":)" +
+                                                         std::to_string(r.version.version) + "}}";
+                                                }}};
     return catalog_->manifests().Commit(c);
   };
   auto first = commit_with_key("batch-42");
@@ -297,7 +298,8 @@ TEST_F(ManifestRepositoryTest, GroupCommitRecordsEveryKeyAndOneUsedKeyFailsTheWh
   VersionCommit again;
   again.dataset_id = d.id;
   again.add = {MakePartition(4, 5)};
-  again.idempotency = {{"c", std::nullopt, 201, answer("c")}, {"b", std::nullopt, 201, answer("b")}};
+  again.idempotency = {{"c", std::nullopt, 201, answer("c")},
+                       {"b", std::nullopt, 201, answer("b")}};
   auto r = catalog_->manifests().Commit(again);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists);

@@ -35,8 +35,8 @@ TEST(TimeTest, RejectsMalformedOrImpossibleTimes) {
 }
 
 TEST(TimeTest, FormatRoundTripsThroughParse) {
-  for (UnixMicros t : {0LL, 1704067210LL * 1'000'000, -1LL, 1'700'000'000'123'456LL,
-                       -86'400'000'000LL * 365}) {
+  for (UnixMicros t :
+       {0LL, 1704067210LL * 1'000'000, -1LL, 1'700'000'000'123'456LL, -86'400'000'000LL * 365}) {
     const std::string text = FormatIso8601(t);
     EXPECT_EQ(ParseIso8601(text), t) << text;
   }

@@ -63,8 +63,9 @@ TEST_F(IngestRequestTest, DecodesEveryTypeAndNullsMissingColumns) {
 }
 
 TEST_F(IngestRequestTest, WrongTypesNameTheRowAndColumn) {
-  ExpectRejected(R"([{"timestamp":"2024-01-01T00:00:00Z"},{"timestamp":"2024-01-01T00:00:00Z","usage_user":"abc"}])",
-                 R"(rows[1].usage_user: expected double, got string "abc")");
+  ExpectRejected(
+      R"([{"timestamp":"2024-01-01T00:00:00Z"},{"timestamp":"2024-01-01T00:00:00Z","usage_user":"abc"}])",
+      R"(rows[1].usage_user: expected double, got string "abc")");
   ExpectRejected(R"([{"timestamp":"2024-01-01T00:00:00Z","count":1.5}])",
                  "rows[0].count: expected integer, got number 1.5");
   ExpectRejected(R"([{"timestamp":"2024-01-01T00:00:00Z","count":18446744073709551615}])",
@@ -107,7 +108,8 @@ TEST_F(IngestRequestTest, RowLimitIsPayloadTooLarge) {
 }
 
 TEST_F(IngestRequestTest, TimeRangeIsHalfOpen) {
-  auto req = Parse(R"({"partition":{"timeRange":{"start":"2024-01-01T00:00:00Z","end":"2024-01-02T00:00:00Z"}},
+  auto req = Parse(
+      R"({"partition":{"timeRange":{"start":"2024-01-01T00:00:00Z","end":"2024-01-02T00:00:00Z"}},
                        "rows":[{"timestamp":"2024-01-01T00:00:00Z"},{"timestamp":"2024-01-02T00:00:00Z"}]})");
   ASSERT_TRUE(req.ok()) << req.status().ToString();
   DecodeOptions o;
@@ -132,19 +134,23 @@ TEST_F(IngestRequestTest, EnvelopeIsValidatedFieldByField) {
   expect(R"({"rows":[],"schema":{"fields":[{"name":"a","type":"float"}]}})",
          "schema.fields[0].type: unknown type 'float' (expected timestamp, string, double, integer "
          "or boolean)");
-  expect(R"({"rows":[],"schema":{"fields":[{"name":"a","type":"string"},{"name":"A","type":"string"}]}})",
-         "schema.fields[1].name: duplicate column 'A' (names are case-insensitive)");
-  expect(R"({"rows":[],"schema":{"fields":[{"type":"string"}]}})", "schema.fields[0].name: required");
+  expect(
+      R"({"rows":[],"schema":{"fields":[{"name":"a","type":"string"},{"name":"A","type":"string"}]}})",
+      "schema.fields[1].name: duplicate column 'A' (names are case-insensitive)");
+  expect(R"({"rows":[],"schema":{"fields":[{"type":"string"}]}})",
+         "schema.fields[0].name: required");
   expect(R"({"rows":[],"schema":{}})", "schema.fields: required");
   expect(R"({"rows":[],"schema":{"fields":[]}})", "schema.fields: at least one field is required");
   expect(R"({"rows":[],"idempotencyKey":""})", "idempotencyKey: must be 1-256 characters");
   expect(R"({"rows":[],"partition":{"key":{"region":[1]}}})",
          "partition.key.region: expected a string, number or boolean, got array");
-  expect(R"({"rows":[],"partition":{"timeRange":{"start":"2024-01-02T00:00:00Z","end":"2024-01-01T00:00:00Z"}}})",
-         "partition.timeRange: end must be after start");
-  expect(R"({"rows":[],"schema":{"fields":[{"name":"a","type":"string"}],"evolution":{"backfill":true}}})",
-         "schema.evolution.backfill: not supported: partition files are immutable; rows written "
-         "before a column existed read it as NULL");
+  expect(
+      R"({"rows":[],"partition":{"timeRange":{"start":"2024-01-02T00:00:00Z","end":"2024-01-01T00:00:00Z"}}})",
+      "partition.timeRange: end must be after start");
+  expect(
+      R"({"rows":[],"schema":{"fields":[{"name":"a","type":"string"}],"evolution":{"backfill":true}}})",
+      "schema.evolution.backfill: not supported: partition files are immutable; rows written "
+      "before a column existed read it as NULL");
 }
 
 TEST_F(IngestRequestTest, PartitionKeyIsCanonicalAndSafeForObjectKeys) {
