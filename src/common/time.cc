@@ -93,7 +93,7 @@ std::optional<UnixMicros> ParseIso8601(std::string_view s) {
     if (!ReadDigits(s, pos, 2, oh)) return std::nullopt;
     if (pos < s.size() && s[pos] == ':') ++pos;
     if (!ReadDigits(s, pos, 2, om) || oh > 23 || om > 59) return std::nullopt;
-    offset_minutes = sign * (oh * 60 + om);
+    offset_minutes = int64_t{sign} * (int64_t{oh} * 60 + om);
   } else {
     return std::nullopt;
   }
@@ -106,8 +106,8 @@ std::optional<UnixMicros> ParseIso8601(std::string_view s) {
                            std::chrono::day(static_cast<unsigned>(day))};
   if (!ymd.ok()) return std::nullopt;
   const int64_t days_since_epoch = sys_days(ymd).time_since_epoch().count();
-  const int64_t seconds =
-      days_since_epoch * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+  const int64_t seconds = days_since_epoch * 86400 + int64_t{hour} * 3600 + int64_t{minute} * 60 +
+                          second - offset_minutes * 60;
   return seconds * 1'000'000 + micros;
 }
 

@@ -371,8 +371,8 @@ Result<RowBatch> DecodeRows(const IngestRequest& request, const std::vector<Colu
       return InvalidArgument("schema.evolution.defaults." + name + ": not a column of the schema");
     }
     ColumnBuffer probe(schema[it->second].type);
-    TS_RETURN_IF_ERROR(
-        AppendValue(probe, value, [&] { return "schema.evolution.defaults." + name; }));
+    const std::string where = "schema.evolution.defaults." + name;
+    TS_RETURN_IF_ERROR(AppendValue(probe, value, [&where] { return std::string(where); }));
     defaults[it->second] = value;
   }
 
