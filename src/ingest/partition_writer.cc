@@ -21,6 +21,7 @@
 #include "duck/connection.h"
 #include "duck/data_chunk.h"
 #include "duck/database.h"
+#include "duck/sql_quoting.h"
 #include "storage/posix_file.h"
 #include "storage/sha256_hasher.h"
 
@@ -31,34 +32,8 @@ using catalog::ColumnType;
 using catalog::WriteFormat;
 using common::Result;
 using common::Status;
-
-// The one place this file quotes SQL identifiers: "name", inner quotes doubled. Column names come
-// from users and may hold spaces, quotes or keywords.
-std::string QuoteIdent(std::string_view ident) {
-  std::string out;
-  out.reserve(ident.size() + 2);
-  out.push_back('"');
-  for (char c : ident) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
-
-// A SQL string literal: 'text', inner quotes doubled (DuckDB's standard strings have no backslash
-// escapes). Used for file paths, which COPY cannot take as a parameter.
-std::string QuoteLiteral(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out.push_back('\'');
-  for (char c : text) {
-    if (c == '\'') out.push_back('\'');
-    out.push_back(c);
-  }
-  out.push_back('\'');
-  return out;
-}
+using duck::QuoteIdent;
+using duck::QuoteLiteral;
 
 std::string_view SqlTypeName(ColumnType type) {
   switch (type) {
