@@ -251,21 +251,6 @@ Result<FileDigest> HashAndSync(const std::string& file) {
   return digest;
 }
 
-// Renames `from` to `to` unless `to` exists (kAlreadyExists then, and nothing changes).
-Status RenameNoReplace(const std::string& from, const std::string& to) {
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) {
-    return Status::Ok();
-  }
-  const int err = errno;
-  if (err != EINVAL && err != ENOSYS) return storage::ErrnoStatus(err, "cannot publish", to);
-  // The file system has no RENAME_NOREPLACE; link() refuses an existing name too.
-  if (::link(from.c_str(), to.c_str()) != 0) {
-    return storage::ErrnoStatus(errno, "cannot publish", to);
-  }
-  ::unlink(from.c_str());  // a leftover is an orphan temporary file, not an error of this write
-  return Status::Ok();
-}
-
 // Removes a file (and the WAL DuckDB may have made next to it) unless released.
 class RemoveOnExit {
  public:
@@ -396,7 +381,10 @@ Result<WrittenPartitionFile> PartitionWriter::Write(const RowBatch& rows,
     }
   }  // closing the connection drops its temporary table
   TS_ASSIGN_OR_RETURN(FileDigest digest, HashAndSync(temp));
-  TS_RETURN_IF_ERROR(RenameNoReplace(temp, path));
+  if (const int err = storage::RenameNoReplace(temp, path); err != 0) {
+    return err == EEXIST ? common::AlreadyExists("'" + path + "' already exists")
+                         : storage::ErrnoStatus(err, "cannot publish", path);
+  }
   remove_temp.Release();
   std::string dir = std::filesystem::path(path).parent_path().string();
   if (dir.empty()) dir = ".";

@@ -93,17 +93,6 @@ Status CopyContents(PosixFile& in, PosixFile& out, Sha256Hasher* hasher, int64_t
   }
 }
 
-// Gives `from` the name `to` unless `to` exists. Returns 0 or the errno (EEXIST when `to` exists,
-// EXDEV across filesystems). Uses renameat2(RENAME_NOREPLACE), or link + unlink on filesystems
-// without it; either way at most one of several concurrent callers with the same `to` succeeds.
-int RenameNoReplace(const std::string& from, const std::string& to) {
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
-  if (errno != EINVAL) return errno;
-  if (::link(from.c_str(), to.c_str()) != 0) return errno;
-  ::unlink(from.c_str());
-  return 0;
-}
-
 common::UnixMicros ModifiedMicros(const struct stat& st) {
   return static_cast<common::UnixMicros>(st.st_mtim.tv_sec) * 1'000'000 +
          st.st_mtim.tv_nsec / 1'000;

@@ -54,4 +54,9 @@ class PosixFile {
 // fsync(2) of a directory, so that entries created, renamed or removed in it are durable.
 common::Status SyncDirectory(const std::string& path);
 
+// Gives `from` the name `to` unless `to` exists. Returns 0 or the errno (EEXIST when `to` exists,
+// EXDEV across filesystems). Uses renameat2(RENAME_NOREPLACE), or link + unlink on filesystems
+// without it; either way at most one of several concurrent callers with the same `to` succeeds.
+int RenameNoReplace(const std::string& from, const std::string& to);
+
 }  // namespace timestore::storage
