@@ -53,7 +53,7 @@ enum class WriteFormat { kDuckdb, kParquet };
 struct IngestConfig {
   // TIMESTORE_WRITE_FORMAT: the format of new datasets' partition files.
   WriteFormat write_format = WriteFormat::kParquet;
-  std::chrono::milliseconds group_commit_window{2};  // TIMESTORE_INGEST_GROUP_COMMIT_MS
+  std::chrono::milliseconds group_commit_window{0};  // TIMESTORE_INGEST_GROUP_COMMIT_MS
   int64_t max_rows_per_request = 1'000'000;          // TIMESTORE_INGEST_MAX_ROWS
   int64_t max_rows_per_commit = 500'000;             // TIMESTORE_INGEST_MAX_ROWS_PER_COMMIT
   int flush_concurrency = 2;                         // TIMESTORE_INGEST_FLUSH_CONCURRENCY

@@ -27,9 +27,9 @@
 namespace timestore::ingest {
 
 struct IngestOptions {
-  // A group-commit leader waits this long for more requests before writing (0: write at once; the
-  // requests that arrive during a write still share the next one).
-  std::chrono::milliseconds group_commit_window{2};
+  // A group-commit leader waits this long for more requests before writing. 0 writes at once: the
+  // requests that arrive during a write still share the next one, and a lone client pays no wait.
+  std::chrono::milliseconds group_commit_window{0};
   size_t max_rows_per_request = 1'000'000;  // more: 413
   size_t max_rows_per_commit = 500'000;     // a group commit takes at most this many rows
   // Group commits of one dataset that may write files at the same time (their catalog commits still
