@@ -60,7 +60,7 @@ struct S3Options {
 // The query string as SigV4 signs it: parameters sorted by encoded name, names and values
 // percent-encoded per RFC 3986 (only A-Z a-z 0-9 - _ . ~ kept), empty values written "name=".
 // curl signs the query exactly as given, so every request URL is built with this.
-std::string CanonicalQueryString(std::vector<std::pair<std::string, std::string>> params);
+std::string CanonicalQueryString(const std::vector<std::pair<std::string, std::string>>& params);
 
 // RFC 3986 percent-encoding of `text` (UTF-8 bytes), keeping '/' when `keep_slash`.
 std::string UriEncode(std::string_view text, bool keep_slash);
@@ -110,17 +110,19 @@ class S3ObjectStore final : public ObjectStore {
   common::Result<Response> Send(Request& request, std::string_view what);
   // The one mapping from a failed HTTP exchange to a Status.
   common::Status ErrorStatus(const Response& response, std::string_view what) const;
-  // HEAD of the object at `bucket_key`: its headers, nothing on 404, else the error (a HEAD has
-  // no error body, so 4xx are explained by a ListObjectsV2 of the bucket).
+  // HEAD of the object at `bucket_key`: its headers, nothing on 404, else the error. A HEAD has
+  // no error body, so other 4xx (and 404 when `explain_not_found`, to tell a missing bucket from
+  // a missing object) are explained by CheckBucket.
   common::Result<std::optional<Response>> Head(const std::string& bucket_key,
-                                               std::string_view what);
+                                               bool explain_not_found, std::string_view what);
 
   common::Status PutFileImpl(std::string_view key, const std::string& local_path,
                              const PutOptions& options, int64_t& bytes);
   common::Status UploadSingle(const std::string& bucket_key, int fd, int64_t size,
                               const std::string& sha256_hex, std::string_view what);
+  // Uploads parts of `part_bytes` (the last one shorter) whose hashes are `part_sha256`.
   common::Status UploadMultipart(const std::string& bucket_key, int fd, int64_t size,
-                                 const std::string& sha256_hex,
+                                 int64_t part_bytes, const std::string& sha256_hex,
                                  const std::vector<std::string>& part_sha256,
                                  std::string_view what);
   common::Status VerifyUploaded(const std::string& bucket_key, int64_t size,
