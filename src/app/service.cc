@@ -20,6 +20,21 @@ catalog::CatalogOptions CatalogOptionsFor(const config::PostgresConfig& pg) {
   return o;
 }
 
+storage::S3Options S3DefaultsFor(const config::StorageConfig& c) {
+  storage::S3Options o;
+  o.bucket = c.s3_bucket;
+  o.endpoint = c.s3_endpoint;
+  o.region = c.s3_region;
+  o.prefix = c.s3_prefix;
+  o.access_key_id = c.s3_access_key_id;
+  o.secret_access_key = c.s3_secret_access_key;
+  o.session_token = c.s3_session_token;
+  o.force_path_style = c.s3_force_path_style;
+  o.multipart_threshold_bytes = c.s3_multipart_threshold_bytes;
+  o.staging_dir = c.root + "/.tmp-s3-staging";
+  return o;
+}
+
 ingest::IngestOptions IngestOptionsFor(const config::IngestConfig& c) {
   ingest::IngestOptions o;
   o.default_write_format = c.write_format == config::WriteFormat::kDuckdb
@@ -59,9 +74,15 @@ DefaultStorageTarget DefaultStorageTargetFor(const config::StorageConfig& storag
   w.BeginObject();
   DefaultStorageTarget t;
   if (storage.driver == config::StorageDriver::kS3) {
+    // No credentials here: the catalog keeps no secrets of the default target; they come from
+    // the TIMESTORE_S3_* variables of each process (S3DefaultsFor).
     t.kind = catalog::StorageKind::kS3;
-    t.name = "s3:" + storage.s3_bucket;
+    t.name = "s3:" + storage.s3_bucket + (storage.s3_prefix.empty() ? "" : "/" + storage.s3_prefix);
     w.Key("bucket").String(storage.s3_bucket);
+    w.Key("endpoint").String(storage.s3_endpoint);
+    w.Key("region").String(storage.s3_region);
+    w.Key("prefix").String(storage.s3_prefix);
+    w.Key("forcePathStyle").Bool(storage.s3_force_path_style);
   } else {
     t.kind = catalog::StorageKind::kLocal;
     t.name = "local:" + storage.root;
@@ -76,6 +97,7 @@ Service::Service(config::ServiceConfig config)
     : config_(std::move(config)),
       logger_(observability::GetLogger("app")),
       catalog_(CatalogOptionsFor(config_.postgres)),
+      stores_(S3DefaultsFor(config_.storage), &metrics_),
       ingest_(catalog_, stores_, IngestOptionsFor(config_.ingest), &metrics_),
       bootstrap_error_(common::Unavailable("catalog not bootstrapped yet")) {}
 
@@ -119,7 +141,15 @@ common::Status Service::Readiness() {
     std::lock_guard lock(bootstrap_mu_);
     return bootstrap_error_;
   }
-  return catalog_.CheckReady();
+  TS_RETURN_IF_ERROR(catalog_.CheckReady());
+  // The default storage target must be usable too (a missing bucket or rejected credentials).
+  const DefaultStorageTarget target = DefaultStorageTargetFor(config_.storage);
+  auto store = stores_.Get(target.name, catalog::StorageKindName(target.kind), target.config_json);
+  if (!store.ok()) return common::Unavailable("storage: " + store.status().message());
+  if (common::Status st = (*store)->CheckAvailable(); !st.ok()) {
+    return common::Unavailable("storage " + (*store)->Describe() + ": " + st.message());
+  }
+  return common::Status::Ok();
 }
 
 common::Result<int> BootstrapCatalog(catalog::Catalog& catalog,

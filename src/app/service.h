@@ -74,5 +74,6 @@ common::Result<int> BootstrapCatalog(catalog::Catalog& catalog,
 
 catalog::CatalogOptions CatalogOptionsFor(const config::PostgresConfig& pg);
 ingest::IngestOptions IngestOptionsFor(const config::IngestConfig& ingest);
+storage::S3Options S3DefaultsFor(const config::StorageConfig& storage);
 
 }  // namespace timestore::app

@@ -194,6 +194,30 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
     c.storage.s3_bucket = *bucket;
   }
 
+  if (auto v = Read(env, "TIMESTORE_S3_ENDPOINT")) {
+    if (v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0) {
+      return Invalid("TIMESTORE_S3_ENDPOINT", *v, "an http:// or https:// URL");
+    }
+    c.storage.s3_endpoint = *v;
+  }
+  if (auto v = Read(env, "TIMESTORE_S3_REGION")) c.storage.s3_region = *v;
+  if (auto v = Read(env, "TIMESTORE_S3_PREFIX")) c.storage.s3_prefix = *v;
+  if (auto v = Read(env, "TIMESTORE_S3_ACCESS_KEY_ID")) c.storage.s3_access_key_id = *v;
+  if (auto v = Read(env, "TIMESTORE_S3_SECRET_ACCESS_KEY")) c.storage.s3_secret_access_key = *v;
+  if (auto v = Read(env, "TIMESTORE_S3_SESSION_TOKEN")) c.storage.s3_session_token = *v;
+  if (auto v = Read(env, "TIMESTORE_S3_FORCE_PATH_STYLE")) {
+    const std::string lower = common::ToLowerAscii(*v);
+    if (lower == "true" || lower == "1") {
+      c.storage.s3_force_path_style = true;
+    } else if (lower == "false" || lower == "0") {
+      c.storage.s3_force_path_style = false;
+    } else {
+      return Invalid("TIMESTORE_S3_FORCE_PATH_STYLE", *v, "true or false");
+    }
+  }
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_S3_MULTIPART_THRESHOLD_BYTES", 5ll << 20,
+                                 int64_t{5} << 40, c.storage.s3_multipart_threshold_bytes));
+
   // Ingest
   if (auto format = Read(env, "TIMESTORE_WRITE_FORMAT")) {
     const std::string lower = common::ToLowerAscii(*format);

@@ -46,6 +46,14 @@ struct StorageConfig {
   StorageDriver driver = StorageDriver::kLocal;  // TIMESTORE_STORAGE_DRIVER: local | s3
   std::string root;                          // TIMESTORE_STORAGE_ROOT, default <cwd>/data/timestore
   std::string s3_bucket = "timestore-data";  // TIMESTORE_S3_BUCKET
+  std::string s3_endpoint;                   // TIMESTORE_S3_ENDPOINT (empty: AWS for the region)
+  std::string s3_region = "us-east-1";       // TIMESTORE_S3_REGION
+  std::string s3_prefix;                     // TIMESTORE_S3_PREFIX (key prefix in the bucket)
+  std::string s3_access_key_id;              // TIMESTORE_S3_ACCESS_KEY_ID
+  std::string s3_secret_access_key;          // TIMESTORE_S3_SECRET_ACCESS_KEY (never logged)
+  std::string s3_session_token;              // TIMESTORE_S3_SESSION_TOKEN (never logged)
+  bool s3_force_path_style = true;           // TIMESTORE_S3_FORCE_PATH_STYLE
+  int64_t s3_multipart_threshold_bytes = 64ll << 20;  // TIMESTORE_S3_MULTIPART_THRESHOLD_BYTES
 };
 
 enum class WriteFormat { kDuckdb, kParquet };

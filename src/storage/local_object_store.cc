@@ -510,6 +510,13 @@ std::string LocalObjectStore::StagingDirectory() const {
   return staging_dir_;
 }
 
+Status LocalObjectStore::CheckAvailable() {
+  if (::access(root_.c_str(), W_OK | X_OK) != 0) {
+    return ErrnoStatus(errno, "storage root is not writable", root_);
+  }
+  return Status::Ok();
+}
+
 std::string LocalObjectStore::Describe() const { return "local:" + root_; }
 
 }  // namespace timestore::storage

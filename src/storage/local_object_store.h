@@ -42,6 +42,7 @@ class LocalObjectStore final : public ObjectStore {
   std::optional<std::string> LocalPath(std::string_view key) const override;
   std::string StagingDirectory() const override;
   std::string Describe() const override;
+  common::Status CheckAvailable() override;  // the root is a writable directory
 
   const std::string& root() const { return root_; }
 

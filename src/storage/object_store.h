@@ -82,6 +82,10 @@ class ObjectStore {
 
   // "local:/data/timestore", for logs; never contains secrets.
   virtual std::string Describe() const = 0;
+
+  // Whether the store can be used now: OK, or kUnavailable / kPermissionDenied saying why (root not
+  // writable; bucket missing; credentials rejected; endpoint unreachable). For readiness probes.
+  virtual common::Status CheckAvailable() = 0;
 };
 
 }  // namespace timestore::storage

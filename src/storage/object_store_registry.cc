@@ -11,7 +11,8 @@ common::Result<std::shared_ptr<ObjectStore>> ObjectStoreRegistry::Get(
   if (it != stores_.end() && it->second.kind == kind && it->second.config_json == config_json) {
     return it->second.store;
   }
-  TS_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> opened, OpenObjectStore(kind, config_json));
+  TS_ASSIGN_OR_RETURN(std::unique_ptr<ObjectStore> opened,
+                      OpenObjectStore(kind, config_json, s3_defaults_, metrics_));
   std::shared_ptr<ObjectStore> store(std::move(opened));
   stores_[target_id] = Entry{std::string(kind), std::string(config_json), store};
   return store;

@@ -11,11 +11,18 @@
 
 #include "common/status.h"
 #include "storage/object_store.h"
+#include "storage/s3_object_store.h"
 
 namespace timestore::storage {
 
 class ObjectStoreRegistry {
  public:
+  // `s3_defaults` fill what an S3 target's config leaves out (see OpenObjectStore); `metrics`
+  // (optional) must outlive the registry.
+  explicit ObjectStoreRegistry(S3Options s3_defaults = {},
+                               observability::MetricsRegistry* metrics = nullptr)
+      : s3_defaults_(std::move(s3_defaults)), metrics_(metrics) {}
+
   // The store of target `target_id`, opening it from `kind` and `config_json` (see OpenObjectStore)
   // the first time. A target whose configuration changed since it was opened is opened again.
   common::Result<std::shared_ptr<ObjectStore>> Get(const std::string& target_id,
@@ -28,6 +35,8 @@ class ObjectStoreRegistry {
     std::string config_json;
     std::shared_ptr<ObjectStore> store;
   };
+  const S3Options s3_defaults_;
+  observability::MetricsRegistry* const metrics_;
   std::mutex mu_;
   std::map<std::string, Entry, std::less<>> stores_;
 };

@@ -97,6 +97,7 @@ class S3ObjectStore final : public ObjectStore {
   std::optional<std::string> LocalPath(std::string_view key) const override;
   std::string StagingDirectory() const override;
   std::string Describe() const override;  // "s3://bucket/prefix"
+  common::Status CheckAvailable() override { return CheckBucket(); }
 
  private:
   struct Request;

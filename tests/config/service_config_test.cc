@@ -80,6 +80,24 @@ TEST(ServiceConfigTest, IngestVariablesAreParsed) {
   EXPECT_EQ(Load({})->ingest.write_format, WriteFormat::kParquet);
 }
 
+TEST(ServiceConfigTest, S3VariablesAreParsed) {
+  auto c = Load({{"TIMESTORE_S3_ENDPOINT", "http://127.0.0.1:9000"},
+                 {"TIMESTORE_S3_REGION", "eu-west-1"},
+                 {"TIMESTORE_S3_PREFIX", "tenant-a/"},
+                 {"TIMESTORE_S3_ACCESS_KEY_ID", "AKIA"},
+                 {"TIMESTORE_S3_SECRET_ACCESS_KEY", "secret"},
+                 {"TIMESTORE_S3_FORCE_PATH_STYLE", "false"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->storage.s3_endpoint, "http://127.0.0.1:9000");
+  EXPECT_EQ(c->storage.s3_region, "eu-west-1");
+  EXPECT_EQ(c->storage.s3_prefix, "tenant-a/");
+  EXPECT_EQ(c->storage.s3_access_key_id, "AKIA");
+  EXPECT_EQ(c->storage.s3_secret_access_key, "secret");
+  EXPECT_FALSE(c->storage.s3_force_path_style);
+  EXPECT_EQ(Load({})->storage.s3_region, "us-east-1");
+  EXPECT_TRUE(Load({})->storage.s3_force_path_style);
+}
+
 TEST(ServiceConfigTest, EmptyValueCountsAsUnset) {
   EXPECT_EQ(Load({{"TIMESTORE_PORT", ""}, {"TIMESTORE_LOG_LEVEL", "  "}})->http.port, 4100);
 }
@@ -123,7 +141,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"TIMESTORE_WRITE_FORMAT", "csv", "duckdb, parquet"},
                       BadValue{"TIMESTORE_INGEST_FLUSH_CONCURRENCY", "0", "1 to 64"},
                       BadValue{"TIMESTORE_INGEST_GROUP_COMMIT_MS", "-1", "integer"},
-                      BadValue{"TIMESTORE_FAULT_INJECTION", "later", "after_put, after_commit"}),
+                      BadValue{"TIMESTORE_FAULT_INJECTION", "later", "after_put, after_commit"},
+                      BadValue{"TIMESTORE_S3_ENDPOINT", "127.0.0.1:9000", "http:// or https://"},
+                      BadValue{"TIMESTORE_S3_FORCE_PATH_STYLE", "maybe", "true or false"}),
     [](const ::testing::TestParamInfo<BadValue>& info) {
       return info.param.variable + "_" + std::to_string(info.index);
     });

@@ -59,12 +59,31 @@ TEST(OpenObjectStoreTest, BadLocalConfigsAreInvalidArgumentNamingTheProblem) {
   }
 }
 
-TEST(OpenObjectStoreTest, S3KindIsUnavailableUntilRemoteStorageIsBuilt) {
-  auto store = OpenObjectStore("s3", R"({"bucket":"timestore-data"})");
-  ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), StatusCode::kUnavailable);
-  EXPECT_EQ(store.status().message(),
-            "S3 storage targets need the remote storage support (not built yet)");
+TEST(OpenObjectStoreTest, S3ConfigOverridesTheDefaultsAndNeverShowsSecrets) {
+  S3Options defaults;
+  defaults.access_key_id = "S3RVER";
+  defaults.secret_access_key = "default-secret";
+  defaults.endpoint = "http://127.0.0.1:9";
+  auto store = OpenObjectStore(
+      "s3", R"({"bucket":"from-target","prefix":"p","region":"eu-west-1"})", defaults);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->Describe().find("default-secret"), std::string::npos);
+  EXPECT_NE((*store)->Describe().find("from-target"), std::string::npos);
+  EXPECT_FALSE((*store)->LocalPath("a").has_value());
+}
+
+TEST(OpenObjectStoreTest, S3ConfigWithoutCredentialsOrWithWrongTypesIsInvalid) {
+  auto missing = OpenObjectStore("s3", R"({"bucket":"b"})");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  S3Options defaults;
+  defaults.access_key_id = "k";
+  defaults.secret_access_key = "s";
+  auto wrong = OpenObjectStore("s3", R"({"bucket":"b","forcePathStyle":"yes"})", defaults);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().message(),
+            "s3 storage target config: \"forcePathStyle\" must be a boolean");
+  EXPECT_EQ(OpenObjectStore("s3", "[1]", defaults).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(OpenObjectStoreTest, UnknownKindIsInvalidArgument) {
