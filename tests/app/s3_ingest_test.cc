@@ -9,6 +9,7 @@
 #include "storage/s3_object_store.h"
 #include "testing/raw_http_client.h"
 #include "testing/test_env.h"
+#include "testing/throwaway_service.h"
 
 namespace timestore::app {
 namespace {
@@ -109,6 +110,36 @@ TEST_F(S3IngestTest, WrongSecretMakesReadyAndIngestFailWithTheReasonAndCommitsNo
   if (d->has_value()) {
     EXPECT_EQ((*d)->current_version, 0);
   }
+}
+
+TEST_F(S3IngestTest, StorageOutageDuringIngestIs503AndCommitsNothingThenTheRetrySucceeds) {
+  testing::ThrowawayService s3("s3_tmp.sh", "TIMESTORE_S3_ENDPOINT");
+  ASSERT_FALSE(s3.url().empty());
+  config::ServiceConfig cfg = Config("S3RVER");
+  cfg.storage.s3_endpoint = s3.url();
+  Service service(cfg);
+  ASSERT_TRUE(service.Start().ok());
+  for (int i = 0; i < 100 && !service.Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(service.Readiness().ok()) << service.Readiness().ToString();
+  const std::string request =
+      testing::MakeRequest("POST", "/datasets/outage/ingest",
+                           "Content-Type: application/json\r\nIdempotency-Key: b1\r\n", kBody);
+
+  ASSERT_TRUE(s3.Pause());
+  auto failed = Call(service.port(), request);
+  EXPECT_EQ(failed.status, 503) << failed.body;
+  EXPECT_EQ(failed.Header("retry-after"), "1");
+  EXPECT_NE(failed.body.find("unreachable"), std::string::npos) << failed.body;
+  catalog::Catalog catalog(CatalogOptionsFor(cfg.postgres));
+  auto d = catalog.datasets().GetBySlug("outage");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->current_version, 0);
+  EXPECT_EQ(Call(service.port(), testing::MakeRequest("GET", "/ready")).status, 503);
+
+  ASSERT_TRUE(s3.Resume());
+  auto retried = Call(service.port(), request);
+  EXPECT_EQ(retried.status, 201) << retried.body;
+  EXPECT_EQ(catalog.datasets().GetBySlug("outage")->current_version, 1);
 }
 
 }  // namespace

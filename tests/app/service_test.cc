@@ -7,6 +7,7 @@
 #include "testing/raw_http_client.h"
 #include "testing/subprocess.h"
 #include "testing/test_env.h"
+#include "testing/throwaway_service.h"
 
 namespace timestore::app {
 namespace {
@@ -43,32 +44,6 @@ int WaitForStatus(uint16_t port, const std::string& path, int status,
   }
   return last;
 }
-
-// A PostgreSQL cluster of the test's own (scripts/pg_tmp.sh), so stopping it disturbs no other
-// test. Removed on destruction.
-class OwnPostgres {
- public:
-  OwnPostgres() : state_file_((state_.path() / "pg.env").string()) {
-    auto [code, out] = Run("start");
-    EXPECT_EQ(code, 0) << out;
-    const auto at = out.find("TIMESTORE_PG_URL='");
-    if (at != std::string::npos) url_ = out.substr(at + 18, out.find('\'', at + 18) - at - 18);
-  }
-  ~OwnPostgres() { Run("stop"); }
-  const std::string& url() const { return url_; }
-  bool Pause() { return Run("pause").first == 0; }
-  bool Resume() { return Run("resume").first == 0; }
-
- private:
-  std::pair<int, std::string> Run(const std::string& command) {
-    return testing::RunCommand({"/bin/bash",
-                                std::string(TIMESTORE_SOURCE_DIR) + "/scripts/pg_tmp.sh", command,
-                                state_file_});
-  }
-  testing::TempDir state_;
-  std::string state_file_;
-  std::string url_;
-};
 
 TEST(ServiceTest, ServesHealthAndBecomesReadyAfterMigratingAFreshSchema) {
   testing::TempDir storage;
@@ -111,7 +86,7 @@ TEST(ServiceTest, ServesHealthAndBecomesReadyAfterMigratingAFreshSchema) {
 }
 
 TEST(ServiceTest, ReadyFollowsTheDatabaseThroughAnOutageWithoutARestart) {
-  OwnPostgres pg;
+  testing::ThrowawayService pg("pg_tmp.sh", "TIMESTORE_PG_URL");
   ASSERT_FALSE(pg.url().empty());
   testing::TempDir storage;
   Service service(TestConfig(pg.url(), storage.path().string()));
@@ -133,7 +108,7 @@ TEST(ServiceTest, ReadyFollowsTheDatabaseThroughAnOutageWithoutARestart) {
 }
 
 TEST(ServiceTest, StartsWithoutTheDatabaseAndBecomesReadyWhenItAppears) {
-  OwnPostgres pg;
+  testing::ThrowawayService pg("pg_tmp.sh", "TIMESTORE_PG_URL");
   ASSERT_FALSE(pg.url().empty());
   ASSERT_TRUE(pg.Pause());
 
