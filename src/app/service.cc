@@ -98,16 +98,25 @@ Service::Service(config::ServiceConfig config)
       logger_(observability::GetLogger("app")),
       catalog_(CatalogOptionsFor(config_.postgres)),
       stores_(S3DefaultsFor(config_.storage), &metrics_),
-      ingest_(catalog_, stores_, IngestOptionsFor(config_.ingest), &metrics_),
       bootstrap_error_(common::Unavailable("catalog not bootstrapped yet")) {}
 
 Service::~Service() { Stop(); }
 
 common::Status Service::Start() {
+  storage::PartitionCacheOptions cache_options;
+  cache_options.directory = config_.storage.cache_dir.empty() ? config_.storage.root + "/.tmp-cache"
+                                                              : config_.storage.cache_dir;
+  cache_options.max_bytes = config_.storage.cache_max_bytes;
+  auto cache = storage::PartitionCache::Open(cache_options, &metrics_);
+  if (!cache.ok()) return cache.status().WithContext("partition cache");
+  cache_ = std::move(cache).value();
+  ingest_ = std::make_unique<ingest::IngestService>(
+      catalog_, stores_, IngestOptionsFor(config_.ingest), cache_.get(), &metrics_);
+
   http::Router router;
   api::AddOperationalRoutes(router, {common::kVersion, [this] { return Readiness(); },
                                      [this] { return metrics_.RenderPrometheus(); }});
-  api::AddIngestRoutes(router, ingest_);
+  api::AddIngestRoutes(router, *ingest_);
   server_ = std::make_unique<http::Server>(ServerOptionsFor(config_.http), std::move(router),
                                            observability::GetLogger("http"), &metrics_);
   TS_RETURN_IF_ERROR(server_->Start());

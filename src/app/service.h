@@ -20,6 +20,7 @@
 #include "observability/logger.h"
 #include "observability/metrics.h"
 #include "storage/object_store_registry.h"
+#include "storage/partition_cache.h"
 
 namespace timestore::app {
 
@@ -49,7 +50,8 @@ class Service {
   observability::MetricsRegistry metrics_;
   catalog::Catalog catalog_;
   storage::ObjectStoreRegistry stores_;
-  ingest::IngestService ingest_;
+  std::unique_ptr<storage::PartitionCache> cache_;  // opened by Start()
+  std::unique_ptr<ingest::IngestService> ingest_;   // created by Start(), after the cache
   std::unique_ptr<http::Server> server_;
 
   std::atomic<bool> bootstrapped_{false};

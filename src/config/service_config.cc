@@ -218,6 +218,15 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_S3_MULTIPART_THRESHOLD_BYTES", 5ll << 20,
                                  int64_t{5} << 40, c.storage.s3_multipart_threshold_bytes));
 
+  std::filesystem::path cache = std::filesystem::path(working_directory) / "data" / "cache";
+  if (auto v = Read(env, "TIMESTORE_CACHE_DIR")) {
+    cache = std::filesystem::path(*v);
+    if (cache.is_relative()) cache = std::filesystem::path(working_directory) / cache;
+  }
+  c.storage.cache_dir = cache.lexically_normal().string();
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_CACHE_MAX_BYTES", 0, int64_t{1} << 50,
+                                 c.storage.cache_max_bytes));
+
   // Ingest
   if (auto format = Read(env, "TIMESTORE_WRITE_FORMAT")) {
     const std::string lower = common::ToLowerAscii(*format);

@@ -54,6 +54,10 @@ struct StorageConfig {
   std::string s3_session_token;              // TIMESTORE_S3_SESSION_TOKEN (never logged)
   bool s3_force_path_style = true;           // TIMESTORE_S3_FORCE_PATH_STYLE
   int64_t s3_multipart_threshold_bytes = 64ll << 20;  // TIMESTORE_S3_MULTIPART_THRESHOLD_BYTES
+  // TIMESTORE_CACHE_DIR: local copies of remote partition files, default <working dir>/data/cache
+  // (outside the storage root, which a local target owns).
+  std::string cache_dir;
+  int64_t cache_max_bytes = 10ll << 30;  // TIMESTORE_CACHE_MAX_BYTES
 };
 
 enum class WriteFormat { kDuckdb, kParquet };

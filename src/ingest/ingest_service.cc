@@ -102,9 +102,11 @@ struct IngestService::CommitQueue {
 };
 
 IngestService::IngestService(catalog::Catalog& catalog, storage::ObjectStoreRegistry& stores,
-                             IngestOptions options, observability::MetricsRegistry* metrics)
+                             IngestOptions options, storage::PartitionCache* cache,
+                             observability::MetricsRegistry* metrics)
     : catalog_(catalog),
       stores_(stores),
+      cache_(cache),
       options_(std::move(options)),
       logger_(observability::GetLogger("ingest")),
       writer_(PartitionWriter::Create()) {
@@ -416,10 +418,21 @@ void IngestService::Flush(std::vector<PendingWrite*> writes) {
         failure = written.status().WithContext("writing a partition file");
         break;
       }
+      // A local store takes the staging file by rename. A remote one gets a copy; the staging
+      // file then goes into the partition cache, so this node never downloads what it wrote.
+      const bool remote = !w.store->LocalPath(object_key).has_value();
       storage::PutOptions put;
-      put.move = true;
+      put.move = !remote || cache_ == nullptr;
       put.sha256_hex = written->sha256_hex;
       Status published = w.store->PutFile(object_key, staging, put);
+      if (published.ok() && remote && cache_ != nullptr) {
+        if (Status cached = cache_->Insert(w.target.id.value(), object_key, staging);
+            !cached.ok()) {
+          logger_.Warn(
+              "write-through to the partition cache failed",
+              observability::LogFields().Add("key", object_key).Add("error", cached.message()));
+        }
+      }
       std::error_code ec;
       std::filesystem::remove(staging, ec);
       if (!published.ok()) {

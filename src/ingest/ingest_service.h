@@ -23,6 +23,7 @@
 #include "observability/logger.h"
 #include "observability/metrics.h"
 #include "storage/object_store_registry.h"
+#include "storage/partition_cache.h"
 
 namespace timestore::ingest {
 
@@ -61,8 +62,12 @@ struct IngestAnswer {
 
 class IngestService {
  public:
+  // `cache` (optional) receives a copy of every file published to a remote store (write-through),
+  // so this node's first read of a fresh partition does not download it. `cache` and `metrics`
+  // must outlive the service.
   IngestService(catalog::Catalog& catalog, storage::ObjectStoreRegistry& stores,
-                IngestOptions options, observability::MetricsRegistry* metrics = nullptr);
+                IngestOptions options, storage::PartitionCache* cache = nullptr,
+                observability::MetricsRegistry* metrics = nullptr);
   ~IngestService();
   IngestService(const IngestService&) = delete;
   IngestService& operator=(const IngestService&) = delete;
@@ -92,6 +97,7 @@ class IngestService {
 
   catalog::Catalog& catalog_;
   storage::ObjectStoreRegistry& stores_;
+  storage::PartitionCache* const cache_;
   const IngestOptions options_;
   observability::Logger logger_;
   // One DuckDB instance reused for every file (starting one costs more than a small file).

@@ -7,6 +7,7 @@
 #include "app/service.h"
 #include "common/time.h"
 #include "storage/s3_object_store.h"
+#include "storage/sha256_hasher.h"
 #include "testing/raw_http_client.h"
 #include "testing/test_env.h"
 #include "testing/throwaway_service.h"
@@ -34,6 +35,7 @@ class S3IngestTest : public ::testing::Test {
     c.storage.s3_prefix = prefix_;
     c.storage.s3_access_key_id = "S3RVER";
     c.storage.s3_secret_access_key = secret;
+    c.storage.cache_dir = (scratch_.path() / "cache").string();
     return c;
   }
 
@@ -78,8 +80,13 @@ TEST_F(S3IngestTest, IngestPublishesVerifiedFilesInTheBucket) {
   EXPECT_EQ((*parts)[0].object_key.rfind("metrics/window=20240101T000000Z/", 0), 0u);
   const std::string copy = (scratch_.path() / "copy.parquet").string();
   ASSERT_TRUE((*store)->GetFile((*parts)[0].object_key, copy).ok());
-  // Nothing was left in the local staging directory.
+  // Nothing was left in the local staging directory, and the file was written through to the
+  // partition cache under the target's id: the first read on this node needs no download.
   EXPECT_TRUE(std::filesystem::is_empty(scratch_.path() / ".tmp-s3-staging"));
+  const auto cached =
+      scratch_.path() / "cache" / (*parts)[0].storage_target_id.value() / (*parts)[0].object_key;
+  ASSERT_TRUE(std::filesystem::exists(cached)) << cached;
+  EXPECT_EQ(*storage::Sha256File(cached.string()), (*parts)[0].checksum_sha256);
 }
 
 TEST_F(S3IngestTest, WrongSecretMakesReadyAndIngestFailWithTheReasonAndCommitsNothing) {

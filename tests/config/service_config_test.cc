@@ -95,6 +95,10 @@ TEST(ServiceConfigTest, S3VariablesAreParsed) {
   EXPECT_EQ(c->storage.s3_secret_access_key, "secret");
   EXPECT_FALSE(c->storage.s3_force_path_style);
   EXPECT_EQ(Load({})->storage.s3_region, "us-east-1");
+  EXPECT_EQ(Load({})->storage.cache_dir, "/srv/app/data/cache");
+  EXPECT_EQ(Load({{"TIMESTORE_CACHE_DIR", "c"}, {"TIMESTORE_CACHE_MAX_BYTES", "1024"}})
+                ->storage.cache_dir,
+            "/srv/app/c");
   EXPECT_TRUE(Load({})->storage.s3_force_path_style);
 }
 
@@ -143,7 +147,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"TIMESTORE_INGEST_GROUP_COMMIT_MS", "-1", "integer"},
                       BadValue{"TIMESTORE_FAULT_INJECTION", "later", "after_put, after_commit"},
                       BadValue{"TIMESTORE_S3_ENDPOINT", "127.0.0.1:9000", "http:// or https://"},
-                      BadValue{"TIMESTORE_S3_FORCE_PATH_STYLE", "maybe", "true or false"}),
+                      BadValue{"TIMESTORE_S3_FORCE_PATH_STYLE", "maybe", "true or false"},
+                      BadValue{"TIMESTORE_CACHE_MAX_BYTES", "lots", "integer"}),
     [](const ::testing::TestParamInfo<BadValue>& info) {
       return info.param.variable + "_" + std::to_string(info.index);
     });
