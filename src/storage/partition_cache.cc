@@ -104,7 +104,7 @@ void CachedFile::Release() {
 // ---- PartitionCache ----
 
 Result<std::unique_ptr<PartitionCache>> PartitionCache::Open(
-    PartitionCacheOptions options, observability::MetricsRegistry* metrics) {
+    const PartitionCacheOptions& options, observability::MetricsRegistry* metrics) {
   if (options.directory.empty()) {
     return common::InvalidArgument("cache directory must not be empty");
   }

@@ -72,7 +72,7 @@ class PartitionCache {
   // evicts down to max_bytes. kInvalidArgument for an empty directory or negative max_bytes; I/O
   // errors as ErrnoStatus (posix_file.h). `metrics` (optional) must outlive the cache.
   static common::Result<std::unique_ptr<PartitionCache>> Open(
-      PartitionCacheOptions options, observability::MetricsRegistry* metrics = nullptr);
+      const PartitionCacheOptions& options, observability::MetricsRegistry* metrics = nullptr);
 
   // Every CachedFile must be gone and no Fetch may be running (asserted).
   ~PartitionCache();
