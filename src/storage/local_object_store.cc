@@ -166,16 +166,16 @@ common::Result<std::unique_ptr<LocalObjectStore>> LocalObjectStore::Open(
   if (!probe.ok()) return unavailable(probe.status());
   ::unlink(probe->path().c_str());
 
-  store->logger_.Info("object store opened",
-                      observability::LogFields().Add("store", store->Describe()));
+  store->logger().Info("object store opened",
+                       observability::LogFields().Add("store", store->Describe()));
   return store;
 }
 
 LocalObjectStore::LocalObjectStore(std::string root, observability::MetricsRegistry* metrics)
-    : root_(std::move(root)),
-      staging_dir_(PathOf(kStagingDirName)),
-      logger_(observability::GetLogger("storage.local")),
-      metrics_(metrics != nullptr ? ObjectStoreMetrics(*metrics, "local") : ObjectStoreMetrics()) {}
+    : ObjectStore(metrics != nullptr ? ObjectStoreMetrics(*metrics, "local") : ObjectStoreMetrics(),
+                  observability::GetLogger("storage.local")),
+      root_(std::move(root)),
+      staging_dir_(PathOf(kStagingDirName)) {}
 
 std::string LocalObjectStore::PathOf(std::string_view key) const {
   if (key.empty()) return root_;
@@ -185,27 +185,8 @@ std::string LocalObjectStore::PathOf(std::string_view key) const {
   return path;
 }
 
-Status LocalObjectStore::PutFile(std::string_view key, const std::string& local_path,
-                                 const PutOptions& options) {
-  const auto started = std::chrono::steady_clock::now();
-  int64_t bytes = 0;
-  Status status = PutFileImpl(key, local_path, options, bytes);
-  metrics_.Record(Op::kPut, status, started, bytes);
-  if (status.ok()) {
-    logger_.Debug(
-        "object stored",
-        observability::LogFields().Add("key", key).Add("bytes", bytes).Add("move", options.move));
-  }
-  return status;
-}
-
-Status LocalObjectStore::PutFileImpl(std::string_view key, const std::string& local_path,
-                                     const PutOptions& options, int64_t& bytes) {
-  TS_RETURN_IF_ERROR(ValidateObjectKey(key));
-  if (options.sha256_hex.has_value() && !IsSha256Hex(*options.sha256_hex)) {
-    return common::InvalidArgument("sha256_hex must be 64 hex digits, got '" +
-                                   options.sha256_hex->substr(0, 80) + "'");
-  }
+Status LocalObjectStore::DoPutFile(std::string_view key, const std::string& local_path,
+                                   const PutOptions& options, int64_t& bytes) {
   const std::string dest = PathOf(key);
   const size_t slash = key.rfind('/');
   const std::string_view relative_dir =
@@ -235,8 +216,8 @@ Status LocalObjectStore::PutFileImpl(std::string_view key, const std::string& lo
   }
   TS_RETURN_IF_ERROR(CopyIntoPlace(key, local_path, dest, dir, options, bytes));
   if (options.move && ::unlink(local_path.c_str()) != 0 && errno != ENOENT) {
-    logger_.Warn("cannot remove a consumed source file",
-                 observability::LogFields().Add("path", local_path).Add("errno", errno));
+    logger().Warn("cannot remove a consumed source file",
+                  observability::LogFields().Add("path", local_path).Add("errno", errno));
   }
   return Status::Ok();
 }
@@ -346,17 +327,8 @@ Status LocalObjectStore::EnsureDirectory(std::string_view key, std::string_view 
   return Status::Ok();
 }
 
-Status LocalObjectStore::GetFile(std::string_view key, const std::string& dest_path) {
-  const auto started = std::chrono::steady_clock::now();
-  int64_t bytes = 0;
-  Status status = GetFileImpl(key, dest_path, bytes);
-  metrics_.Record(Op::kGet, status, started, bytes);
-  return status;
-}
-
-Status LocalObjectStore::GetFileImpl(std::string_view key, const std::string& dest_path,
-                                     int64_t& bytes) {
-  TS_RETURN_IF_ERROR(ValidateObjectKey(key));
+Status LocalObjectStore::DoGetFile(std::string_view key, const std::string& dest_path,
+                                   int64_t& bytes) {
   auto not_found = [&] {
     return common::NotFound("object '" + std::string(key) + "' does not exist in " + Describe());
   };
@@ -386,16 +358,7 @@ Status LocalObjectStore::GetFileImpl(std::string_view key, const std::string& de
   return Status::Ok();
 }
 
-Status LocalObjectStore::Delete(std::string_view key) {
-  const auto started = std::chrono::steady_clock::now();
-  Status status = DeleteImpl(key);
-  metrics_.Record(Op::kDelete, status, started);
-  if (status.ok()) logger_.Debug("object deleted", observability::LogFields().Add("key", key));
-  return status;
-}
-
-Status LocalObjectStore::DeleteImpl(std::string_view key) {
-  TS_RETURN_IF_ERROR(ValidateObjectKey(key));
+Status LocalObjectStore::DoDelete(std::string_view key) {
   const std::string path = PathOf(key);
   if (::unlink(path.c_str()) != 0) {
     // A directory at the key is not an object (it only prefixes other keys): absent too.
@@ -403,13 +366,6 @@ Status LocalObjectStore::DeleteImpl(std::string_view key) {
     return ErrnoStatus(errno, "cannot delete", path);
   }
   return SyncDirectory(ParentOf(path));
-}
-
-common::Result<std::vector<ObjectInfo>> LocalObjectStore::List(std::string_view prefix) {
-  const auto started = std::chrono::steady_clock::now();
-  auto result = ListImpl(prefix);
-  metrics_.Record(Op::kList, result.status(), started);
-  return result;
 }
 
 namespace {
@@ -457,7 +413,7 @@ Status ListDirectory(const std::string& dir_path, const std::string& key_prefix,
 
 }  // namespace
 
-common::Result<std::vector<ObjectInfo>> LocalObjectStore::ListImpl(std::string_view prefix) {
+common::Result<std::vector<ObjectInfo>> LocalObjectStore::DoList(std::string_view prefix) {
   if (prefix.starts_with('/') || prefix.find('\0') != std::string_view::npos ||
       prefix.find('\\') != std::string_view::npos) {
     return common::InvalidArgument("invalid list prefix '" + std::string(prefix.substr(0, 200)) +
@@ -479,15 +435,7 @@ common::Result<std::vector<ObjectInfo>> LocalObjectStore::ListImpl(std::string_v
   return out;
 }
 
-common::Result<std::optional<ObjectInfo>> LocalObjectStore::Stat(std::string_view key) {
-  const auto started = std::chrono::steady_clock::now();
-  auto result = StatImpl(key);
-  metrics_.Record(Op::kStat, result.status(), started);
-  return result;
-}
-
-common::Result<std::optional<ObjectInfo>> LocalObjectStore::StatImpl(std::string_view key) {
-  TS_RETURN_IF_ERROR(ValidateObjectKey(key));
+common::Result<std::optional<ObjectInfo>> LocalObjectStore::DoStat(std::string_view key) {
   const std::string path = PathOf(key);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {

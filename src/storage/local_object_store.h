@@ -33,12 +33,6 @@ class LocalObjectStore final : public ObjectStore {
   static common::Result<std::unique_ptr<LocalObjectStore>> Open(
       const std::string& root, observability::MetricsRegistry* metrics = nullptr);
 
-  common::Status PutFile(std::string_view key, const std::string& local_path,
-                         const PutOptions& options) override;
-  common::Status GetFile(std::string_view key, const std::string& dest_path) override;
-  common::Status Delete(std::string_view key) override;
-  common::Result<std::vector<ObjectInfo>> List(std::string_view prefix) override;
-  common::Result<std::optional<ObjectInfo>> Stat(std::string_view key) override;
   std::optional<std::string> LocalPath(std::string_view key) const override;
   std::string StagingDirectory() const override;
   std::string Describe() const override;
@@ -50,8 +44,8 @@ class LocalObjectStore final : public ObjectStore {
   LocalObjectStore(std::string root, observability::MetricsRegistry* metrics);
 
   std::string PathOf(std::string_view key) const;
-  common::Status PutFileImpl(std::string_view key, const std::string& local_path,
-                             const PutOptions& options, int64_t& bytes);
+  common::Status DoPutFile(std::string_view key, const std::string& local_path,
+                           const PutOptions& options, int64_t& bytes) override;
   // Renames the source into place; nothing when the source is not on this filesystem (the caller
   // copies instead), else the outcome.
   std::optional<common::Status> TryMoveIntoPlace(std::string_view key, const std::string& source,
@@ -60,18 +54,17 @@ class LocalObjectStore final : public ObjectStore {
   common::Status CopyIntoPlace(std::string_view key, const std::string& source,
                                const std::string& dest, const std::string& dir,
                                const PutOptions& options, int64_t& bytes);
-  common::Status GetFileImpl(std::string_view key, const std::string& dest_path, int64_t& bytes);
-  common::Status DeleteImpl(std::string_view key);
-  common::Result<std::vector<ObjectInfo>> ListImpl(std::string_view prefix);
-  common::Result<std::optional<ObjectInfo>> StatImpl(std::string_view key);
+  common::Status DoGetFile(std::string_view key, const std::string& dest_path,
+                           int64_t& bytes) override;
+  common::Status DoDelete(std::string_view key) override;
+  common::Result<std::vector<ObjectInfo>> DoList(std::string_view prefix) override;
+  common::Result<std::optional<ObjectInfo>> DoStat(std::string_view key) override;
   // Creates the directory `relative_dir` (a key prefix without trailing '/', "" for the root) and
   // makes every entry on the way from the root durable.
   common::Status EnsureDirectory(std::string_view key, std::string_view relative_dir);
 
   const std::string root_;         // absolute, normalized, no trailing '/' (unless "/")
   const std::string staging_dir_;  // <root>/.tmp-staging
-  observability::Logger logger_;
-  ObjectStoreMetrics metrics_;
 
   std::mutex mu_;
   // Directories below the root whose own entry is known to be on disk (its parent was fsynced

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "storage/sha256_hasher.h"
+
 namespace timestore::storage {
 namespace {
 
@@ -39,6 +41,60 @@ common::Status ValidateObjectKey(std::string_view key) {
     begin = end + 1;
   }
   return common::Status::Ok();
+}
+
+using Op = ObjectStoreMetrics::Op;
+
+common::Status ObjectStore::PutFile(std::string_view key, const std::string& local_path,
+                                    const PutOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  int64_t bytes = 0;
+  common::Status status = ValidateObjectKey(key);
+  if (status.ok() && options.sha256_hex.has_value() && !IsSha256Hex(*options.sha256_hex)) {
+    status = common::InvalidArgument("sha256_hex must be 64 hex digits, got '" +
+                                     options.sha256_hex->substr(0, 80) + "'");
+  }
+  if (status.ok()) status = DoPutFile(key, local_path, options, bytes);
+  metrics_.Record(Op::kPut, status, started, bytes);
+  if (status.ok()) {
+    logger_.Debug(
+        "object stored",
+        observability::LogFields().Add("key", key).Add("bytes", bytes).Add("move", options.move));
+  }
+  return status;
+}
+
+common::Status ObjectStore::GetFile(std::string_view key, const std::string& dest_path) {
+  const auto started = std::chrono::steady_clock::now();
+  int64_t bytes = 0;
+  common::Status status = ValidateObjectKey(key);
+  if (status.ok()) status = DoGetFile(key, dest_path, bytes);
+  metrics_.Record(Op::kGet, status, started, bytes);
+  return status;
+}
+
+common::Status ObjectStore::Delete(std::string_view key) {
+  const auto started = std::chrono::steady_clock::now();
+  common::Status status = ValidateObjectKey(key);
+  if (status.ok()) status = DoDelete(key);
+  metrics_.Record(Op::kDelete, status, started);
+  if (status.ok()) logger_.Debug("object deleted", observability::LogFields().Add("key", key));
+  return status;
+}
+
+common::Result<std::vector<ObjectInfo>> ObjectStore::List(std::string_view prefix) {
+  const auto started = std::chrono::steady_clock::now();
+  auto result = DoList(prefix);
+  metrics_.Record(Op::kList, result.status(), started);
+  return result;
+}
+
+common::Result<std::optional<ObjectInfo>> ObjectStore::Stat(std::string_view key) {
+  const auto started = std::chrono::steady_clock::now();
+  common::Status valid = ValidateObjectKey(key);
+  auto result = valid.ok() ? DoStat(key) : common::Result<std::optional<ObjectInfo>>(valid);
+  metrics_.Record(Op::kStat, result.status(), started);
+  return result;
 }
 
 }  // namespace timestore::storage

@@ -12,6 +12,8 @@
 
 #include "common/status.h"
 #include "common/time.h"
+#include "observability/logger.h"
+#include "storage/object_store_metrics.h"
 
 namespace timestore::storage {
 
@@ -43,6 +45,8 @@ struct PutOptions {
   std::optional<std::string> sha256_hex;
 };
 
+// The public operations are non-virtual: they validate the key and options, time the call, record
+// the store's metrics and log, then run the implementation's Do* override with a valid key.
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
@@ -53,23 +57,23 @@ class ObjectStore {
   // exists (the existing object is left untouched; of two concurrent puts of one key exactly one
   // succeeds); kNotFound when `local_path` does not exist; kInternal on a checksum mismatch. On any
   // error nothing is left under the key.
-  virtual common::Status PutFile(std::string_view key, const std::string& local_path,
-                                 const PutOptions& options) = 0;
+  common::Status PutFile(std::string_view key, const std::string& local_path,
+                         const PutOptions& options);
 
   // Copies the object to `dest_path`, atomically (readers of dest_path see the old file or the
   // whole object) and replacing a file already there; creates missing parent directories.
   // kNotFound when the object is absent.
-  virtual common::Status GetFile(std::string_view key, const std::string& dest_path) = 0;
+  common::Status GetFile(std::string_view key, const std::string& dest_path);
 
   // Removes the object; OK when it was already absent (idempotent).
-  virtual common::Status Delete(std::string_view key) = 0;
+  common::Status Delete(std::string_view key);
 
   // The objects whose key starts with `prefix` ("" lists everything), sorted by key. Never lists a
   // store's own temporary or staging files.
-  virtual common::Result<std::vector<ObjectInfo>> List(std::string_view prefix) = 0;
+  common::Result<std::vector<ObjectInfo>> List(std::string_view prefix);
 
   // The object's size and time, or nothing when absent.
-  virtual common::Result<std::optional<ObjectInfo>> Stat(std::string_view key) = 0;
+  common::Result<std::optional<ObjectInfo>> Stat(std::string_view key);
 
   // Where the object is (or would be) readable in place on this machine, for local stores; nothing
   // for remote stores and for an invalid key. Does not check that the object exists.
@@ -86,6 +90,25 @@ class ObjectStore {
   // Whether the store can be used now: OK, or kUnavailable / kPermissionDenied saying why (root not
   // writable; bucket missing; credentials rejected; endpoint unreachable). For readiness probes.
   virtual common::Status CheckAvailable() = 0;
+
+ protected:
+  ObjectStore(ObjectStoreMetrics metrics, observability::Logger logger)
+      : metrics_(std::move(metrics)), logger_(std::move(logger)) {}
+  const observability::Logger& logger() const { return logger_; }
+
+  // The implementations, called with a valid key (and a valid sha256_hex). Put and get report the
+  // bytes they moved in `bytes`.
+  virtual common::Status DoPutFile(std::string_view key, const std::string& local_path,
+                                   const PutOptions& options, int64_t& bytes) = 0;
+  virtual common::Status DoGetFile(std::string_view key, const std::string& dest_path,
+                                   int64_t& bytes) = 0;
+  virtual common::Status DoDelete(std::string_view key) = 0;
+  virtual common::Result<std::vector<ObjectInfo>> DoList(std::string_view prefix) = 0;
+  virtual common::Result<std::optional<ObjectInfo>> DoStat(std::string_view key) = 0;
+
+ private:
+  ObjectStoreMetrics metrics_;
+  observability::Logger logger_;
 };
 
 }  // namespace timestore::storage

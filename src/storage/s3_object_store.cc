@@ -447,17 +447,17 @@ common::Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Open(
   std::unique_ptr<S3ObjectStore> store(new S3ObjectStore(std::move(options), metrics));
   store->scheme_ = std::move(scheme);
   store->authority_ = std::move(authority);
-  store->logger_.Info("object store opened", observability::LogFields()
-                                                 .Add("store", store->Describe())
-                                                 .Add("endpoint", store->options_.endpoint));
+  store->logger().Info("object store opened", observability::LogFields()
+                                                  .Add("store", store->Describe())
+                                                  .Add("endpoint", store->options_.endpoint));
   return store;
 }
 
 S3ObjectStore::S3ObjectStore(S3Options options, observability::MetricsRegistry* metrics)
-    : options_(std::move(options)),
+    : ObjectStore(metrics != nullptr ? ObjectStoreMetrics(*metrics, "s3") : ObjectStoreMetrics(),
+                  observability::GetLogger("storage.s3")),
+      options_(std::move(options)),
       sigv4_("aws:amz:" + options_.region + ":s3"),
-      logger_(observability::GetLogger("storage.s3")),
-      metrics_(metrics != nullptr ? ObjectStoreMetrics(*metrics, "s3") : ObjectStoreMetrics()),
       pool_(std::make_unique<HandlePool>()) {}
 
 S3ObjectStore::~S3ObjectStore() = default;
@@ -579,12 +579,12 @@ common::Result<S3ObjectStore::Response> S3ObjectStore::Send(Request& request,
       last_error = std::string(curl_easy_strerror(rc));
       if (error_buffer[0] != '\0') last_error += " (" + std::string(error_buffer) + ")";
       if (!IsRetryableCurlError(rc)) break;
-      logger_.Warn("S3 request failed, retrying" +
-                       std::string(attempt < options_.max_attempts ? "" : " (last attempt)"),
-                   observability::LogFields()
-                       .Add("op", what)
-                       .Add("attempt", attempt)
-                       .Add("error", last_error));
+      logger().Warn("S3 request failed, retrying" +
+                        std::string(attempt < options_.max_attempts ? "" : " (last attempt)"),
+                    observability::LogFields()
+                        .Add("op", what)
+                        .Add("attempt", attempt)
+                        .Add("error", last_error));
       continue;
     }
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
@@ -596,12 +596,12 @@ common::Result<S3ObjectStore::Response> S3ObjectStore::Send(Request& request,
     const std::string code(XmlText(response.body, "Code"));
     if ((IsRetryableHttpStatus(response.status) || IsRetryableCode(code)) &&
         attempt < options_.max_attempts) {
-      logger_.Warn("S3 request failed, retrying",
-                   observability::LogFields()
-                       .Add("op", what)
-                       .Add("attempt", attempt)
-                       .Add("status", static_cast<int64_t>(response.status))
-                       .Add("code", code));
+      logger().Warn("S3 request failed, retrying",
+                    observability::LogFields()
+                        .Add("op", what)
+                        .Add("attempt", attempt)
+                        .Add("status", static_cast<int64_t>(response.status))
+                        .Add("code", code));
       continue;
     }
     return response;
@@ -675,27 +675,8 @@ common::Result<std::optional<S3ObjectStore::Response>> S3ObjectStore::Head(
 
 // ---- PutFile ------------------------------------------------------------------------------------
 
-Status S3ObjectStore::PutFile(std::string_view key, const std::string& local_path,
-                              const PutOptions& options) {
-  const auto started = std::chrono::steady_clock::now();
-  int64_t bytes = 0;
-  Status status = PutFileImpl(key, local_path, options, bytes);
-  metrics_.Record(Op::kPut, status, started, bytes);
-  if (status.ok()) {
-    logger_.Debug(
-        "object stored",
-        observability::LogFields().Add("key", key).Add("bytes", bytes).Add("move", options.move));
-  }
-  return status;
-}
-
-Status S3ObjectStore::PutFileImpl(std::string_view key, const std::string& local_path,
-                                  const PutOptions& options, int64_t& bytes) {
-  TS_RETURN_IF_ERROR(ValidateObjectKey(key));
-  if (options.sha256_hex.has_value() && !IsSha256Hex(*options.sha256_hex)) {
-    return common::InvalidArgument("sha256_hex must be 64 hex digits, got '" +
-                                   options.sha256_hex->substr(0, 80) + "'");
-  }
+Status S3ObjectStore::DoPutFile(std::string_view key, const std::string& local_path,
+                                const PutOptions& options, int64_t& bytes) {
   const std::string bucket_key = BucketKey(key);
   const std::string what = "put of '" + std::string(key) + "' to " + Describe();
 
@@ -760,15 +741,15 @@ Status S3ObjectStore::PutFileImpl(std::string_view key, const std::string& local
   if (!uploaded.ok()) {
     // The key was absent and keys are never reused, so whatever is there now is our partial work.
     if (Status cleaned = DeleteBucketKey(bucket_key, what); !cleaned.ok()) {
-      logger_.Warn("cannot remove a failed upload",
-                   observability::LogFields().Add("key", key).Add("error", cleaned.ToString()));
+      logger().Warn("cannot remove a failed upload",
+                    observability::LogFields().Add("key", key).Add("error", cleaned.ToString()));
     }
     return uploaded;
   }
   (void)source.Close();
   if (options.move && ::unlink(local_path.c_str()) != 0 && errno != ENOENT) {
-    logger_.Warn("cannot remove a consumed source file",
-                 observability::LogFields().Add("path", local_path).Add("errno", errno));
+    logger().Warn("cannot remove a consumed source file",
+                  observability::LogFields().Add("path", local_path).Add("errno", errno));
   }
   bytes = size;
   return Status::Ok();
@@ -861,10 +842,10 @@ Status S3ObjectStore::UploadMultipart(const std::string& bucket_key, int fd, int
     // bucket's lifecycle rules.
     if (!aborted.ok() || !(aborted->ok() || aborted->status == 404 || aborted->status == 405 ||
                            aborted->status == 501)) {
-      logger_.Warn("cannot abort a multipart upload",
-                   observability::LogFields()
-                       .Add("key", bucket_key)
-                       .Add("status", aborted.ok() ? static_cast<int64_t>(aborted->status) : 0));
+      logger().Warn("cannot abort a multipart upload",
+                    observability::LogFields()
+                        .Add("key", bucket_key)
+                        .Add("status", aborted.ok() ? static_cast<int64_t>(aborted->status) : 0));
     }
   }
   return status;
@@ -894,17 +875,8 @@ Status S3ObjectStore::VerifyUploaded(const std::string& bucket_key, int64_t size
 
 // ---- GetFile, Delete, List, Stat ----------------------------------------------------------------
 
-Status S3ObjectStore::GetFile(std::string_view key, const std::string& dest_path) {
-  const auto started = std::chrono::steady_clock::now();
-  int64_t bytes = 0;
-  Status status = GetFileImpl(key, dest_path, bytes);
-  metrics_.Record(Op::kGet, status, started, bytes);
-  return status;
-}
-
-Status S3ObjectStore::GetFileImpl(std::string_view key, const std::string& dest_path,
-                                  int64_t& bytes) {
-  TS_RETURN_IF_ERROR(ValidateObjectKey(key));
+Status S3ObjectStore::DoGetFile(std::string_view key, const std::string& dest_path,
+                                int64_t& bytes) {
   const std::string what = "get of '" + std::string(key) + "' from " + Describe();
   std::filesystem::path dest_dir = std::filesystem::path(dest_path).parent_path();
   if (dest_dir.empty()) dest_dir = ".";
@@ -948,16 +920,7 @@ Status S3ObjectStore::GetFileImpl(std::string_view key, const std::string& dest_
   return Status::Ok();
 }
 
-Status S3ObjectStore::Delete(std::string_view key) {
-  const auto started = std::chrono::steady_clock::now();
-  Status status = DeleteImpl(key);
-  metrics_.Record(Op::kDelete, status, started);
-  if (status.ok()) logger_.Debug("object deleted", observability::LogFields().Add("key", key));
-  return status;
-}
-
-Status S3ObjectStore::DeleteImpl(std::string_view key) {
-  TS_RETURN_IF_ERROR(ValidateObjectKey(key));
+Status S3ObjectStore::DoDelete(std::string_view key) {
   return DeleteBucketKey(BucketKey(key), "delete of '" + std::string(key) + "' from " + Describe());
 }
 
@@ -973,14 +936,7 @@ Status S3ObjectStore::DeleteBucketKey(const std::string& bucket_key, std::string
   return ErrorStatus(response, what);
 }
 
-common::Result<std::vector<ObjectInfo>> S3ObjectStore::List(std::string_view prefix) {
-  const auto started = std::chrono::steady_clock::now();
-  auto result = ListImpl(prefix);
-  metrics_.Record(Op::kList, result.status(), started);
-  return result;
-}
-
-common::Result<std::vector<ObjectInfo>> S3ObjectStore::ListImpl(std::string_view prefix) {
+common::Result<std::vector<ObjectInfo>> S3ObjectStore::DoList(std::string_view prefix) {
   if (prefix.starts_with('/') || prefix.find('\0') != std::string_view::npos ||
       prefix.find('\\') != std::string_view::npos) {
     return common::InvalidArgument("invalid list prefix '" + std::string(prefix.substr(0, 200)) +
@@ -1027,15 +983,7 @@ common::Result<std::vector<ObjectInfo>> S3ObjectStore::ListImpl(std::string_view
   return out;
 }
 
-common::Result<std::optional<ObjectInfo>> S3ObjectStore::Stat(std::string_view key) {
-  const auto started = std::chrono::steady_clock::now();
-  auto result = StatImpl(key);
-  metrics_.Record(Op::kStat, result.status(), started);
-  return result;
-}
-
-common::Result<std::optional<ObjectInfo>> S3ObjectStore::StatImpl(std::string_view key) {
-  TS_RETURN_IF_ERROR(ValidateObjectKey(key));
+common::Result<std::optional<ObjectInfo>> S3ObjectStore::DoStat(std::string_view key) {
   const std::string what = "stat of '" + std::string(key) + "' in " + Describe();
   TS_ASSIGN_OR_RETURN(std::optional<Response> head,
                       Head(BucketKey(key), /*explain_not_found=*/true, what));

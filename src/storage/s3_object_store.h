@@ -87,13 +87,7 @@ class S3ObjectStore final : public ObjectStore {
   // GetFile checks that hash when the object has one (kInternal on a mismatch, nothing left).
   // Errors reaching S3 are kUnavailable (after retries), rejected credentials kUnavailable, a
   // missing bucket kUnavailable naming it, a denied request kPermissionDenied.
-  common::Status PutFile(std::string_view key, const std::string& local_path,
-                         const PutOptions& options) override;
-  common::Status GetFile(std::string_view key, const std::string& dest_path) override;
-  common::Status Delete(std::string_view key) override;
-  common::Result<std::vector<ObjectInfo>> List(std::string_view prefix) override;
   // modified_at has whole-second precision here (HTTP Last-Modified), milliseconds in List.
-  common::Result<std::optional<ObjectInfo>> Stat(std::string_view key) override;
   std::optional<std::string> LocalPath(std::string_view key) const override;
   std::string StagingDirectory() const override;
   std::string Describe() const override;  // "s3://bucket/prefix"
@@ -117,8 +111,8 @@ class S3ObjectStore final : public ObjectStore {
   common::Result<std::optional<Response>> Head(const std::string& bucket_key,
                                                bool explain_not_found, std::string_view what);
 
-  common::Status PutFileImpl(std::string_view key, const std::string& local_path,
-                             const PutOptions& options, int64_t& bytes);
+  common::Status DoPutFile(std::string_view key, const std::string& local_path,
+                           const PutOptions& options, int64_t& bytes) override;
   common::Status UploadSingle(const std::string& bucket_key, int fd, int64_t size,
                               const std::string& sha256_hex, std::string_view what);
   // Uploads parts of `part_bytes` (the last one shorter) whose hashes are `part_sha256`.
@@ -128,11 +122,12 @@ class S3ObjectStore final : public ObjectStore {
                                  std::string_view what);
   common::Status VerifyUploaded(const std::string& bucket_key, int64_t size,
                                 const std::string& sha256_hex, std::string_view what);
-  common::Status GetFileImpl(std::string_view key, const std::string& dest_path, int64_t& bytes);
-  common::Status DeleteImpl(std::string_view key);
+  common::Status DoGetFile(std::string_view key, const std::string& dest_path,
+                           int64_t& bytes) override;
+  common::Status DoDelete(std::string_view key) override;
   common::Status DeleteBucketKey(const std::string& bucket_key, std::string_view what);
-  common::Result<std::vector<ObjectInfo>> ListImpl(std::string_view prefix);
-  common::Result<std::optional<ObjectInfo>> StatImpl(std::string_view key);
+  common::Result<std::vector<ObjectInfo>> DoList(std::string_view prefix) override;
+  common::Result<std::optional<ObjectInfo>> DoStat(std::string_view key) override;
 
   std::string BucketKey(std::string_view key) const { return options_.prefix + std::string(key); }
   std::string UrlFor(const std::string& bucket_key, const std::string& query) const;
@@ -141,8 +136,6 @@ class S3ObjectStore final : public ObjectStore {
   std::string scheme_;       // "http" or "https"
   std::string authority_;    // host[:port] of the endpoint
   std::string sigv4_;        // "aws:amz:<region>:s3"
-  observability::Logger logger_;
-  ObjectStoreMetrics metrics_;
   std::unique_ptr<HandlePool> pool_;
 };
 

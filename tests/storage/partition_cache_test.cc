@@ -31,17 +31,24 @@ using ::testing::IsEmpty;
 // them down or corrupt them.
 class CountingObjectStore final : public ObjectStore {
  public:
-  explicit CountingObjectStore(ObjectStore& inner) : inner_(inner) {}
+  explicit CountingObjectStore(ObjectStore& inner)
+      : ObjectStore(ObjectStoreMetrics(), observability::Logger()), inner_(inner) {}
 
   std::atomic<int> get_calls{0};
   std::atomic<int> downloads_to_corrupt{0};  // the next N successful downloads get a byte appended
   std::atomic<int> delay_ms{0};
 
-  common::Status PutFile(std::string_view key, const std::string& local_path,
-                         const PutOptions& options) override {
+  std::optional<std::string> LocalPath(std::string_view) const override { return std::nullopt; }
+  std::string StagingDirectory() const override { return inner_.StagingDirectory(); }
+  std::string Describe() const override { return "counting:" + inner_.Describe(); }
+  common::Status CheckAvailable() override { return inner_.CheckAvailable(); }
+
+ protected:
+  common::Status DoPutFile(std::string_view key, const std::string& local_path,
+                           const PutOptions& options, int64_t&) override {
     return inner_.PutFile(key, local_path, options);
   }
-  common::Status GetFile(std::string_view key, const std::string& dest_path) override {
+  common::Status DoGetFile(std::string_view key, const std::string& dest_path, int64_t&) override {
     ++get_calls;
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms.load()));
     common::Status s = inner_.GetFile(key, dest_path);
@@ -50,17 +57,13 @@ class CountingObjectStore final : public ObjectStore {
     }
     return s;
   }
-  common::Status Delete(std::string_view key) override { return inner_.Delete(key); }
-  common::Result<std::vector<ObjectInfo>> List(std::string_view prefix) override {
+  common::Status DoDelete(std::string_view key) override { return inner_.Delete(key); }
+  common::Result<std::vector<ObjectInfo>> DoList(std::string_view prefix) override {
     return inner_.List(prefix);
   }
-  common::Result<std::optional<ObjectInfo>> Stat(std::string_view key) override {
+  common::Result<std::optional<ObjectInfo>> DoStat(std::string_view key) override {
     return inner_.Stat(key);
   }
-  std::optional<std::string> LocalPath(std::string_view) const override { return std::nullopt; }
-  std::string StagingDirectory() const override { return inner_.StagingDirectory(); }
-  std::string Describe() const override { return "counting:" + inner_.Describe(); }
-  common::Status CheckAvailable() override { return inner_.CheckAvailable(); }
 
  private:
   ObjectStore& inner_;
