@@ -1,5 +1,6 @@
 #include "catalog/dataset_repository.h"
 
+#include "catalog/json_encoding.h"
 #include "catalog/rows.h"
 #include "common/json_writer.h"
 
@@ -11,16 +12,7 @@ namespace {
 
 std::string ColumnsJson(const std::vector<ColumnDef>& columns) {
   common::JsonWriter w;
-  w.BeginArray();
-  for (const auto& c : columns) {
-    w.BeginObject()
-        .Key("name")
-        .String(c.name)
-        .Key("type")
-        .String(ColumnTypeName(c.type))
-        .EndObject();
-  }
-  w.EndArray();
+  WriteColumnsJson(w, columns);
   return w.TakeBuffer();
 }
 

@@ -103,11 +103,9 @@ void WriteVersionSummaryJson(common::JsonWriter& w, const DatasetVersion& v) {
   w.EndObject();
 }
 
-void WriteSchemaJson(common::JsonWriter& w, const SchemaVersion& s) {
-  w.BeginObject();
-  w.Key("version").Int(s.version);
-  w.Key("fields").BeginArray();
-  for (const auto& c : s.columns) {
+void WriteColumnsJson(common::JsonWriter& w, const std::vector<ColumnDef>& columns) {
+  w.BeginArray();
+  for (const auto& c : columns) {
     w.BeginObject()
         .Key("name")
         .String(c.name)
@@ -116,6 +114,13 @@ void WriteSchemaJson(common::JsonWriter& w, const SchemaVersion& s) {
         .EndObject();
   }
   w.EndArray();
+}
+
+void WriteSchemaJson(common::JsonWriter& w, const SchemaVersion& s) {
+  w.BeginObject();
+  w.Key("version").Int(s.version);
+  w.Key("fields");
+  WriteColumnsJson(w, s.columns);
   w.EndObject();
 }
 

@@ -14,5 +14,7 @@ void WritePartitionJson(common::JsonWriter& w, const Partition& p);
 // {"version":N,"partitionCount":..,"totalRows":..,"totalBytes":..,"kind":..,"createdAt":..}
 void WriteVersionSummaryJson(common::JsonWriter& w, const DatasetVersion& v);
 void WriteSchemaJson(common::JsonWriter& w, const SchemaVersion& s);
+// [{"name":"timestamp","type":"timestamp"}, ...]: the form the catalog stores schemas in too.
+void WriteColumnsJson(common::JsonWriter& w, const std::vector<ColumnDef>& columns);
 
 }  // namespace timestore::catalog

@@ -93,7 +93,7 @@ class ObjectStore {
 
  protected:
   ObjectStore(ObjectStoreMetrics metrics, observability::Logger logger)
-      : metrics_(std::move(metrics)), logger_(std::move(logger)) {}
+      : metrics_(metrics), logger_(std::move(logger)) {}
   const observability::Logger& logger() const { return logger_; }
 
   // The implementations, called with a valid key (and a valid sha256_hex). Put and get report the
