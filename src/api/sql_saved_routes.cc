@@ -88,12 +88,18 @@ Result<catalog::SavedQueryUpsert> DecodeUpsert(const http::Request& request, ele
     return InvalidArgument("statement: must be at most " + std::to_string(kMaxStatementCharacters) +
                            " characters");
   }
+  if (statement.find('\0') != std::string_view::npos) {
+    return InvalidArgument("statement: must not contain NUL characters");
+  }
   q.statement = std::string(statement);
 
   if (std::optional<element> label = OptionalMember(object, "label")) {
     std::string_view text;
     if (label->get(text) != simdjson::SUCCESS) {
       return InvalidArgument("label: must be a string or null");
+    }
+    if (text.find('\0') != std::string_view::npos) {
+      return InvalidArgument("label: must not contain NUL characters");
     }
     text = common::TrimWhitespace(text);
     if (!text.empty()) q.label = std::string(text);

@@ -166,6 +166,8 @@ TEST_F(SavedQueryRoutesTest, InvalidBodiesAre400NamingTheFieldAndChangeNothing) 
       {R"({"statement":null})", "statement: must be a non-empty string"},
       {R"({"statement":42})", "statement: must be a non-empty string"},
       {R"({"statement":["SELECT 1"]})", "statement: must be a non-empty string"},
+      {R"({"statement":"SELECT\u00002"})", "statement: must not contain NUL characters"},
+      {R"({"statement":"SELECT 2","label":"a\u0000b"})", "label: must not contain NUL characters"},
       {R"({"statement":"SELECT 2","label":5})", "label: must be a string or null"},
       {R"({"statement":"SELECT 2","label":{}})", "label: must be a string or null"},
       {R"({"statement":"SELECT 2","stats":[]})", "stats: must be an object or null"},
