@@ -4,18 +4,11 @@
 
 #include "api/api_error.h"
 #include "api/json_body.h"
+#include "api/request_actor.h"
 #include "api/routes.h"
 
 namespace timestore::api {
 namespace {
-
-// The caller as the original's gateway named it.
-std::optional<std::string> ActorOf(const http::Request& request) {
-  for (const char* header : {"x-iam-user", "x-user-id", "x-actor-id"}) {
-    if (auto v = request.Header(header); v && !v->empty()) return std::string(*v);
-  }
-  return std::nullopt;
-}
 
 common::Result<std::optional<int64_t>> VersionParam(const http::Request& request) {
   auto raw = request.QueryParam("version");

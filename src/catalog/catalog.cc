@@ -29,7 +29,8 @@ Catalog::Catalog(const CatalogOptions& options)
       datasets_(pool_),
       manifests_(pool_, schema_),
       jobs_(pool_),
-      audit_(pool_) {}
+      audit_(pool_),
+      saved_queries_(pool_) {}
 
 Result<int> Catalog::Migrate() {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());

@@ -10,6 +10,7 @@
 #include "catalog/job_repository.h"
 #include "catalog/manifest_repository.h"
 #include "catalog/pg_pool.h"
+#include "catalog/saved_query_repository.h"
 #include "catalog/storage_target_repository.h"
 #include "common/status.h"
 
@@ -46,6 +47,7 @@ class Catalog {
   ManifestRepository& manifests() { return manifests_; }
   JobRepository& jobs() { return jobs_; }
   AuditRepository& audit() { return audit_; }
+  SavedQueryRepository& saved_queries() { return saved_queries_; }
 
  private:
   const std::string schema_;
@@ -55,6 +57,7 @@ class Catalog {
   ManifestRepository manifests_;
   JobRepository jobs_;
   AuditRepository audit_;
+  SavedQueryRepository saved_queries_;
 };
 
 }  // namespace timestore::catalog

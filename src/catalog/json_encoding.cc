@@ -124,4 +124,26 @@ void WriteSchemaJson(common::JsonWriter& w, const SchemaVersion& s) {
   w.EndObject();
 }
 
+void WriteSavedQueryJson(common::JsonWriter& w, const SavedQuery& q) {
+  w.BeginObject();
+  w.Key("id").String(q.id.value());
+  w.Key("statement").String(q.statement);
+  w.Key("label");
+  WriteOptionalString(w, q.label);
+  w.Key("createdBy");
+  WriteOptionalString(w, q.created_by);
+  w.Key("stats");
+  if (q.stats.empty()) {
+    w.Null();
+  } else {
+    w.BeginObject();
+    if (q.stats.row_count) w.Key("rowCount").Int(*q.stats.row_count);
+    if (q.stats.elapsed_ms) w.Key("elapsedMs").Int(*q.stats.elapsed_ms);
+    w.EndObject();
+  }
+  w.Key("createdAt").String(common::FormatIso8601(q.created_at));
+  w.Key("updatedAt").String(common::FormatIso8601(q.updated_at));
+  w.EndObject();
+}
+
 }  // namespace timestore::catalog

@@ -16,5 +16,8 @@ void WriteVersionSummaryJson(common::JsonWriter& w, const DatasetVersion& v);
 void WriteSchemaJson(common::JsonWriter& w, const SchemaVersion& s);
 // [{"name":"timestamp","type":"timestamp"}, ...]: the form the catalog stores schemas in too.
 void WriteColumnsJson(common::JsonWriter& w, const std::vector<ColumnDef>& columns);
+// {"id","statement","label","createdBy","stats":{"rowCount"?,"elapsedMs"?}|null,"createdAt",
+// "updatedAt"}: stats is null when neither member is known.
+void WriteSavedQueryJson(common::JsonWriter& w, const SavedQuery& q);
 
 }  // namespace timestore::catalog

@@ -188,11 +188,28 @@ CREATE INDEX audit_events_by_dataset ON audit_events (dataset_id, id DESC);
 CREATE INDEX audit_events_by_time ON audit_events (occurred_at);
 )sql";
 
+// Version 2: SQL statements saved by clients (the original's sql_saved_queries). `stats` holds
+// {"rowCount": n, "elapsedMs": n} with absent members left out.
+constexpr std::string_view kSqlSavedQueries = R"sql(
+CREATE TABLE sql_saved_queries (
+  id         text PRIMARY KEY,
+  statement  text NOT NULL,
+  label      text,
+  created_by text,
+  stats      jsonb NOT NULL DEFAULT '{}',
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+-- The list order: most recently saved first.
+CREATE INDEX sql_saved_queries_by_updated ON sql_saved_queries (updated_at DESC, id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "initial data model", kInitialSchema},
+      {2, "sql_saved_queries", kSqlSavedQueries},
   };
   return kMigrations;
 }

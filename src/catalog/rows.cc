@@ -165,4 +165,21 @@ AuditEvent ReadAuditEvent(const PgResult& r, int row) {
   return e;
 }
 
+const std::string_view kSavedQueryColumns =
+    "id, statement, label, created_by, (stats->>'rowCount')::bigint, "
+    "(stats->>'elapsedMs')::bigint, " TS_MICROS("created_at") ", " TS_MICROS("updated_at");
+
+SavedQuery ReadSavedQuery(const PgResult& r, int row) {
+  SavedQuery q;
+  q.id = SavedQueryId(std::string(r.GetText(row, 0)));
+  q.statement = r.GetText(row, 1);
+  q.label = r.GetOptionalText(row, 2);
+  q.created_by = r.GetOptionalText(row, 3);
+  q.stats.row_count = r.GetOptionalInt64(row, 4);
+  q.stats.elapsed_ms = r.GetOptionalInt64(row, 5);
+  q.created_at = r.GetInt64(row, 6);
+  q.updated_at = r.GetInt64(row, 7);
+  return q;
+}
+
 }  // namespace timestore::catalog::rows

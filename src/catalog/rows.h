@@ -39,6 +39,9 @@ Job ReadJob(const PgResult& r, int row);
 extern const std::string_view kAuditColumns;
 AuditEvent ReadAuditEvent(const PgResult& r, int row);
 
+extern const std::string_view kSavedQueryColumns;
+SavedQuery ReadSavedQuery(const PgResult& r, int row);
+
 // Every row of `r` through `reader`.
 template <typename T>
 std::vector<T> ReadAll(const PgResult& r, T (*reader)(const PgResult&, int)) {

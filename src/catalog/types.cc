@@ -90,6 +90,16 @@ bool IsValidDatasetSlug(std::string_view slug) {
   return true;
 }
 
+bool IsValidSavedQueryId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 std::string Dataset::ETag() const {
   return "\"" + id.value() + "." + std::to_string(revision) + "\"";
 }

@@ -19,6 +19,7 @@ using DatasetId = common::StrongId<struct DatasetIdTag, std::string>;
 using PartitionId = common::StrongId<struct PartitionIdTag, std::string>;
 using StorageTargetId = common::StrongId<struct StorageTargetIdTag, std::string>;
 using JobId = common::StrongId<struct JobIdTag, std::string>;
+using SavedQueryId = common::StrongId<struct SavedQueryIdTag, std::string>;
 
 enum class ColumnType { kTimestamp, kString, kDouble, kInteger, kBoolean };
 std::string_view ColumnTypeName(ColumnType type);  // "timestamp", "string", ...
@@ -216,6 +217,37 @@ struct AuditEvent {
   bool success = true;
   std::optional<std::string> request_id;
   std::string metadata_json = "{}";
+};
+
+// Saved-query ids: 1-128 characters of letters, digits, '.', '_', ':' and '-'.
+bool IsValidSavedQueryId(std::string_view id);
+
+// What the client measured when it last ran a saved statement; both members may be unknown.
+struct SavedQueryStats {
+  std::optional<int64_t> row_count;   // >= 0
+  std::optional<int64_t> elapsed_ms;  // >= 0
+  bool empty() const { return !row_count && !elapsed_ms; }
+  bool operator==(const SavedQueryStats&) const = default;
+};
+
+// A saved SQL statement as the client sent it: the catalog stores the text, it never parses or
+// runs it.
+struct SavedQueryUpsert {
+  SavedQueryId id;
+  std::string statement;
+  std::optional<std::string> label;
+  std::optional<std::string> created_by;  // the actor; an existing row keeps its first creator
+  SavedQueryStats stats;
+};
+
+struct SavedQuery {
+  SavedQueryId id;
+  std::string statement;
+  std::optional<std::string> label;
+  std::optional<std::string> created_by;
+  SavedQueryStats stats;
+  UnixMicros created_at = 0;  // first save; kept by updates
+  UnixMicros updated_at = 0;  // last save
 };
 
 }  // namespace timestore::catalog

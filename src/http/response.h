@@ -50,6 +50,13 @@ struct Response {
     r.body = std::move(body);
     return r;
   }
+  // 204 with no body and no content type.
+  static Response NoContent() {
+    Response r;
+    r.status = 204;
+    r.content_type.clear();
+    return r;
+  }
 };
 
 }  // namespace timestore::http
