@@ -22,6 +22,7 @@ namespace timestore::query {
 // The type a predicate compares as. Columns get theirs from the schema (an explicit "type" must
 // agree); partition-key values from the predicate's "type" (default: string).
 enum class ValueType { kString, kNumber, kTimestamp, kBoolean };
+std::string_view ValueTypeName(ValueType type);  // "string", "number", "timestamp", "boolean"
 
 // One comparable value. Numbers are doubles (JSON numbers); timestamps microseconds since the
 // epoch (parsed from ISO-8601 strings); strings compare byte-wise.
@@ -33,7 +34,7 @@ struct Predicate {
   std::string name;  // column or partition-key name
   ValueType type = ValueType::kString;
   std::optional<Value> eq;
-  std::optional<std::vector<Value>> in;  // non-empty when set
+  std::optional<std::vector<Value>> in;  // non-empty when set; at most 10,000 values
   std::optional<Value> gt, gte, lt, lte;
 };
 
@@ -50,6 +51,8 @@ enum class AggregateFn {
   kLast,        // value at the latest timestamp of the bucket
   kStddev,      // sample standard deviation
 };
+// The request's name for `fn` ("avg", "count_distinct", ...).
+std::string_view AggregateFnName(AggregateFn fn);
 
 struct Aggregation {
   AggregateFn fn = AggregateFn::kCount;
@@ -98,7 +101,9 @@ struct QuerySpec {
 struct QueryLimits {
   int64_t default_limit = 10'000;   // rows when the request names no limit
   int64_t max_limit = 1'000'000;    // the largest limit a request may ask for
-  int64_t max_fill_buckets = 1'000'000;  // buckets x series a fill mode may produce
+  // Buckets x series a fill mode may produce. ParseQueryRequest can only count the buckets of one
+  // series (ceil((end - start) / interval) + 1); multiplying by the series is the executor's job.
+  int64_t max_fill_buckets = 1'000'000;
 };
 
 // Validates `body` against `columns` (the dataset's current schema: a superset of every earlier
