@@ -119,8 +119,8 @@ Status Expected(std::string_view where, std::string_view what, element got) {
 
 // The path of member `key` below `where` ("" is the body itself).
 std::string Member(std::string_view where, std::string_view key) {
-  if (where.empty()) return Clip(key);
-  return std::string(where) + "." + Clip(key);
+  const std::string name = key.empty() ? "\"\"" : Clip(key);
+  return where.empty() ? name : std::string(where) + "." + name;
 }
 
 std::string Item(std::string_view where, size_t i) {
