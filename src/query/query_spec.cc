@@ -25,7 +25,7 @@ using simdjson::dom::object;
 
 namespace {
 
-constexpr size_t kMaxNameBytes = 128;   // aliases and partition-key names
+constexpr size_t kMaxNameBytes = 128;  // aliases and partition-key names
 constexpr size_t kMaxInValues = 10'000;
 constexpr int64_t kMaxIntervalSize = 1'000'000;
 constexpr size_t kMaxQuotedBytes = 64;  // of caller text repeated in a message
@@ -226,7 +226,8 @@ class Schema {
   // The column `name`, or "<where>: unknown column '<name>'".
   Result<const ColumnDef*> Get(std::string_view name, std::string_view where) const {
     const ColumnDef* c = Find(name);
-    if (c == nullptr) return InvalidArgument(std::string(where) + ": unknown column " + Quoted(name));
+    if (c == nullptr)
+      return InvalidArgument(std::string(where) + ": unknown column " + Quoted(name));
     return c;
   }
 
@@ -534,8 +535,7 @@ Status ParseFill(element e, Downsample& d) {
     d.fill = FillMode::kValue;
     return Status::Ok();
   }
-  constexpr std::string_view kExpected =
-      "none, null, previous, linear or {\"value\": <number>}";
+  constexpr std::string_view kExpected = "none, null, previous, linear or {\"value\": <number>}";
   if (e.type() != element_type::STRING) return Expected("downsample.fill", kExpected, e);
   const std::string_view mode = e.get_string().value_unsafe();
   if (mode == "none") {
@@ -715,13 +715,13 @@ std::optional<int64_t> IntervalUnitMicros(IntervalUnit unit) {
     case IntervalUnit::kSecond:
       return kSecond;
     case IntervalUnit::kMinute:
-      return 60 * kSecond;
+      return kSecond * 60;
     case IntervalUnit::kHour:
-      return 3600 * kSecond;
+      return kSecond * 3600;
     case IntervalUnit::kDay:
-      return 86400 * kSecond;
+      return kSecond * 86400;
     case IntervalUnit::kWeek:
-      return 7 * 86400 * kSecond;
+      return kSecond * 86400 * 7;
     case IntervalUnit::kMonth:
       return std::nullopt;
   }

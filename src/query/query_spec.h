@@ -46,7 +46,7 @@ enum class AggregateFn {
   kMedian,
   kCount,
   kCountDistinct,
-  kPercentile,  // discrete: the smallest value whose cumulative share is >= p (DuckDB quantile_disc)
+  kPercentile,  // discrete: the smallest value with cumulative share >= p (quantile_disc)
   kFirst,       // value at the earliest timestamp of the bucket
   kLast,        // value at the latest timestamp of the bucket
   kStddev,      // sample standard deviation
@@ -68,13 +68,13 @@ enum class FillMode {
   kNone,      // such buckets are absent from the answer
   kNull,      // present, aggregations null
   kPrevious,  // the series' previous non-null value (null before the first one)
-  kLinear,    // linear interpolation in time between the neighbouring non-null values (null at edges)
+  kLinear,    // interpolated in time between the neighbouring non-null values (null at edges)
   kValue,     // a constant (fill_value)
 };
 
 struct Downsample {
   IntervalUnit unit = IntervalUnit::kMinute;
-  int64_t size = 1;  // >= 1
+  int64_t size = 1;                       // >= 1
   std::vector<Aggregation> aggregations;  // non-empty; aliases unique
   std::vector<std::string> group_by;      // columns, each once
   FillMode fill = FillMode::kNone;
@@ -93,14 +93,14 @@ struct QuerySpec {
   std::vector<Predicate> column_filters;
   std::optional<Downsample> downsample;
   SortOrder order = SortOrder::kAsc;
-  int64_t limit = 0;          // >= 1; the default limit when the caller gave none
-  bool limit_given = false;   // whether the caller asked for `limit`
+  int64_t limit = 0;         // >= 1; the default limit when the caller gave none
+  bool limit_given = false;  // whether the caller asked for `limit`
   std::optional<int64_t> as_of_version;
 };
 
 struct QueryLimits {
-  int64_t default_limit = 10'000;   // rows when the request names no limit
-  int64_t max_limit = 1'000'000;    // the largest limit a request may ask for
+  int64_t default_limit = 10'000;  // rows when the request names no limit
+  int64_t max_limit = 1'000'000;   // the largest limit a request may ask for
   // Buckets x series a fill mode may produce. ParseQueryRequest can only count the buckets of one
   // series (ceil((end - start) / interval) + 1); multiplying by the series is the executor's job.
   int64_t max_fill_buckets = 1'000'000;

@@ -1,10 +1,10 @@
 #include "query/query_spec.h"
 
-#include <gtest/gtest.h>
-
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace timestore::query {
 namespace {
@@ -95,9 +95,9 @@ TEST_F(QuerySpecTest, MinimalRequestUsesDefaults) {
 }
 
 TEST_F(QuerySpecTest, NullOptionalMembersCountAsAbsent) {
-  QuerySpec spec = ParseOk(Body(
-      R"("timestampColumn":null,"columns":null,"filters":null,"downsample":null,"order":null,)"
-      R"("limit":null,"asOfVersion":null)"));
+  QuerySpec spec = ParseOk(
+      Body(R"("timestampColumn":null,"columns":null,"filters":null,"downsample":null,"order":null,)"
+           R"("limit":null,"asOfVersion":null)"));
   EXPECT_EQ(spec.timestamp_column, "timestamp");
   EXPECT_FALSE(spec.downsample);
   EXPECT_FALSE(spec.limit_given);
@@ -196,8 +196,8 @@ TEST_F(QuerySpecTest, BareArrayIsInWithTheColumnsType) {
 }
 
 TEST_F(QuerySpecTest, NumberPredicateTakesEveryOperator) {
-  Predicate p = ParseColumnPredicate(
-      "usage_user", R"({"eq":1,"in":[2,3],"gt":4,"gte":5.5,"lt":-6,"lte":1e3})");
+  Predicate p = ParseColumnPredicate("usage_user",
+                                     R"({"eq":1,"in":[2,3],"gt":4,"gte":5.5,"lt":-6,"lte":1e3})");
   EXPECT_EQ(p.type, ValueType::kNumber);
   EXPECT_EQ(p.eq, Value(1.0));
   EXPECT_EQ(*p.in, (std::vector<Value>{2.0, 3.0}));
@@ -209,7 +209,8 @@ TEST_F(QuerySpecTest, NumberPredicateTakesEveryOperator) {
 
 TEST_F(QuerySpecTest, TimestampPredicateParsesIsoStringsToMicros) {
   Predicate p = ParseColumnPredicate(
-      "seen_at", R"({"type":"timestamp","gte":"2024-01-01T00:00:00Z","lt":"2024-01-01T02:00:00+01:00"})");
+      "seen_at",
+      R"({"type":"timestamp","gte":"2024-01-01T00:00:00Z","lt":"2024-01-01T02:00:00+01:00"})");
   EXPECT_EQ(p.type, ValueType::kTimestamp);
   EXPECT_EQ(p.gte, Value(kJan1));
   EXPECT_EQ(p.lt, Value(kJan1 + kHour));
@@ -223,8 +224,8 @@ TEST_F(QuerySpecTest, BooleanPredicateTakesEqAndIn) {
 }
 
 TEST_F(QuerySpecTest, PartitionKeyPredicateTakesItsDeclaredType) {
-  QuerySpec spec = ParseOk(
-      Body(R"("filters":{"partitionKey":{"shard":{"type":"number","gte":3},"dc":["x"]}})"));
+  QuerySpec spec =
+      ParseOk(Body(R"("filters":{"partitionKey":{"shard":{"type":"number","gte":3},"dc":["x"]}})"));
   ASSERT_EQ(spec.partition_key_filters.size(), 2u);
   EXPECT_EQ(spec.partition_key_filters[0].name, "shard");
   EXPECT_EQ(spec.partition_key_filters[0].type, ValueType::kNumber);
@@ -300,9 +301,10 @@ TEST_F(QuerySpecTest, FillWithinTheBucketLimitIsAccepted) {
 TEST_F(QuerySpecTest, MonthlyFillCountsCalendarMonths) {
   QueryLimits limits;
   limits.max_fill_buckets = 13;  // Jan 2024 .. Dec 2024 is 12 months, + 1
-  const std::string year = R"({"timeRange":{"start":"2024-01-15T00:00:00Z","end":"2025-01-01T00:00:00Z"},)"
-                           R"("downsample":{"intervalUnit":"month","aggregations":[{"fn":"count"}],)"
-                           R"("fill":"previous"}})";
+  const std::string year =
+      R"({"timeRange":{"start":"2024-01-15T00:00:00Z","end":"2025-01-01T00:00:00Z"},)"
+      R"("downsample":{"intervalUnit":"month","aggregations":[{"fn":"count"}],)"
+      R"("fill":"previous"}})";
   ParseOk(year, limits);
   limits.max_fill_buckets = 12;
   ExpectRejected(year, "downsample.fill: ", limits);
@@ -340,8 +342,8 @@ TEST_F(QuerySpecTest, IntervalUnitsHaveNamesAndLengths) {
   EXPECT_EQ(IntervalUnitMicros(IntervalUnit::kWeek), 604'800'000'000);
   EXPECT_FALSE(IntervalUnitMicros(IntervalUnit::kMonth));
   for (const char* unit : {"second", "minute", "hour", "day", "week", "month"}) {
-    QuerySpec spec = ParseOk(
-        Downsampled(R"("intervalUnit":")" + std::string(unit) + R"(","aggregations":[{"fn":"count"}])"));
+    QuerySpec spec = ParseOk(Downsampled(R"("intervalUnit":")" + std::string(unit) +
+                                         R"(","aggregations":[{"fn":"count"}])"));
     ASSERT_TRUE(spec.downsample);
     EXPECT_EQ(IntervalUnitName(spec.downsample->unit), unit);
   }
@@ -402,24 +404,31 @@ TEST_F(QuerySpecTest, BadPredicatesAreRejected) {
   auto filter = [](const std::string& column, const std::string& predicate) {
     return Body(R"("filters":{"columns":{")" + column + R"(":)" + predicate + "}}");
   };
-  ExpectRejected(filter("host", R"({"gt":"a"})"), "filters.columns.host.gt: not allowed for a string column");
+  ExpectRejected(filter("host", R"({"gt":"a"})"),
+                 "filters.columns.host.gt: not allowed for a string column");
   ExpectRejected(filter("healthy", R"({"lte":true})"),
                  "filters.columns.healthy.lte: not allowed for a boolean column");
   ExpectRejected(filter("host", R"({"type":"number","eq":1})"), "filters.columns.host.type: ");
   ExpectRejected(filter("host", R"({"type":"decimal","eq":"x"})"),
                  "filters.columns.host.type: unknown type 'decimal'");
-  ExpectRejected(filter("host", R"({"eq":1})"), "filters.columns.host.eq: expected a string, got number 1");
+  ExpectRejected(filter("host", R"({"eq":1})"),
+                 "filters.columns.host.eq: expected a string, got number 1");
   ExpectRejected(filter("usage_user", R"({"gt":"90"})"),
                  "filters.columns.usage_user.gt: expected a number, got string \"90\"");
-  ExpectRejected(filter("usage_user", R"(["1", 2])"), "filters.columns.usage_user[0]: expected a number");
-  ExpectRejected(filter("healthy", R"({"eq":"true"})"), "filters.columns.healthy.eq: expected a boolean");
-  ExpectRejected(filter("seen_at", R"({"gt":"soon"})"), "filters.columns.seen_at.gt: 'soon' is not");
+  ExpectRejected(filter("usage_user", R"(["1", 2])"),
+                 "filters.columns.usage_user[0]: expected a number");
+  ExpectRejected(filter("healthy", R"({"eq":"true"})"),
+                 "filters.columns.healthy.eq: expected a boolean");
+  ExpectRejected(filter("seen_at", R"({"gt":"soon"})"),
+                 "filters.columns.seen_at.gt: 'soon' is not");
   ExpectRejected(filter("host", R"({"in":[]})"), "filters.columns.host.in: must not be empty");
   ExpectRejected(filter("host", "[]"), "filters.columns.host: must not be empty");
   ExpectRejected(filter("host", "{}"), "filters.columns.host: expected at least one operator");
-  ExpectRejected(filter("host", R"({"type":"string"})"), "filters.columns.host: expected at least one operator");
+  ExpectRejected(filter("host", R"({"type":"string"})"),
+                 "filters.columns.host: expected at least one operator");
   ExpectRejected(filter("host", R"({"ne":"a"})"), "filters.columns.host.ne: unknown operator");
-  ExpectRejected(filter("host", R"("h1")"), "filters.columns.host: expected an array of values or an object");
+  ExpectRejected(filter("host", R"("h1")"),
+                 "filters.columns.host: expected an array of values or an object");
   ExpectRejected(filter("host", R"({"in":"h1"})"), "filters.columns.host.in: expected an array");
   ExpectRejected(Body(R"("filters":{"partitionKey":{"bad-name":["x"]}})"),
                  "filters.partitionKey.bad-name: invalid key name");
@@ -442,7 +451,8 @@ TEST_F(QuerySpecTest, BadAggregationsAreRejected) {
   ExpectRejected(agg(R"({"column":"cores"})"), "downsample.aggregations[0].fn: required");
   ExpectRejected(agg(R"({"fn":"avg","column":"host"})"),
                  "downsample.aggregations[0].column: avg needs a numeric column; 'host' is string");
-  ExpectRejected(agg(R"({"fn":"sum","column":"timestamp"})"), "downsample.aggregations[0].column: ");
+  ExpectRejected(agg(R"({"fn":"sum","column":"timestamp"})"),
+                 "downsample.aggregations[0].column: ");
   ExpectRejected(agg(R"({"fn":"max"})"), "downsample.aggregations[0].column: required for max");
   ExpectRejected(agg(R"({"fn":"percentile","column":"cores","percentile":-0.1})"),
                  "downsample.aggregations[0].percentile: must be between 0 and 1");
@@ -469,10 +479,12 @@ TEST_F(QuerySpecTest, CollidingAliasesAreRejected) {
                  "downsample.aggregations[1].alias: duplicate alias 'max_cores'");
   ExpectRejected(agg(R"({"fn":"count"},{"fn":"sum","column":"cores","alias":"COUNT"})"),
                  "downsample.aggregations[1].alias: duplicate alias 'COUNT'");
-  ExpectRejected(agg(R"({"fn":"count","alias":"timestamp"})"),
-                 "downsample.aggregations[0].alias: 'timestamp' collides with the timestamp column");
-  ExpectRejected(Downsampled(R"("groupBy":["host"],"aggregations":[{"fn":"count","alias":"host"}])"),
-                 "downsample.aggregations[0].alias: 'host' collides with the groupBy column 'host'");
+  ExpectRejected(
+      agg(R"({"fn":"count","alias":"timestamp"})"),
+      "downsample.aggregations[0].alias: 'timestamp' collides with the timestamp column");
+  ExpectRejected(
+      Downsampled(R"("groupBy":["host"],"aggregations":[{"fn":"count","alias":"host"}])"),
+      "downsample.aggregations[0].alias: 'host' collides with the groupBy column 'host'");
 }
 
 TEST_F(QuerySpecTest, BadIntervalsAndFillsAreRejected) {
@@ -521,11 +533,30 @@ TEST_F(QuerySpecTest, BadOrderLimitAndVersionAreRejected) {
 // Every member replaced by every kind of JSON value: each answer is a value or a 400, never a
 // crash; messages always name a field.
 TEST_F(QuerySpecTest, JunkAnywhereIsAnsweredWithAFieldPreciseError) {
-  const std::vector<std::string> junk = {
-      "null", "true", "0", "-1", "1.5", "-0.0", "1e308", "-1e308", "18446744073709551615",
-      "-9223372036854775808", "\"\"", "\"NaN\"", "\"Infinity\"", "\"x\"", "[]", "{}", "[[[[[]]]]]",
-      R"({"a":{"b":{"c":[1,{"d":null}]}}})", "[null]", "[{}]", R"({"eq":null})",
-      R"({"fn":"count"})", R"({"value":null})", R"(["timestamp"])"};
+  const std::vector<std::string> junk = {"null",
+                                         "true",
+                                         "0",
+                                         "-1",
+                                         "1.5",
+                                         "-0.0",
+                                         "1e308",
+                                         "-1e308",
+                                         "18446744073709551615",
+                                         "-9223372036854775808",
+                                         "\"\"",
+                                         "\"NaN\"",
+                                         "\"Infinity\"",
+                                         "\"x\"",
+                                         "[]",
+                                         "{}",
+                                         "[[[[[]]]]]",
+                                         R"({"a":{"b":{"c":[1,{"d":null}]}}})",
+                                         "[null]",
+                                         "[{}]",
+                                         R"({"eq":null})",
+                                         R"({"fn":"count"})",
+                                         R"({"value":null})",
+                                         R"(["timestamp"])"};
   const std::vector<std::string> templates = {
       R"({"timeRange":$})",
       R"({"timeRange":{"start":$,"end":"2024-01-02T00:00:00Z"}})",
@@ -564,7 +595,8 @@ TEST_F(QuerySpecTest, JunkAnywhereIsAnsweredWithAFieldPreciseError) {
   for (const auto& t : templates) {
     for (const auto& j : junk) {
       std::string json = t;
-      for (size_t at = json.find('$'); at != std::string::npos; at = json.find('$', at + j.size())) {
+      for (size_t at = json.find('$'); at != std::string::npos;
+           at = json.find('$', at + j.size())) {
         json.replace(at, 1, j);
       }
       SCOPED_TRACE(json);
