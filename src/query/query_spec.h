@@ -22,6 +22,7 @@ namespace timestore::query {
 // The type a predicate compares as. Columns get theirs from the schema (an explicit "type" must
 // agree); partition-key values from the predicate's "type" (default: string).
 enum class ValueType { kString, kNumber, kTimestamp, kBoolean };
+std::string_view ValueTypeName(ValueType type);  // "string", "number", "timestamp", "boolean"
 
 // One comparable value. Numbers are doubles (JSON numbers); timestamps microseconds since the
 // epoch (parsed from ISO-8601 strings); strings compare byte-wise.
@@ -33,7 +34,7 @@ struct Predicate {
   std::string name;  // column or partition-key name
   ValueType type = ValueType::kString;
   std::optional<Value> eq;
-  std::optional<std::vector<Value>> in;  // non-empty when set
+  std::optional<std::vector<Value>> in;  // non-empty when set; at most 10,000 values
   std::optional<Value> gt, gte, lt, lte;
 };
 
@@ -45,11 +46,13 @@ enum class AggregateFn {
   kMedian,
   kCount,
   kCountDistinct,
-  kPercentile,  // discrete: the smallest value whose cumulative share is >= p (DuckDB quantile_disc)
+  kPercentile,  // discrete: the smallest value with cumulative share >= p (quantile_disc)
   kFirst,       // value at the earliest timestamp of the bucket
   kLast,        // value at the latest timestamp of the bucket
   kStddev,      // sample standard deviation
 };
+// The request's name for `fn` ("avg", "count_distinct", ...).
+std::string_view AggregateFnName(AggregateFn fn);
 
 struct Aggregation {
   AggregateFn fn = AggregateFn::kCount;
@@ -65,13 +68,13 @@ enum class FillMode {
   kNone,      // such buckets are absent from the answer
   kNull,      // present, aggregations null
   kPrevious,  // the series' previous non-null value (null before the first one)
-  kLinear,    // linear interpolation in time between the neighbouring non-null values (null at edges)
+  kLinear,    // interpolated in time between the neighbouring non-null values (null at edges)
   kValue,     // a constant (fill_value)
 };
 
 struct Downsample {
   IntervalUnit unit = IntervalUnit::kMinute;
-  int64_t size = 1;  // >= 1
+  int64_t size = 1;                       // >= 1
   std::vector<Aggregation> aggregations;  // non-empty; aliases unique
   std::vector<std::string> group_by;      // columns, each once
   FillMode fill = FillMode::kNone;
@@ -90,15 +93,17 @@ struct QuerySpec {
   std::vector<Predicate> column_filters;
   std::optional<Downsample> downsample;
   SortOrder order = SortOrder::kAsc;
-  int64_t limit = 0;          // >= 1; the default limit when the caller gave none
-  bool limit_given = false;   // whether the caller asked for `limit`
+  int64_t limit = 0;         // >= 1; the default limit when the caller gave none
+  bool limit_given = false;  // whether the caller asked for `limit`
   std::optional<int64_t> as_of_version;
 };
 
 struct QueryLimits {
-  int64_t default_limit = 10'000;   // rows when the request names no limit
-  int64_t max_limit = 1'000'000;    // the largest limit a request may ask for
-  int64_t max_fill_buckets = 1'000'000;  // buckets x series a fill mode may produce
+  int64_t default_limit = 10'000;  // rows when the request names no limit
+  int64_t max_limit = 1'000'000;   // the largest limit a request may ask for
+  // Buckets x series a fill mode may produce. ParseQueryRequest can only count the buckets of one
+  // series (ceil((end - start) / interval) + 1); multiplying by the series is the executor's job.
+  int64_t max_fill_buckets = 1'000'000;
 };
 
 // Validates `body` against `columns` (the dataset's current schema: a superset of every earlier
