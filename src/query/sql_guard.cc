@@ -282,8 +282,10 @@ Status TreeChecker::CheckBaseTable(simdjson::dom::object ref) {
   }
   if (common::EqualsIgnoreCase(schema, kDatasetSchema)) {
     if (!catalog::IsValidDatasetSlug(table)) {
-      return InvalidArgument("unknown table '" + name +
-                             "': dataset names are 1-64 lowercase letters, digits, '-' and '_'");
+      return InvalidArgument(
+          "unknown table '" + name +
+          "': dataset names are 1-64 lowercase letters, digits, '-' and '_', starting with a "
+          "letter or digit");
     }
     dataset_views_.emplace(table);
     return Status::Ok();
