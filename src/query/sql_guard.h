@@ -17,9 +17,11 @@ namespace timestore::query {
 
 // What an accepted statement reads, for the caller to resolve (and authorize) before running it.
 struct GuardedStatement {
-  std::vector<std::string> dataset_views;  // slugs referenced as timestore."<slug>"; unique, sorted
-  std::vector<std::string>
-      runtime_tables;  // of "datasets", "partitions", "columns"; unique, sorted
+  // Slugs referenced as timestore."<slug>"; unique, sorted.
+  std::vector<std::string> dataset_views;
+  // Tables referenced in timestore_runtime, lowercase: of "datasets", "partitions", "columns";
+  // unique, sorted.
+  std::vector<std::string> runtime_tables;
 };
 
 // Longest SQL text accepted, in bytes.
