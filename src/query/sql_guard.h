@@ -1,0 +1,44 @@
+// The first wall of the /sql/read sandbox: CheckReadOnlySql parses caller SQL with DuckDB's own
+// parser (json_serialize_sql) and accepts it only when it is one read-only query over the dataset
+// views timestore."<slug>" and the tables timestore_runtime.{datasets,partitions,columns}. The
+// second wall - running it in a locked-down DuckDB instance - is separate. Stateless functions;
+// thread-safe as long as each thread passes its own parser Connection.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "duck/connection.h"
+
+namespace timestore::query {
+
+// What an accepted statement reads, for the caller to resolve (and authorize) before running it.
+struct GuardedStatement {
+  // Slugs referenced as timestore."<slug>"; unique, sorted.
+  std::vector<std::string> dataset_views;
+  // Tables referenced in timestore_runtime, lowercase: of "datasets", "partitions", "columns";
+  // unique, sorted.
+  std::vector<std::string> runtime_tables;
+};
+
+// Longest SQL text accepted, in bytes.
+inline constexpr size_t kMaxSqlBytes = size_t{1} << 20;
+// Deepest syntax tree accepted, in JSON nesting levels of json_serialize_sql's output (a scalar
+// subquery costs about 6, a binary operator 2). Bounds the recursion of the checker.
+inline constexpr size_t kMaxSyntaxTreeDepth = 1000;
+
+// Parses `sql` through `parser` - a plain connection of an in-memory DuckDB used for nothing else
+// (the statement is parsed, never bound or run) - and accepts it only when it is exactly one SELECT
+// (WITH, set operations, VALUES, FROM-first and TABLE forms included; `?`/`$n` parameters allowed)
+// whose tables are timestore."<slug>" (schema case-insensitive, slug as written and valid),
+// timestore_runtime.{datasets,partitions,columns} (case-insensitive) or CTEs in scope, whose table
+// functions are range, generate_series or unnest, and which calls no denied function (see
+// sql_guard.cc) and no function qualified with a schema other than main or with a catalog.
+// Everything else is kInvalidArgument with a message for the caller that names the offending
+// statement, table or function. A failure of the parser connection itself keeps its code.
+common::Result<GuardedStatement> CheckReadOnlySql(duck::Connection& parser, std::string_view sql);
+
+}  // namespace timestore::query
