@@ -4,7 +4,9 @@
 #include <condition_variable>
 
 #include "api/ingest_routes.h"
+#include "api/query_routes.h"
 #include "api/routes.h"
+#include "api/sql_saved_routes.h"
 #include "common/build_info.h"
 #include "common/json_writer.h"
 
@@ -47,6 +49,14 @@ ingest::IngestOptions IngestOptionsFor(const config::IngestConfig& c) {
   o.small_partition_bytes = c.small_partition_bytes;
   o.max_small_partitions = c.max_small_partitions;
   o.fault_injection_point = c.fault_injection_point;
+  return o;
+}
+
+query::QueryServiceOptions QueryOptionsFor(const config::QueryConfig& c) {
+  query::QueryServiceOptions o;
+  o.limits.default_limit = c.default_limit;
+  o.limits.max_limit = c.max_limit;
+  o.timeout = c.timeout;
   return o;
 }
 
@@ -112,11 +122,25 @@ common::Status Service::Start() {
   cache_ = std::move(cache).value();
   ingest_ = std::make_unique<ingest::IngestService>(
       catalog_, stores_, IngestOptionsFor(config_.ingest), cache_.get(), &metrics_);
+  query::QueryEngineOptions engine_options;
+  engine_options.connections = config_.query.connections;
+  engine_options.threads = config_.query.threads;
+  engine_options.memory_limit = config_.query.memory_limit;
+  auto engine = query::QueryEngine::Open(engine_options);
+  if (!engine.ok()) return engine.status().WithContext("query engine");
+  query_engine_ = std::move(engine).value();
+  manifest_cache_ = std::make_unique<query::ManifestCache>(catalog_.manifests());
+  dataset_reader_ = std::make_unique<query::DatasetReader>(
+      catalog_, stores_, cache_.get(), *manifest_cache_, config_.query.fetch_concurrency);
+  query_ = std::make_unique<query::QueryService>(*query_engine_, *dataset_reader_,
+                                                 QueryOptionsFor(config_.query), &metrics_);
 
   http::Router router;
   api::AddOperationalRoutes(router, {common::kVersion, [this] { return Readiness(); },
                                      [this] { return metrics_.RenderPrometheus(); }});
   api::AddIngestRoutes(router, *ingest_);
+  api::AddQueryRoutes(router, *query_);
+  api::AddSavedQueryRoutes(router, catalog_.saved_queries());
   server_ = std::make_unique<http::Server>(ServerOptionsFor(config_.http), std::move(router),
                                            observability::GetLogger("http"), &metrics_);
   TS_RETURN_IF_ERROR(server_->Start());

@@ -19,6 +19,10 @@
 #include "ingest/ingest_service.h"
 #include "observability/logger.h"
 #include "observability/metrics.h"
+#include "query/dataset_reader.h"
+#include "query/manifest_cache.h"
+#include "query/query_engine.h"
+#include "query/query_service.h"
 #include "storage/object_store_registry.h"
 #include "storage/partition_cache.h"
 
@@ -52,6 +56,11 @@ class Service {
   storage::ObjectStoreRegistry stores_;
   std::unique_ptr<storage::PartitionCache> cache_;  // opened by Start()
   std::unique_ptr<ingest::IngestService> ingest_;   // created by Start(), after the cache
+  // The read path, created by Start(): engine and manifest cache, then the reader and services.
+  std::unique_ptr<query::QueryEngine> query_engine_;
+  std::unique_ptr<query::ManifestCache> manifest_cache_;
+  std::unique_ptr<query::DatasetReader> dataset_reader_;
+  std::unique_ptr<query::QueryService> query_;
   std::unique_ptr<http::Server> server_;
 
   std::atomic<bool> bootstrapped_{false};
@@ -77,5 +86,6 @@ common::Result<int> BootstrapCatalog(catalog::Catalog& catalog,
 catalog::CatalogOptions CatalogOptionsFor(const config::PostgresConfig& pg);
 ingest::IngestOptions IngestOptionsFor(const config::IngestConfig& ingest);
 storage::S3Options S3DefaultsFor(const config::StorageConfig& storage);
+query::QueryServiceOptions QueryOptionsFor(const config::QueryConfig& query);
 
 }  // namespace timestore::app

@@ -227,6 +227,20 @@ Result<std::vector<Partition>> ManifestRepository::ListLivePartitions(
   return rows::ReadAll(res, &rows::ReadPartition);
 }
 
+Result<std::vector<Partition>> ManifestRepository::ListPartitionChanges(const DatasetId& id,
+                                                                        int64_t after,
+                                                                        int64_t up_to) {
+  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
+  TS_ASSIGN_OR_RETURN(PgResult res,
+                      lease->Exec("SELECT " + std::string(rows::kPartitionColumns) +
+                                      " FROM dataset_partitions WHERE dataset_id = $1 AND ("
+                                      "(added_in_version > $2 AND added_in_version <= $3) OR "
+                                      "(removed_in_version > $2 AND removed_in_version <= $3)) "
+                                      "ORDER BY start_time, id",
+                                  PgParams().Add(id.value()).Add(after).Add(up_to)));
+  return rows::ReadAll(res, &rows::ReadPartition);
+}
+
 Result<DatasetVersion> ManifestRepository::GetVersion(const DatasetId& id, int64_t version) {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
   TS_ASSIGN_OR_RETURN(

@@ -69,6 +69,13 @@ class ManifestRepository {
   common::Result<std::vector<Partition>> ListLivePartitions(const DatasetId& id,
                                                             std::optional<int64_t> version,
                                                             std::optional<TimeRange> range);
+  // The partitions whose membership changed between versions `after` (exclusive) and `up_to`
+  // (inclusive): added in that span (and possibly removed again) or removed in it. Applied to the
+  // live set at `after`, they give the live set at `up_to`: drop every returned partition removed
+  // at or before `up_to`, add the others. Lets a reader's manifest cache catch up in one query
+  // instead of re-reading the whole manifest. Precondition: 0 <= after <= up_to.
+  common::Result<std::vector<Partition>> ListPartitionChanges(const DatasetId& id, int64_t after,
+                                                              int64_t up_to);
   // kNotFound when absent.
   common::Result<DatasetVersion> GetVersion(const DatasetId& id, int64_t version);
   // Newest first; at most `limit` versions older than `before` (when set).

@@ -257,6 +257,27 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
     c.ingest.fault_injection_point = *fault;
   }
 
+  // Query and SQL
+  TS_RETURN_IF_ERROR(
+      ReadInteger(env, "TIMESTORE_QUERY_DEFAULT_LIMIT", 1, 100'000'000, c.query.default_limit));
+  TS_RETURN_IF_ERROR(
+      ReadInteger(env, "TIMESTORE_QUERY_MAX_LIMIT", 1, 100'000'000, c.query.max_limit));
+  if (c.query.default_limit > c.query.max_limit) {
+    return Invalid("TIMESTORE_QUERY_DEFAULT_LIMIT", std::to_string(c.query.default_limit),
+                   "at most TIMESTORE_QUERY_MAX_LIMIT (" + std::to_string(c.query.max_limit) + ")");
+  }
+  TS_RETURN_IF_ERROR(ReadMillis(env, "TIMESTORE_QUERY_TIMEOUT_MS", 1, c.query.timeout));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_QUERY_CONNECTIONS", 1, 256, c.query.connections));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_QUERY_THREADS", 0, 1024, c.query.threads));
+  if (auto v = Read(env, "TIMESTORE_QUERY_MEMORY_LIMIT")) c.query.memory_limit = *v;
+  TS_RETURN_IF_ERROR(
+      ReadInteger(env, "TIMESTORE_QUERY_FETCH_CONCURRENCY", 1, 64, c.query.fetch_concurrency));
+  TS_RETURN_IF_ERROR(ReadMillis(env, "TIMESTORE_SQL_TIMEOUT_MS", 1, c.sql.timeout));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_SQL_MAX_LENGTH", 1, 1 << 20, c.sql.max_length));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_SQL_MAX_ROWS", 1, 100'000'000, c.sql.max_rows));
+  if (auto v = Read(env, "TIMESTORE_SQL_MEMORY_LIMIT")) c.sql.memory_limit = *v;
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_SQL_SANDBOXES", 1, 64, c.sql.sandboxes));
+
   // Logging
   if (auto level = Read(env, "TIMESTORE_LOG_LEVEL")) {
     auto parsed = common::ParseLogLevel(*level);

@@ -75,11 +75,31 @@ struct IngestConfig {
   std::string fault_injection_point;
 };
 
+struct QueryConfig {
+  int64_t default_limit = 10'000;             // TIMESTORE_QUERY_DEFAULT_LIMIT
+  int64_t max_limit = 1'000'000;              // TIMESTORE_QUERY_MAX_LIMIT
+  std::chrono::milliseconds timeout{30'000};  // TIMESTORE_QUERY_TIMEOUT_MS
+  int connections = 4;                        // TIMESTORE_QUERY_CONNECTIONS (queries at once)
+  int threads = 0;                            // TIMESTORE_QUERY_THREADS (0 = one per core)
+  std::string memory_limit;                   // TIMESTORE_QUERY_MEMORY_LIMIT ("" = DuckDB's)
+  int fetch_concurrency = 4;                  // TIMESTORE_QUERY_FETCH_CONCURRENCY
+};
+
+struct SqlConfig {
+  std::chrono::milliseconds timeout{30'000};  // TIMESTORE_SQL_TIMEOUT_MS
+  int64_t max_length = 10'000;                // TIMESTORE_SQL_MAX_LENGTH (characters; longer: 413)
+  int64_t max_rows = 10'000;                  // TIMESTORE_SQL_MAX_ROWS (more: truncated)
+  std::string memory_limit = "1GB";           // TIMESTORE_SQL_MEMORY_LIMIT (per sandbox)
+  int sandboxes = 2;                          // TIMESTORE_SQL_SANDBOXES (SQL reads at once)
+};
+
 struct ServiceConfig {
   HttpConfig http;
   PostgresConfig postgres;
   StorageConfig storage;
   IngestConfig ingest;
+  QueryConfig query;
+  SqlConfig sql;
   common::LogLevel log_level = common::LogLevel::kInfo;  // TIMESTORE_LOG_LEVEL
 };
 

@@ -7,6 +7,7 @@
 #include <duckdb.h>
 
 #include "duck/statement_epoch.h"
+#include "duck/type_mapping.h"
 
 namespace timestore::duck {
 
@@ -28,6 +29,24 @@ Status BindStatus(duckdb_state rc, size_t index, std::string_view what) {
 PreparedStatement::PreparedStatement(_duckdb_prepared_statement* handle,
                                      std::shared_ptr<StatementEpoch> epoch)
     : handle_(handle), epoch_(std::move(epoch)), parameter_count_(duckdb_nparams(handle)) {}
+
+size_t PreparedStatement::column_count() const {
+  assert(handle_ != nullptr);
+  return duckdb_prepared_statement_column_count(handle_);
+}
+
+std::string PreparedStatement::column_name(size_t col) const {
+  assert(col < column_count());
+  const char* name = duckdb_prepared_statement_column_name(handle_, col);
+  std::string out = name != nullptr ? name : "";
+  duckdb_free(const_cast<char*>(name));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  return out;
+}
+
+Type PreparedStatement::column_type(size_t col) const {
+  assert(col < column_count());
+  return TypeFromDuckDbTypeId(duckdb_prepared_statement_column_type(handle_, col));
+}
 
 PreparedStatement::PreparedStatement(PreparedStatement&& other) noexcept
     : handle_(std::exchange(other.handle_, nullptr)),

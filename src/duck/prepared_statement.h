@@ -7,10 +7,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "common/status.h"
 #include "duck/query_result.h"
+#include "duck/type.h"
 
 struct _duckdb_prepared_statement;  // NOLINT(bugprone-reserved-identifier): DuckDB's name
 
@@ -27,6 +29,13 @@ class PreparedStatement {
   ~PreparedStatement();
 
   size_t parameter_count() const { return parameter_count_; }
+
+  // The result columns the statement will produce, known once it is prepared (for statements
+  // whose result shape DuckDB knows before running them). Precondition (asserted): col <
+  // column_count().
+  size_t column_count() const;
+  std::string column_name(size_t col) const;
+  Type column_type(size_t col) const;
 
   // Binds parameter `index` (1-based). An index outside 1..parameter_count() is kInvalidArgument
   // and leaves the other bindings alone. The value is cast to the parameter's type when the

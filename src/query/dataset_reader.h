@@ -1,0 +1,83 @@
+// DatasetReader: what both read paths (the query API and SQL) need from the catalog and the stores
+// to read a dataset: its definition, its schema versions (cached: they never change once written),
+// a manifest snapshot (through the ManifestCache) and local paths for partition files - in place
+// for local stores, through the PartitionCache (pinned for the query's lifetime) for remote ones.
+// Thread-safe; the catalog, stores, cache and manifest cache must outlive it.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "common/status.h"
+#include "query/manifest_cache.h"
+#include "query/query_sql.h"
+#include "storage/object_store_registry.h"
+#include "storage/partition_cache.h"
+
+namespace timestore::query {
+
+using SchemaVersions = std::map<int, std::vector<catalog::ColumnDef>>;
+
+// The partition files of one query, readable on local disk while this lives.
+struct ResolvedFiles {
+  std::vector<SourceFile> files;          // one per partition, in the order given
+  std::vector<storage::CachedFile> pins;  // remote files held in the cache
+  int64_t local = 0;                      // read in place from a local store
+  int64_t from_cache = 0;                 // remote, already in the cache
+  int64_t fetched = 0;                    // remote, downloaded for this query
+};
+
+class DatasetReader {
+ public:
+  // `cache` may be null when no remote store is used (a remote partition then fails to resolve).
+  DatasetReader(catalog::Catalog& catalog, storage::ObjectStoreRegistry& stores,
+                storage::PartitionCache* cache, ManifestCache& manifests, int fetch_concurrency)
+      : catalog_(catalog),
+        stores_(stores),
+        cache_(cache),
+        manifests_(manifests),
+        fetch_concurrency_(std::max(1, fetch_concurrency)) {}
+
+  // kNotFound ("dataset 'x' not found") for an unknown slug.
+  common::Result<catalog::Dataset> GetDataset(std::string_view slug);
+
+  // Every schema version of the dataset (up to its current one), by number.
+  common::Result<std::shared_ptr<const SchemaVersions>> Schemas(const catalog::Dataset& dataset);
+
+  // The current schema's columns (empty before the first ingest).
+  static std::vector<catalog::ColumnDef> CurrentColumns(const catalog::Dataset& dataset,
+                                                        const SchemaVersions& schemas);
+
+  // The manifest of `dataset` at `version` (<= its current version).
+  common::Result<std::shared_ptr<const ManifestSnapshot>> Manifest(const catalog::Dataset& dataset,
+                                                                   int64_t version) {
+    return manifests_.Get(dataset.id, version);
+  }
+
+  // Local paths of `partitions`' files; remote ones are fetched into the cache (several at once)
+  // and pinned. kNotFound / kInternal when a file is missing or fails its checksum; kUnavailable
+  // when a store cannot be reached.
+  common::Result<ResolvedFiles> Resolve(
+      const std::vector<std::shared_ptr<const PartitionEntry>>& partitions);
+
+ private:
+  common::Result<std::shared_ptr<storage::ObjectStore>> StoreOf(const catalog::StorageTargetId& id);
+
+  catalog::Catalog& catalog_;
+  storage::ObjectStoreRegistry& stores_;
+  storage::PartitionCache* const cache_;
+  ManifestCache& manifests_;
+  const int fetch_concurrency_;
+
+  std::mutex mu_;
+  // By dataset id: the schema versions known, refreshed when a newer current version appears.
+  std::map<std::string, std::shared_ptr<const SchemaVersions>> schemas_;  // guarded by mu_
+  std::map<std::string, catalog::StorageTarget> targets_;                 // guarded by mu_
+};
+
+}  // namespace timestore::query

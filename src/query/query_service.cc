@@ -1,0 +1,274 @@
+#include "query/query_service.h"
+
+#include "common/json_writer.h"
+#include "query/query_sql.h"
+
+namespace timestore::query {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr size_t kFlushBytes = 64 * 1024;
+
+double MillisSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// Binds `params` to `statement` in order ($1, $2, ...).
+common::Status Bind(duck::PreparedStatement& statement, const std::vector<Value>& params) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    const Value& v = params[i];
+    if (const auto* s = std::get_if<std::string>(&v)) {
+      TS_RETURN_IF_ERROR(statement.BindString(i + 1, *s));
+    } else if (const auto* d = std::get_if<double>(&v)) {
+      TS_RETURN_IF_ERROR(statement.BindDouble(i + 1, *d));
+    } else if (const auto* t = std::get_if<common::UnixMicros>(&v)) {
+      TS_RETURN_IF_ERROR(statement.BindTimestampMicros(i + 1, *t));
+    } else {
+      TS_RETURN_IF_ERROR(statement.BindBool(i + 1, std::get<bool>(v)));
+    }
+  }
+  return common::Status::Ok();
+}
+
+duck::Type DuckTypeOf(catalog::ColumnType t) {
+  switch (t) {
+    case catalog::ColumnType::kTimestamp:
+      return duck::Type::kTimestamp;
+    case catalog::ColumnType::kString:
+      return duck::Type::kVarchar;
+    case catalog::ColumnType::kDouble:
+      return duck::Type::kDouble;
+    case catalog::ColumnType::kInteger:
+      return duck::Type::kBigint;
+    case catalog::ColumnType::kBoolean:
+      return duck::Type::kBoolean;
+  }
+  return duck::Type::kVarchar;
+}
+
+// The column types of an answer that has no rows to take them from (no partition to read).
+std::vector<duck::Type> PlannedTypes(const QuerySpec& spec,
+                                     const std::vector<catalog::ColumnDef>& schema,
+                                     const std::vector<std::string>& names) {
+  std::vector<duck::Type> types;
+  for (const std::string& name : names) {
+    duck::Type type = duck::Type::kDouble;  // aggregations
+    for (const catalog::ColumnDef& c : schema) {
+      if (c.name == name) type = DuckTypeOf(c.type);
+    }
+    if (spec.downsample && name == spec.timestamp_column) type = duck::Type::kTimestamp;
+    types.push_back(type);
+  }
+  return types;
+}
+
+// A deadline failure says which limit was hit; other statuses pass through.
+common::Status Timed(common::Status st, bool expired, std::chrono::milliseconds timeout) {
+  if (st.ok()) return st;
+  if (expired || st.code() == common::StatusCode::kDeadlineExceeded) {
+    return common::DeadlineExceeded("query exceeded its time limit of " +
+                                    std::to_string(timeout.count()) +
+                                    " ms (TIMESTORE_QUERY_TIMEOUT_MS) and was stopped");
+  }
+  return st;
+}
+
+}  // namespace
+
+QueryStream::~QueryStream() = default;
+
+QueryService::QueryService(QueryEngine& engine, DatasetReader& reader, QueryServiceOptions options,
+                           observability::MetricsRegistry* metrics)
+    : engine_(engine),
+      reader_(reader),
+      options_(options),
+      logger_(observability::GetLogger("query")),
+      metrics_(metrics) {}
+
+common::Result<std::unique_ptr<QueryStream>> QueryService::Query(std::string_view slug,
+                                                                 simdjson::dom::element body) {
+  const Clock::time_point started = Clock::now();
+  const Clock::time_point deadline = started + options_.timeout;
+  TS_ASSIGN_OR_RETURN(catalog::Dataset dataset, reader_.GetDataset(slug));
+  TS_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaVersions> schemas, reader_.Schemas(dataset));
+  const std::vector<catalog::ColumnDef> schema = DatasetReader::CurrentColumns(dataset, *schemas);
+  TS_ASSIGN_OR_RETURN(QuerySpec spec,
+                      ParseQueryRequest(body, schema, dataset.timestamp_column, options_.limits));
+  const int64_t version = spec.as_of_version.value_or(dataset.current_version);
+  if (version > dataset.current_version) {
+    return common::InvalidArgument(
+        "asOfVersion: version " + std::to_string(version) + " of dataset '" + dataset.slug +
+        "' does not exist (current version " + std::to_string(dataset.current_version) + ")");
+  }
+  TS_ASSIGN_OR_RETURN(std::shared_ptr<const ManifestSnapshot> manifest,
+                      reader_.Manifest(dataset, version));
+  PartitionSelection selection = SelectPartitions(spec, *manifest);
+
+  auto stream = std::unique_ptr<QueryStream>(new QueryStream());
+  stream->started_ = started;
+  stream->downsampled_ = spec.downsample.has_value();
+  stream->version_ = version;
+  stream->limit_ = spec.limit;
+  stream->limit_given_ = spec.limit_given;
+  QueryStatistics& stats = stream->statistics_;
+  stats.partitions_total = selection.total;
+  stats.partitions_scanned = static_cast<int64_t>(selection.selected.size());
+  stats.partitions_pruned = selection.pruned();
+  stats.pruned_by_time = selection.pruned_by_time;
+  stats.pruned_by_key = selection.pruned_by_key;
+  stats.pruned_by_statistics = selection.pruned_by_statistics;
+
+  const std::vector<std::string> names = AnswerColumns(spec, schema);
+  if (selection.selected.empty()) {
+    // Nothing to read: the columns the caller would have got, and no rows.
+    stream->encoder_ = RowEncoder(names, PlannedTypes(spec, schema, names));
+    return stream;
+  }
+
+  TS_ASSIGN_OR_RETURN(stream->files_, reader_.Resolve(selection.selected));
+  stats.partitions_local = stream->files_.local;
+  stats.partitions_from_cache = stream->files_.from_cache;
+  stats.partitions_fetched = stream->files_.fetched;
+
+  TS_ASSIGN_OR_RETURN(QueryEngine::Lease lease, engine_.Acquire(deadline));
+  stream->lease_.emplace(std::move(lease));
+  duck::Connection& connection = stream->lease_->connection();
+  for (SourceFile& f : stream->files_.files) {
+    if (f.format != catalog::WriteFormat::kDuckdb) continue;
+    TS_ASSIGN_OR_RETURN(QueryEngine::Attachment attachment, engine_.Attach(connection, f.path));
+    f.attached_as = attachment.alias();
+    stream->attachments_.push_back(std::move(attachment));
+  }
+  // One row more than the limit tells whether the answer was cut short.
+  const QuerySql sql = BuildQuerySql(spec, schema, *schemas, stream->files_.files, spec.limit + 1);
+  stream->deadline_ = engine_.watchdog().Watch(connection, deadline);
+  auto run = [&]() -> common::Status {
+    TS_ASSIGN_OR_RETURN(duck::PreparedStatement statement, connection.Prepare(sql.sql));
+    TS_RETURN_IF_ERROR(Bind(statement, sql.params));
+    TS_ASSIGN_OR_RETURN(duck::QueryResult result, statement.ExecuteStreaming());
+    std::vector<duck::Type> types;
+    for (size_t c = 0; c < result.column_count(); ++c) types.push_back(result.column_type(c));
+    stream->encoder_ = RowEncoder(names, std::move(types));
+    TS_ASSIGN_OR_RETURN(std::optional<duck::ResultChunk> first, result.FetchChunk());
+    stream->first_chunk_ = std::move(first);
+    stream->result_.emplace(std::move(result));
+    return common::Status::Ok();
+  };
+  common::Status st = Timed(run(), stream->deadline_.expired(), options_.timeout);
+  if (!st.ok()) {
+    // Our statement over our own files failed: not the caller's doing unless it timed out.
+    if (st.code() == common::StatusCode::kInvalidArgument) {
+      logger_.Error("query statement failed", observability::LogFields()
+                                                  .Add("dataset", dataset.slug)
+                                                  .Add("error", st.message())
+                                                  .Add("sql", sql.sql));
+      return common::Internal("query failed: " + st.message());
+    }
+    return st;
+  }
+  return stream;
+}
+
+common::Status QueryStream::WriteTo(OutputFormat format,
+                                    const std::function<common::Status(std::string_view)>& write) {
+  assert(!written_);
+  written_ = true;
+  std::string buf;
+  buf.reserve(kFlushBytes + 4096);
+  auto flush = [&]() -> common::Status {
+    if (buf.empty()) return common::Status::Ok();
+    common::Status st = write(buf);
+    buf.clear();
+    return st;
+  };
+  if (format == OutputFormat::kJson) {
+    buf += R"({"mode":")";
+    buf += mode();
+    buf += R"(","columns":[)";
+    for (size_t i = 0; i < columns().size(); ++i) {
+      if (i > 0) buf += ',';
+      common::AppendJsonString(buf, columns()[i]);
+    }
+    buf += R"(],"rows":[)";
+  } else if (format == OutputFormat::kCsv) {
+    encoder_.AppendCsvHeader(buf);
+  }
+
+  auto write_chunk = [&](const duck::ResultChunk& chunk) -> common::Status {
+    for (size_t r = 0; r < chunk.row_count(); ++r) {
+      if (rows_written_ == limit_) {
+        truncated_ = true;
+        return common::Status::Ok();
+      }
+      switch (format) {
+        case OutputFormat::kJson:
+          if (rows_written_ > 0) buf += ',';
+          encoder_.AppendJsonObject(chunk, r, buf);
+          break;
+        case OutputFormat::kNdjson:
+          encoder_.AppendJsonObject(chunk, r, buf);
+          buf += '\n';
+          break;
+        case OutputFormat::kCsv:
+        case OutputFormat::kTable:
+          encoder_.AppendCsvRecord(chunk, r, buf);
+          break;
+      }
+      ++rows_written_;
+      if (buf.size() >= kFlushBytes) TS_RETURN_IF_ERROR(flush());
+    }
+    return common::Status::Ok();
+  };
+
+  if (first_chunk_) {
+    TS_RETURN_IF_ERROR(write_chunk(*first_chunk_));
+    first_chunk_.reset();
+    while (!truncated_) {
+      common::Result<std::optional<duck::ResultChunk>> next = result_->FetchChunk();
+      if (!next.ok()) {
+        return Timed(next.status(), deadline_.expired(),
+                     std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - started_));
+      }
+      if (!next->has_value()) break;
+      TS_RETURN_IF_ERROR(write_chunk(**next));
+    }
+  }
+  // The rest of the statement is not needed (and must not hold the connection).
+  result_.reset();
+
+  if (format == OutputFormat::kJson) {
+    common::JsonWriter w;
+    w.BeginObject();  // a fragment: the members after "rows"
+    buf += "],\"truncated\":";
+    buf += truncated_ ? "true" : "false";
+    buf += ",\"warnings\":[";
+    if (truncated_) {
+      common::AppendJsonString(buf, limit_given_ ? "result truncated to the requested limit of " +
+                                                       std::to_string(limit_) + " rows"
+                                                 : "result truncated to the default limit of " +
+                                                       std::to_string(limit_) +
+                                                       " rows; set \"limit\" to get more");
+    }
+    buf += "],\"version\":" + std::to_string(version_) + ",\"statistics\":{";
+    const QueryStatistics& s = statistics_;
+    buf += "\"partitionsTotal\":" + std::to_string(s.partitions_total);
+    buf += ",\"partitionsScanned\":" + std::to_string(s.partitions_scanned);
+    buf += ",\"partitionsPruned\":" + std::to_string(s.partitions_pruned);
+    buf += ",\"partitionsPrunedByTime\":" + std::to_string(s.pruned_by_time);
+    buf += ",\"partitionsPrunedByKey\":" + std::to_string(s.pruned_by_key);
+    buf += ",\"partitionsPrunedByStatistics\":" + std::to_string(s.pruned_by_statistics);
+    buf += ",\"partitionsLocal\":" + std::to_string(s.partitions_local);
+    buf += ",\"partitionsFromCache\":" + std::to_string(s.partitions_from_cache);
+    buf += ",\"partitionsFetched\":" + std::to_string(s.partitions_fetched);
+    buf += ",\"rowCount\":" + std::to_string(rows_written_);
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof elapsed, "%.3f", MillisSince(started_));
+    buf += ",\"elapsedMs\":";
+    buf += elapsed;
+    buf += "}}";
+  }
+  return flush();
+}
+
+}  // namespace timestore::query

@@ -1,0 +1,49 @@
+// QuerySql: the DuckDB statement that answers a QuerySpec over a set of partition files (DESIGN.md
+// read path, step 3). Partitions of one schema version and format are read by one scan (Parquet
+// files through one read_parquet over the list; DuckDB files through their attachments), each scan
+// projects only the columns the query needs (absent ones as typed NULLs, so schema versions union
+// by name) and carries the time range and column filters, so that DuckDB pushes them into the scan
+// and skips row groups by their statistics. Time bucketing, aggregation, gap filling, order and
+// limit follow. Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "catalog/types.h"
+#include "query/query_spec.h"
+
+namespace timestore::query {
+
+// One partition file as the query reads it.
+struct SourceFile {
+  std::string path;  // a Parquet file; unused for DuckDB files
+  catalog::WriteFormat format = catalog::WriteFormat::kParquet;
+  int schema_version = 1;
+  // DuckDB files: the catalog alias under which the file is attached read-only.
+  std::string attached_as;
+};
+
+struct QuerySql {
+  std::string sql;
+  // Values of the `$1`, `$2`, ... parameters, in order. String values are always parameters;
+  // numbers, timestamps and booleans are written as SQL literals printed from their typed values
+  // (never from the caller's text), so DuckDB can push them into the scans.
+  std::vector<Value> params;
+};
+
+// The statement for `spec` over `files` (non-empty), returning at most `row_cap` rows in the order
+// of AnswerColumns(spec, schema). `schema` is the dataset's current schema; `schema_versions` the
+// columns of every schema version a file names.
+QuerySql BuildQuerySql(const QuerySpec& spec, const std::vector<catalog::ColumnDef>& schema,
+                       const std::map<int, std::vector<catalog::ColumnDef>>& schema_versions,
+                       const std::vector<SourceFile>& files, int64_t row_cap);
+
+// "TIMESTAMP '2024-01-01 00:00:00.000000'".
+std::string TimestampLiteral(common::UnixMicros micros);
+// The DuckDB type of a catalog column type ("TIMESTAMP", "VARCHAR", "DOUBLE", "BIGINT", "BOOLEAN").
+std::string_view SqlTypeOf(catalog::ColumnType type);
+
+}  // namespace timestore::query
