@@ -1,0 +1,140 @@
+// Queries over partitions in an S3 bucket (the signature-verifying test server): the answer is
+// right, the response says where each file came from (written through at ingest, downloaded,
+// or cached), concurrent queries of a cold partition download it once, and the cache survives a
+// restart.
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "app/service.h"
+#include "testing/raw_http_client.h"
+#include "testing/test_env.h"
+
+namespace timestore::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr char kBody[] =
+    R"({"schema":{"fields":[{"name":"timestamp","type":"timestamp"},{"name":"v","type":"double"}]},)"
+    R"("rows":[{"timestamp":"2024-01-01T00:00:00Z","v":1},{"timestamp":"2024-01-01T00:00:01Z","v":2},)"
+    R"({"timestamp":"2024-01-02T00:00:00Z","v":5}]})";
+constexpr char kQuery[] =
+    R"({"timeRange":{"start":"2024-01-01T00:00:00Z","end":"2024-01-03T00:00:00Z"},)"
+    R"("downsample":{"intervalUnit":"day","aggregations":[{"fn":"sum","column":"v"}]}})";
+constexpr char kAnswerRows[] = R"("rows":[{"timestamp":"2024-01-01T00:00:00.000Z","sum_v":3},)"
+                               R"({"timestamp":"2024-01-02T00:00:00.000Z","sum_v":5}])";
+
+class S3QueryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cfg_.http.port = 0;
+    cfg_.postgres.url = testing::PostgresUrl();
+    cfg_.postgres.schema = testing::UniqueName("s3q");
+    cfg_.storage.driver = config::StorageDriver::kS3;
+    cfg_.storage.root = scratch_.path().string();
+    cfg_.storage.s3_bucket = "timestore-test";
+    cfg_.storage.s3_endpoint = testing::S3Endpoint();
+    cfg_.storage.s3_prefix = testing::UniqueName("query") + "/";
+    cfg_.storage.s3_access_key_id = "S3RVER";
+    cfg_.storage.s3_secret_access_key = "S3RVER";
+    UseCache("cache-1");
+  }
+
+  void UseCache(const std::string& name) {
+    cfg_.storage.cache_dir = (scratch_.path() / name).string();
+  }
+
+  void Restart() {
+    service_.reset();
+    service_ = std::make_unique<Service>(cfg_);
+    ASSERT_TRUE(service_->Start().ok());
+    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
+  }
+
+  testing::RawResponse Call(const std::string& method, const std::string& target,
+                            const std::string& body = "") {
+    testing::RawHttpClient c(service_->port(), 30s);
+    auto r = c.Roundtrip(
+        testing::MakeRequest(method, target, "Content-Type: application/json\r\n", body));
+    EXPECT_TRUE(r.has_value());
+    return r.value_or(testing::RawResponse{});
+  }
+
+  // `"partitionsFromCache":N,"partitionsFetched":M` of a query answer.
+  std::string Sources(const std::string& answer) {
+    const size_t at = answer.find("\"partitionsFromCache\"");
+    const size_t end = answer.find(",\"rowCount\"");
+    return at == std::string::npos || end == std::string::npos ? answer
+                                                               : answer.substr(at, end - at);
+  }
+
+  // The count of downloads into the cache, from /metrics.
+  int Downloads() {
+    const std::string metrics = Call("GET", "/metrics").body;
+    const std::string name = "timestore_cache_download_seconds_count ";
+    const size_t at = metrics.find(name);
+    return at == std::string::npos ? 0 : std::stoi(metrics.substr(at + name.size()));
+  }
+
+  testing::TempDir scratch_;
+  config::ServiceConfig cfg_;
+  std::unique_ptr<Service> service_;
+};
+
+TEST_F(S3QueryTest, QueriesReadThroughTheCacheAndSayWhereFilesCameFrom) {
+  Restart();
+  ASSERT_EQ(Call("POST", "/datasets/remote/ingest", kBody).status, 201);
+  // Written through at ingest: the first query downloads nothing.
+  auto r = Call("POST", "/datasets/remote/query", kQuery);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(kAnswerRows), std::string::npos) << r.body;
+  EXPECT_EQ(Sources(r.body), R"("partitionsFromCache":2,"partitionsFetched":0)");
+  EXPECT_EQ(Downloads(), 0);
+
+  // Another node (an empty cache) downloads each file once, then serves it from its cache.
+  UseCache("cache-2");
+  Restart();
+  r = Call("POST", "/datasets/remote/query", kQuery);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(kAnswerRows), std::string::npos) << r.body;
+  EXPECT_EQ(Sources(r.body), R"("partitionsFromCache":0,"partitionsFetched":2)");
+  EXPECT_EQ(Downloads(), 2);
+  r = Call("POST", "/datasets/remote/query", kQuery);
+  EXPECT_EQ(Sources(r.body), R"("partitionsFromCache":2,"partitionsFetched":0)");
+
+  // The cache survives a restart.
+  Restart();
+  r = Call("POST", "/datasets/remote/query", kQuery);
+  EXPECT_NE(r.body.find(kAnswerRows), std::string::npos) << r.body;
+  EXPECT_EQ(Sources(r.body), R"("partitionsFromCache":2,"partitionsFetched":0)");
+  EXPECT_EQ(Downloads(), 0);
+  // SQL reads the same remote files.
+  r = Call("POST", "/sql/read", R"({"sql":"SELECT sum(v) AS s FROM timestore.remote"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("rows":[{"s":8}])"), std::string::npos) << r.body;
+}
+
+TEST_F(S3QueryTest, ConcurrentQueriesOfAColdPartitionDownloadItOnce) {
+  Restart();
+  ASSERT_EQ(Call("POST", "/datasets/cold/ingest", kBody).status, 201);
+  UseCache("cold-cache");
+  cfg_.http.worker_threads = 8;
+  cfg_.query.connections = 8;
+  Restart();
+  std::vector<std::thread> clients;
+  std::atomic<int> right{0};
+  for (int i = 0; i < 8; ++i) {
+    clients.emplace_back([&] {
+      auto r = Call("POST", "/datasets/cold/query", kQuery);
+      if (r.status == 200 && r.body.find(kAnswerRows) != std::string::npos) ++right;
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(right.load(), 8);
+  EXPECT_EQ(Downloads(), 2);  // two partitions, each downloaded once
+}
+
+}  // namespace
+}  // namespace timestore::app
