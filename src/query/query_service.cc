@@ -82,8 +82,20 @@ QueryService::QueryService(QueryEngine& engine, DatasetReader& reader, QueryServ
     : engine_(engine),
       reader_(reader),
       options_(options),
-      logger_(observability::GetLogger("query")),
-      metrics_(metrics) {}
+      logger_(observability::GetLogger("query")) {
+  if (metrics == nullptr) return;
+  auto partitions = [&](const char* decision) {
+    return &metrics->GetCounter("timestore_query_partitions_total",
+                                "Partitions considered by queries, by planner decision.",
+                                {{"decision", decision}});
+  };
+  metrics_.scanned = partitions("scanned");
+  metrics_.pruned_by_time = partitions("pruned_time");
+  metrics_.pruned_by_key = partitions("pruned_key");
+  metrics_.pruned_by_statistics = partitions("pruned_statistics");
+  metrics_.duration = &metrics->GetHistogram(
+      "timestore_query_duration_seconds", "Query API requests from planning to the last row.");
+}
 
 common::Result<std::unique_ptr<QueryStream>> QueryService::Query(std::string_view slug,
                                                                  simdjson::dom::element body) {
@@ -117,6 +129,13 @@ common::Result<std::unique_ptr<QueryStream>> QueryService::Query(std::string_vie
   stats.pruned_by_time = selection.pruned_by_time;
   stats.pruned_by_key = selection.pruned_by_key;
   stats.pruned_by_statistics = selection.pruned_by_statistics;
+  if (metrics_.scanned != nullptr) {
+    metrics_.scanned->Increment(static_cast<double>(stats.partitions_scanned));
+    metrics_.pruned_by_time->Increment(static_cast<double>(stats.pruned_by_time));
+    metrics_.pruned_by_key->Increment(static_cast<double>(stats.pruned_by_key));
+    metrics_.pruned_by_statistics->Increment(static_cast<double>(stats.pruned_by_statistics));
+  }
+  stream->duration_ = metrics_.duration;
 
   const std::vector<std::string> names = AnswerColumns(spec, schema);
   if (selection.selected.empty()) {
@@ -268,6 +287,7 @@ common::Status QueryStream::WriteTo(OutputFormat format,
     buf += elapsed;
     buf += "}}";
   }
+  if (duration_ != nullptr) duration_->Observe(MillisSince(started_) / 1000.0);
   return flush();
 }
 

@@ -93,6 +93,7 @@ class QueryStream {
   int64_t rows_written_ = 0;
   bool truncated_ = false;
   bool written_ = false;
+  observability::Histogram* duration_ = nullptr;  // observed when WriteTo ends; may be null
 };
 
 class QueryService {
@@ -114,7 +115,14 @@ class QueryService {
   DatasetReader& reader_;
   const QueryServiceOptions options_;
   observability::Logger logger_;
-  observability::MetricsRegistry* const metrics_;
+  struct Metrics {
+    observability::Counter* scanned = nullptr;
+    observability::Counter* pruned_by_time = nullptr;
+    observability::Counter* pruned_by_key = nullptr;
+    observability::Counter* pruned_by_statistics = nullptr;
+    observability::Histogram* duration = nullptr;
+  };
+  Metrics metrics_;
 };
 
 }  // namespace timestore::query
