@@ -7,7 +7,7 @@ namespace timestore::query {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr size_t kFlushBytes = 64 * 1024;
+constexpr size_t kFlushBytes = size_t{64} * 1024;
 
 double MillisSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -93,8 +93,8 @@ QueryService::QueryService(QueryEngine& engine, DatasetReader& reader, QueryServ
   metrics_.pruned_by_time = partitions("pruned_time");
   metrics_.pruned_by_key = partitions("pruned_key");
   metrics_.pruned_by_statistics = partitions("pruned_statistics");
-  metrics_.duration = &metrics->GetHistogram(
-      "timestore_query_duration_seconds", "Query API requests from planning to the last row.");
+  metrics_.duration = &metrics->GetHistogram("timestore_query_duration_seconds",
+                                             "Query API requests from planning to the last row.");
 }
 
 common::Result<std::unique_ptr<QueryStream>> QueryService::Query(std::string_view slug,
