@@ -127,7 +127,7 @@ std::string ScansSql(const std::vector<ColumnDef>& needed,
     return it == schema_versions.end() ? kNone : it->second;
   };
   auto scan = [&](int version, const std::string& from) {
-    const std::string select =
+    std::string select =
         "SELECT " + ProjectionSql(needed, present(version)) + " FROM " + from;
     if (where.empty()) return select;
     if (where_ok(version)) return select + " WHERE " + where;
