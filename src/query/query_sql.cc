@@ -127,8 +127,7 @@ std::string ScansSql(const std::vector<ColumnDef>& needed,
     return it == schema_versions.end() ? kNone : it->second;
   };
   auto scan = [&](int version, const std::string& from) {
-    std::string select =
-        "SELECT " + ProjectionSql(needed, present(version)) + " FROM " + from;
+    std::string select = "SELECT " + ProjectionSql(needed, present(version)) + " FROM " + from;
     if (where.empty()) return select;
     if (where_ok(version)) return select + " WHERE " + where;
     return "SELECT * FROM (" + select + ") WHERE " + where;
