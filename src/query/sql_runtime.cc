@@ -89,7 +89,11 @@ SqlRuntime::SqlRuntime(DatasetReader& reader, catalog::Catalog& catalog, SqlRunt
       options_(std::move(options)),
       logger_(observability::GetLogger("query.sql")) {
   for (const std::string& d : options_.allowed_directories) {
-    directories_.insert(std::filesystem::path(d).lexically_normal().string());
+    // An unset directory ("") must not become "/" - every file - in allowed_directories.
+    if (d.empty()) continue;
+    std::string dir = std::filesystem::path(d).lexically_normal().string();
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    directories_.insert(std::move(dir));
   }
 }
 
