@@ -36,8 +36,10 @@ constexpr std::array<std::string_view, 3> kAllowedTableFunctions = {"range", "ge
 // the list honest if DuckDB adds scalar twins. Reasons: environment and settings (getenv,
 // current_setting), SQL text run or parsed (query*, json_*_sql, sql_auto_complete), sequence state
 // (nextval, currval), the instance's layout (current_database, current_schema(s), current_catalog,
-// current_query*), checkpoints, secrets.
-constexpr std::array<std::string_view, 25> kDeniedFunctions = {
+// current_query*), checkpoints, secrets; and macros whose bodies read the instance's metadata
+// through table functions the walk never sees: pg_catalog's *_description (duckdb_columns(), ...)
+// resolve without a schema, and main's get_block_size reads pragma_database_size().
+constexpr std::array<std::string_view, 29> kDeniedFunctions = {
     "getenv",
     "current_setting",
     "current_database",
@@ -63,18 +65,25 @@ constexpr std::array<std::string_view, 25> kDeniedFunctions = {
     "truncate_duckdb_logs",
     "arrow_scan",
     "seq_scan",
+    "col_description",
+    "obj_description",
+    "shobj_description",
+    "get_block_size",
 };
 
 // Name prefixes denied anywhere: file readers and writers (read_, parquet_, iceberg_, delta_,
-// export_), instance introspection (duckdb_, pragma_), configuration and extensions (set_, load_,
-// install_, enable_, disable_).
-constexpr std::array<std::string_view, 12> kDeniedFunctionPrefixes = {
-    "read_",   "parquet_", "iceberg_", "delta_",   "export_", "duckdb_",
-    "pragma_", "set_",     "load_",    "install_", "enable_", "disable_",
+// export_), instance introspection (duckdb_, pragma_, and pg_catalog's pg_* and has_*_privilege
+// macros, which DuckDB resolves unqualified too: pg_get_viewdef shows a view's definition, that is
+// the paths of the partition files), configuration and extensions (set_, load_, install_,
+// enable_, disable_).
+constexpr std::array<std::string_view, 14> kDeniedFunctionPrefixes = {
+    "read_", "parquet_", "iceberg_", "delta_", "export_",  "duckdb_", "pragma_",
+    "pg_",   "has_",     "set_",     "load_",  "install_", "enable_", "disable_",
 };
 
 // Harmless functions that a denied prefix would catch.
-constexpr std::array<std::string_view, 1> kAllowedDespitePrefix = {"set_bit"};
+constexpr std::array<std::string_view, 3> kAllowedDespitePrefix = {"set_bit", "pg_typeof",
+                                                                   "pg_size_pretty"};
 
 // The query node types of the syntax tree (each may carry a WITH clause in "cte_map").
 constexpr std::array<std::string_view, 4> kQueryNodeTypes = {"SELECT_NODE", "SET_OPERATION_NODE",

@@ -89,7 +89,11 @@ SqlRuntime::SqlRuntime(DatasetReader& reader, catalog::Catalog& catalog, SqlRunt
       options_(std::move(options)),
       logger_(observability::GetLogger("query.sql")) {
   for (const std::string& d : options_.allowed_directories) {
-    directories_.insert(std::filesystem::path(d).lexically_normal().string());
+    // An unset directory ("") must not become "/" - every file - in allowed_directories.
+    if (d.empty()) continue;
+    std::string dir = std::filesystem::path(d).lexically_normal().string();
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    directories_.insert(std::move(dir));
   }
 }
 
@@ -352,17 +356,41 @@ common::Result<SqlAnswer> SqlRuntime::Read(const SqlReadRequest& request) {
   DeadlineWatchdog::Guard guard = watchdog_.Watch(connection, deadline);
   SqlAnswer answer;
   answer.execution_id = "sql-" + common::RandomHex(8);
+  auto bind = [&](duck::PreparedStatement& statement) -> Status {
+    if (statement.parameter_count() != request.params.size()) {
+      return common::InvalidArgument("params: the statement has " +
+                                     std::to_string(statement.parameter_count()) + " parameters, " +
+                                     std::to_string(request.params.size()) + " given");
+    }
+    for (size_t i = 0; i < request.params.size(); ++i) {
+      Status st = BindParam(statement, i + 1, request.params[i]);
+      if (!st.ok()) return st.WithContext("params[" + std::to_string(i) + "]");
+    }
+    return Status::Ok();
+  };
   auto run = [&]() -> Status {
     TS_ASSIGN_OR_RETURN(duck::PreparedStatement statement, connection.Prepare(request.sql));
+    TS_RETURN_IF_ERROR(bind(statement));
+    std::optional<duck::QueryResult> first;
     std::vector<std::string> names;
     std::vector<duck::Type> types;
-    bool needs_cast = false;
-    for (size_t i = 0; i < statement.column_count(); ++i) {
-      names.push_back(statement.column_name(i));
-      types.push_back(statement.column_type(i));
-      needs_cast = needs_cast || types.back() == duck::Type::kOther;
+    if (statement.parameter_count() == 0) {
+      for (size_t i = 0; i < statement.column_count(); ++i) {
+        names.push_back(statement.column_name(i));
+        types.push_back(statement.column_type(i));
+      }
+    } else {
+      // When a parameter's type cannot be inferred, DuckDB binds the statement only once values
+      // are bound and the prepared statement shows one column "unknown": the result has the
+      // real columns.
+      TS_ASSIGN_OR_RETURN(duck::QueryResult r, statement.ExecuteStreaming());
+      for (size_t i = 0; i < r.column_count(); ++i) {
+        names.push_back(r.column_name(i));
+        types.push_back(r.column_type(i));
+      }
+      first.emplace(std::move(r));
     }
-    if (needs_cast) {
+    if (std::find(types.begin(), types.end(), duck::Type::kOther) != types.end()) {
       // Types the encoder cannot read (lists, structs, intervals, ...) are shown as DuckDB prints
       // them: the statement is wrapped and those columns cast to VARCHAR.
       std::string select;
@@ -374,25 +402,22 @@ common::Result<SqlAnswer> SqlRuntime::Read(const SqlReadRequest& request) {
                   (types[i] == duck::Type::kOther ? "CAST(" + inner + " AS VARCHAR)" : inner) +
                   " AS " + duck::QuoteIdent(names[i]);
       }
+      first.reset();  // a streaming result must be closed before the next statement
       auto wrapped = connection.Prepare("SELECT " + select + " FROM (\n" + request.sql +
                                         "\n) AS \"__ts_q\"(" + aliases + ")");
       if (wrapped.ok()) {
         statement = std::move(wrapped).value();
+        TS_RETURN_IF_ERROR(bind(statement));
       } else {
         answer.warnings.push_back(
             "columns of nested or interval types are shown as null; cast them to VARCHAR");
       }
     }
-    if (statement.parameter_count() != request.params.size()) {
-      return common::InvalidArgument("params: the statement has " +
-                                     std::to_string(statement.parameter_count()) + " parameters, " +
-                                     std::to_string(request.params.size()) + " given");
+    if (!first) {
+      TS_ASSIGN_OR_RETURN(duck::QueryResult r, statement.ExecuteStreaming());
+      first.emplace(std::move(r));
     }
-    for (size_t i = 0; i < request.params.size(); ++i) {
-      Status st = BindParam(statement, i + 1, request.params[i]);
-      if (!st.ok()) return st.WithContext("params[" + std::to_string(i) + "]");
-    }
-    TS_ASSIGN_OR_RETURN(duck::QueryResult result, statement.ExecuteStreaming());
+    duck::QueryResult& result = *first;
     names.clear();
     types.clear();
     for (size_t i = 0; i < result.column_count(); ++i) {

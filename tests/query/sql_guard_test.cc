@@ -431,6 +431,23 @@ TEST_F(SqlGuardTest, DangerousScalarFunctionsAreRejected) {
   }
 }
 
+TEST_F(SqlGuardTest, UnqualifiedMetadataMacrosAreRejected) {
+  // pg_catalog's macros resolve without a schema and read duckdb_views(), duckdb_columns(), ...
+  for (std::string_view call : {
+           "pg_get_viewdef(1)",
+           "pg_get_constraintdef(1)",
+           "col_description(1, 1)",
+           "obj_description(1, 'pg_class')",
+           "has_table_privilege(1, 'select')",
+           "get_block_size('memory')",
+       }) {
+    const std::string name(call.substr(0, call.find('(')));
+    ExpectRejected("SELECT " + std::string(call), "function '" + name + "' is not allowed");
+  }
+  auto harmless = Check("SELECT pg_typeof(1), pg_size_pretty(1024), set_bit('0'::BIT, 0, 1)");
+  EXPECT_TRUE(harmless.ok()) << harmless.status().ToString();
+}
+
 TEST_F(SqlGuardTest, FunctionNameIsCaseInsensitive) {
   ExpectRejected("SELECT GETENV('HOME')", "function 'getenv' is not allowed");
   ExpectRejected(R"(SELECT "GetEnv"('HOME'))", "function 'getenv' is not allowed");
