@@ -6,6 +6,7 @@
 #include "api/ingest_routes.h"
 #include "api/query_routes.h"
 #include "api/routes.h"
+#include "api/sql_routes.h"
 #include "api/sql_saved_routes.h"
 #include "common/build_info.h"
 #include "common/json_writer.h"
@@ -57,6 +58,18 @@ query::QueryServiceOptions QueryOptionsFor(const config::QueryConfig& c) {
   o.limits.default_limit = c.default_limit;
   o.limits.max_limit = c.max_limit;
   o.timeout = c.timeout;
+  return o;
+}
+
+query::SqlRuntimeOptions SqlOptionsFor(const config::SqlConfig& c,
+                                       const config::StorageConfig& storage) {
+  query::SqlRuntimeOptions o;
+  o.timeout = c.timeout;
+  o.max_length = c.max_length;
+  o.max_rows = c.max_rows;
+  o.memory_limit = c.memory_limit;
+  o.sandboxes = c.sandboxes;
+  o.allowed_directories = {storage.root, storage.cache_dir};
   return o;
 }
 
@@ -134,12 +147,15 @@ common::Status Service::Start() {
       catalog_, stores_, cache_.get(), *manifest_cache_, config_.query.fetch_concurrency);
   query_ = std::make_unique<query::QueryService>(*query_engine_, *dataset_reader_,
                                                  QueryOptionsFor(config_.query), &metrics_);
+  sql_ = std::make_unique<query::SqlRuntime>(*dataset_reader_, catalog_,
+                                             SqlOptionsFor(config_.sql, config_.storage));
 
   http::Router router;
   api::AddOperationalRoutes(router, {common::kVersion, [this] { return Readiness(); },
                                      [this] { return metrics_.RenderPrometheus(); }});
   api::AddIngestRoutes(router, *ingest_);
   api::AddQueryRoutes(router, *query_);
+  api::AddSqlRoutes(router, *sql_);
   api::AddSavedQueryRoutes(router, catalog_.saved_queries());
   server_ = std::make_unique<http::Server>(ServerOptionsFor(config_.http), std::move(router),
                                            observability::GetLogger("http"), &metrics_);

@@ -23,6 +23,7 @@
 #include "query/manifest_cache.h"
 #include "query/query_engine.h"
 #include "query/query_service.h"
+#include "query/sql_runtime.h"
 #include "storage/object_store_registry.h"
 #include "storage/partition_cache.h"
 
@@ -61,6 +62,7 @@ class Service {
   std::unique_ptr<query::ManifestCache> manifest_cache_;
   std::unique_ptr<query::DatasetReader> dataset_reader_;
   std::unique_ptr<query::QueryService> query_;
+  std::unique_ptr<query::SqlRuntime> sql_;
   std::unique_ptr<http::Server> server_;
 
   std::atomic<bool> bootstrapped_{false};
@@ -87,5 +89,8 @@ catalog::CatalogOptions CatalogOptionsFor(const config::PostgresConfig& pg);
 ingest::IngestOptions IngestOptionsFor(const config::IngestConfig& ingest);
 storage::S3Options S3DefaultsFor(const config::StorageConfig& storage);
 query::QueryServiceOptions QueryOptionsFor(const config::QueryConfig& query);
+// The SQL runtime's options; its sandboxes may read the storage root and the cache directory.
+query::SqlRuntimeOptions SqlOptionsFor(const config::SqlConfig& sql,
+                                       const config::StorageConfig& storage);
 
 }  // namespace timestore::app

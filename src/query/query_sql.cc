@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <set>
 #include <string_view>
 
@@ -96,8 +97,62 @@ std::vector<ColumnDef> NeededColumns(const QuerySpec& spec, const std::vector<Co
   return out;
 }
 
+// The select list of `needed` for files of a schema version with `present` columns: absent ones
+// become typed NULLs, so scans of different schema versions union by name.
+std::string ProjectionSql(const std::vector<ColumnDef>& needed,
+                          const std::vector<ColumnDef>& present) {
+  std::string sql;
+  for (const ColumnDef& c : needed) {
+    if (!sql.empty()) sql += ", ";
+    if (FindColumn(present, c.name) != nullptr) {
+      sql += QuoteIdent(c.name);
+    } else {
+      sql += "CAST(NULL AS " + std::string(SqlTypeOf(c.type)) + ") AS " + QuoteIdent(c.name);
+    }
+  }
+  return sql;
+}
+
 // UNION ALL of one scan per (format, schema version) group of Parquet files and one per DuckDB
-// file, each with the time range and the column filters.
+// file, each filtered by `where` (when not empty). `where_ok(version)` says whether the filter can
+// run inside the scan of that schema version's files (it names only columns they have); otherwise
+// the scan is wrapped and filtered outside.
+std::string ScansSql(const std::vector<ColumnDef>& needed,
+                     const std::map<int, std::vector<ColumnDef>>& schema_versions,
+                     const std::vector<SourceFile>& files, const std::string& where,
+                     const std::function<bool(int)>& where_ok) {
+  static const std::vector<ColumnDef> kNone;
+  auto present = [&](int version) -> const std::vector<ColumnDef>& {
+    auto it = schema_versions.find(version);
+    return it == schema_versions.end() ? kNone : it->second;
+  };
+  auto scan = [&](int version, const std::string& from) {
+    const std::string select =
+        "SELECT " + ProjectionSql(needed, present(version)) + " FROM " + from;
+    if (where.empty()) return select;
+    if (where_ok(version)) return select + " WHERE " + where;
+    return "SELECT * FROM (" + select + ") WHERE " + where;
+  };
+  std::map<int, std::vector<const SourceFile*>> parquet_by_version;
+  std::vector<std::string> scans;
+  for (const SourceFile& f : files) {
+    if (f.format == catalog::WriteFormat::kParquet) {
+      parquet_by_version[f.schema_version].push_back(&f);
+    } else {
+      scans.push_back(scan(f.schema_version, QuoteIdent(f.attached_as) + ".records"));
+    }
+  }
+  for (const auto& [version, group] : parquet_by_version) {
+    std::string list;
+    for (const SourceFile* f : group) list += (list.empty() ? "" : ", ") + QuoteLiteral(f->path);
+    scans.push_back(scan(version, "read_parquet([" + list + "])"));
+  }
+  std::string sql;
+  for (const std::string& s : scans) sql += (sql.empty() ? "" : "\nUNION ALL\n") + s;
+  return sql;
+}
+
+// The scans of a query: the time range and the column filters in every scan.
 std::string SourceSql(const QuerySpec& spec, const std::vector<ColumnDef>& needed,
                       const std::map<int, std::vector<ColumnDef>>& schema_versions,
                       const std::vector<SourceFile>& files, SqlWriter& writer) {
@@ -105,56 +160,17 @@ std::string SourceSql(const QuerySpec& spec, const std::vector<ColumnDef>& neede
                       " AND " + QuoteIdent(spec.timestamp_column) + " < " +
                       TimestampLiteral(spec.end);
   for (const Predicate& p : spec.column_filters) where += " AND " + writer.PredicateSql(p);
-
-  auto projection = [&](int schema_version) {
-    static const std::vector<ColumnDef> kNone;
-    auto it = schema_versions.find(schema_version);
-    const std::vector<ColumnDef>& present = it == schema_versions.end() ? kNone : it->second;
-    std::string sql;
-    for (const ColumnDef& c : needed) {
-      if (!sql.empty()) sql += ", ";
-      if (FindColumn(present, c.name) != nullptr) {
-        sql += QuoteIdent(c.name);
-      } else {
-        sql += "CAST(NULL AS " + std::string(SqlTypeOf(c.type)) + ") AS " + QuoteIdent(c.name);
-      }
-    }
-    return sql;
-  };
-  // A filter on a column absent from a schema version compares NULL: such scans yield nothing,
-  // and the planner has already pruned their partitions; the projection above keeps them valid.
-  std::map<int, std::vector<const SourceFile*>> parquet_by_version;
-  std::vector<std::string> scans;
-  for (const SourceFile& f : files) {
-    if (f.format == catalog::WriteFormat::kParquet) {
-      parquet_by_version[f.schema_version].push_back(&f);
-    } else {
-      scans.push_back("SELECT " + projection(f.schema_version) + " FROM " +
-                      QuoteIdent(f.attached_as) + ".records WHERE " + where);
-    }
-  }
-  for (const auto& [version, group] : parquet_by_version) {
-    std::string list;
-    for (const SourceFile* f : group) list += (list.empty() ? "" : ", ") + QuoteLiteral(f->path);
-    // A scan's filter may name a column its files lack (a newer one): filter outside then.
-    bool all_present = true;
+  // A filter on a column a schema version lacks compares NULL: the planner prunes such
+  // partitions, and filtering outside the scan keeps the statement valid should one remain.
+  auto where_ok = [&](int version) {
     auto it = schema_versions.find(version);
+    if (it == schema_versions.end()) return spec.column_filters.empty();
     for (const Predicate& p : spec.column_filters) {
-      if (it == schema_versions.end() || FindColumn(it->second, p.name) == nullptr) {
-        all_present = false;
-      }
+      if (FindColumn(it->second, p.name) == nullptr) return false;
     }
-    const std::string from = "read_parquet([" + list + "])";
-    if (all_present) {
-      scans.push_back("SELECT " + projection(version) + " FROM " + from + " WHERE " + where);
-    } else {
-      scans.push_back("SELECT * FROM (SELECT " + projection(version) + " FROM " + from +
-                      ") WHERE " + where);
-    }
-  }
-  std::string sql;
-  for (const std::string& s : scans) sql += (sql.empty() ? "" : "\nUNION ALL\n") + s;
-  return sql;
+    return FindColumn(it->second, spec.timestamp_column) != nullptr;
+  };
+  return ScansSql(needed, schema_versions, files, where, where_ok);
 }
 
 std::string IntervalSql(const Downsample& d) {
@@ -377,6 +393,21 @@ QuerySql BuildQuerySql(const QuerySpec& spec, const std::vector<ColumnDef>& sche
             (spec.order == SortOrder::kDesc ? " DESC" : " ASC") + " LIMIT " +
             std::to_string(row_cap);
   return out;
+}
+
+}  // namespace timestore::query
+
+namespace timestore::query {
+
+std::string DatasetViewSql(const std::vector<ColumnDef>& schema,
+                           const std::map<int, std::vector<ColumnDef>>& schema_versions,
+                           const std::vector<SourceFile>& files) {
+  if (files.empty()) {
+    // No partition yet: the right columns and no rows.
+    std::vector<ColumnDef> none;
+    return "SELECT " + ProjectionSql(schema, none) + " WHERE false";
+  }
+  return ScansSql(schema, schema_versions, files, "", [](int) { return true; });
 }
 
 }  // namespace timestore::query

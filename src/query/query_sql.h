@@ -41,6 +41,12 @@ QuerySql BuildQuerySql(const QuerySpec& spec, const std::vector<catalog::ColumnD
                        const std::map<int, std::vector<catalog::ColumnDef>>& schema_versions,
                        const std::vector<SourceFile>& files, int64_t row_cap);
 
+// A SELECT of every column of `schema` over all `files` (absent columns as typed NULLs), for the
+// SQL runtime's dataset views; with no files, no rows. Precondition: `schema` is not empty.
+std::string DatasetViewSql(const std::vector<catalog::ColumnDef>& schema,
+                           const std::map<int, std::vector<catalog::ColumnDef>>& schema_versions,
+                           const std::vector<SourceFile>& files);
+
 // "TIMESTAMP '2024-01-01 00:00:00.000000'".
 std::string TimestampLiteral(common::UnixMicros micros);
 // The DuckDB type of a catalog column type ("TIMESTAMP", "VARCHAR", "DOUBLE", "BIGINT", "BOOLEAN").

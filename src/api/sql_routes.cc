@@ -1,0 +1,95 @@
+#include "api/sql_routes.h"
+
+#include <cmath>
+
+#include "api/api_error.h"
+#include "api/json_body.h"
+#include "api/query_routes.h"
+#include "api/routes.h"
+#include "common/json_writer.h"
+
+namespace timestore::api {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+common::Result<query::SqlReadRequest> ParseSqlRead(element body) {
+  if (body.type() != element_type::OBJECT) {
+    return common::InvalidArgument("body: must be a JSON object");
+  }
+  query::SqlReadRequest request;
+  element sql;
+  if (body["sql"].get(sql) != simdjson::SUCCESS || sql.type() != element_type::STRING ||
+      sql.get_string().value_unsafe().empty()) {
+    return common::InvalidArgument("sql: must be a non-empty string");
+  }
+  request.sql = std::string(sql.get_string().value_unsafe());
+  element params;
+  if (body["params"].get(params) == simdjson::SUCCESS && !params.is_null()) {
+    if (params.type() != element_type::ARRAY) {
+      return common::InvalidArgument("params: must be an array");
+    }
+    size_t i = 0;
+    const simdjson::dom::array items = params.get_array().value_unsafe();
+    for (element p : items) {
+      const std::string where = "params[" + std::to_string(i++) + "]";
+      switch (p.type()) {
+        case element_type::NULL_VALUE:
+          request.params.emplace_back(std::monostate{});
+          break;
+        case element_type::BOOL:
+          request.params.emplace_back(p.get_bool().value_unsafe());
+          break;
+        case element_type::INT64:
+          request.params.emplace_back(p.get_int64().value_unsafe());
+          break;
+        case element_type::UINT64:
+        case element_type::DOUBLE:
+          request.params.emplace_back(p.get_double().value_unsafe());
+          break;
+        case element_type::STRING:
+          request.params.emplace_back(std::string(p.get_string().value_unsafe()));
+          break;
+        default:
+          return common::InvalidArgument(where + ": must be a string, number, boolean or null");
+      }
+    }
+  }
+  return request;
+}
+
+}  // namespace
+
+void AddSqlRoutes(http::Router& router, query::SqlRuntime& runtime) {
+  AddVersionedRoute(router, "GET", "/sql/schema", [&runtime](const http::Request&) {
+    auto json = runtime.SchemaJson(std::nullopt);
+    if (!json.ok()) return ErrorAnswer(json.status());
+    return http::Response::Json(std::move(json).value());
+  });
+  AddVersionedRoute(
+      router, "POST", "/sql/read",
+      JsonRoute([&runtime](const http::Request& request, simdjson::dom::element body) {
+        auto format = FormatParam(request, {query::OutputFormat::kJson, query::OutputFormat::kCsv,
+                                            query::OutputFormat::kTable});
+        if (!format.ok()) return ErrorAnswer(format.status());
+        auto read = ParseSqlRead(body);
+        if (!read.ok()) return ErrorAnswer(read.status());
+        auto answer = runtime.Read(*read);
+        if (!answer.ok()) return ErrorAnswer(answer.status());
+        http::Response response;
+        response.content_type = std::string(ContentTypeOf(*format));
+        response.body = answer->Render(*format);
+        response.headers.emplace_back("x-sql-execution-id", answer->execution_id);
+        if (!answer->warnings.empty()) {
+          common::JsonWriter w;
+          w.BeginArray();
+          for (const std::string& warning : answer->warnings) w.String(warning);
+          w.EndArray();
+          response.headers.emplace_back("x-sql-warnings", w.TakeBuffer());
+        }
+        return response;
+      }));
+}
+
+}  // namespace timestore::api
