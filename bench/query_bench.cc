@@ -958,7 +958,7 @@ common::Result<Manifest> ReadManifest(HttpClient& http, const std::string& stora
     return common::Internal("the manifest has no partitions array: " + r.body.substr(0, 300));
   }
   Manifest m;
-  m.version = FindInt(root, "version").value_or(0);
+  m.version = FindInt(root, "currentVersion").value_or(0);
   for (simdjson::dom::element p : partitions) {
     std::string_view key, format;
     if (p["objectKey"].get_string().get(key) != simdjson::SUCCESS ||
