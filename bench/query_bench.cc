@@ -300,6 +300,7 @@ void Aggregations(std::string_view fn, std::string_view sql_fn, uint32_t fields,
 
 std::string HostListSql(const std::vector<uint32_t>& hosts) {
   std::vector<std::string> names;
+  names.reserve(hosts.size());
   for (uint32_t h : hosts) names.push_back(duck::QuoteLiteral(HostName(h)));
   return "hostname IN (" + Join(names, ", ") + ")";
 }
@@ -326,6 +327,7 @@ std::string Summary(const std::vector<uint32_t>& hosts, int64_t start, int64_t e
     s += "all";
   } else {
     std::vector<std::string> names;
+    names.reserve(hosts.size());
     for (uint32_t h : hosts) names.push_back(HostName(h));
     s += Join(names, ",");
   }
@@ -455,7 +457,8 @@ std::vector<std::string_view> ApiOnlyColumns(const QueryType& type) {
 
 struct Micros {
   int64_t value;
-  auto operator<=>(const Micros&) const = default;
+  friend bool operator==(Micros a, Micros b) { return a.value == b.value; }
+  friend bool operator<(Micros a, Micros b) { return a.value < b.value; }
 };
 using Cell = std::variant<std::monostate, double, Micros, std::string>;
 
@@ -688,6 +691,7 @@ class RawDuck {
     std::string source;
     if (format == "parquet") {
       std::vector<std::string> quoted;
+      quoted.reserve(files.size());
       for (const std::string& f : files) quoted.push_back(duck::QuoteLiteral(f));
       // Without hive_partitioning=false DuckDB would add a column per "name=value" directory of
       // the object keys (such as window=...), which the dataset's view does not have.
@@ -1123,6 +1127,7 @@ int Main(int argc, char** argv) {
       const auto type_index = static_cast<size_t>(type - std::begin(kQueryTypes));
       InstanceGenerator gen(o.scale, o.seed, type_index);
       std::vector<QueryInstance> instances;
+      instances.reserve(static_cast<size_t>(o.instances));
       for (int i = 0; i < o.instances; ++i) instances.push_back(MakeInstance(*type, o.scale, gen));
       TypeResult result;
       result.type = type;
