@@ -197,6 +197,7 @@ common::Result<HttpResponse> HttpClient::ReadResponse(bool* nothing_received) {
       return common::Internal("bad status line: " + std::string(status_line));
     }
     std::optional<size_t> content_length;
+    bool chunked = false;
     bool close = status_line.substr(0, 8) == "HTTP/1.0";
     std::string_view rest =
         line_end == std::string_view::npos ? std::string_view() : head.substr(line_end + 2);
@@ -215,7 +216,12 @@ common::Result<HttpResponse> HttpClient::ReadResponse(bool* nothing_received) {
         }
         content_length = n;
       } else if (EqualsIgnoreCase(name, "transfer-encoding")) {
-        return common::Internal("chunked responses are not supported by this client");
+        // The last coding must be chunked for the body to have a framing (RFC 9112 6.3); this
+        // client asks for no other coding, so "chunked" is the only value it accepts.
+        if (!EqualsIgnoreCase(value, "chunked")) {
+          return common::Internal("unsupported Transfer-Encoding: " + std::string(value));
+        }
+        chunked = true;
       } else if (EqualsIgnoreCase(name, "connection")) {
         close = EqualsIgnoreCase(value, "close");
       } else if (EqualsIgnoreCase(name, "retry-after")) {
@@ -228,7 +234,10 @@ common::Result<HttpResponse> HttpClient::ReadResponse(bool* nothing_received) {
     buffer_.erase(0, header_end + 4);
     if (response.status >= 100 && response.status < 200) continue;
 
-    if (content_length) {
+    if (chunked) {
+      // Transfer-Encoding wins over a Content-Length (RFC 9112 6.3).
+      TS_ASSIGN_OR_RETURN(response.body, ReadChunkedBody());
+    } else if (content_length) {
       while (buffer_.size() < *content_length) {
         TS_ASSIGN_OR_RETURN(size_t n, Receive());
         if (n == 0) return common::Unavailable("connection closed inside a response body");
@@ -250,6 +259,62 @@ common::Result<HttpResponse> HttpClient::ReadResponse(bool* nothing_received) {
     if (close) Close();
     return response;
   }
+}
+
+common::Result<size_t> HttpClient::ReceiveLine() {
+  size_t from = 0;
+  for (;;) {
+    const size_t eol = buffer_.find("\r\n", from);
+    if (eol != std::string::npos) return eol;
+    if (buffer_.size() > kMaxChunkLineBytes) {
+      return common::Internal("chunk-size line or trailer field above " +
+                              std::to_string(kMaxChunkLineBytes) + " bytes");
+    }
+    from = buffer_.empty() ? 0 : buffer_.size() - 1;  // a CR may end the bytes read so far
+    TS_ASSIGN_OR_RETURN(size_t n, Receive());
+    if (n == 0) return common::Unavailable("connection closed inside a chunked response body");
+  }
+}
+
+common::Result<std::string> HttpClient::ReadChunkedBody() {
+  // chunked-body = *chunk last-chunk trailer-section CRLF (RFC 9112 7.1)
+  //   chunk      = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+  //   last-chunk = 1*("0") [ chunk-ext ] CRLF
+  std::string body;
+  for (;;) {
+    TS_ASSIGN_OR_RETURN(size_t eol, ReceiveLine());
+    const std::string_view line(buffer_.data(), eol);
+    // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ): ignored, as RFC 9112 allows.
+    const std::string_view size_text = Trim(line.substr(0, line.find(';')));
+    uint64_t size = 0;
+    const auto [end, ec] =
+        std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
+    if (size_text.empty() || ec != std::errc() || end != size_text.data() + size_text.size()) {
+      return common::Internal("bad chunk-size line: '" + std::string(line.substr(0, 80)) + "'");
+    }
+    buffer_.erase(0, eol + 2);
+    if (size == 0) break;
+    if (size > kMaxBodyBytes - body.size()) {
+      return common::Internal("chunked response body above " + std::to_string(kMaxBodyBytes) +
+                              " bytes");
+    }
+    while (buffer_.size() < size + 2) {
+      TS_ASSIGN_OR_RETURN(size_t n, Receive());
+      if (n == 0) return common::Unavailable("connection closed inside a response chunk");
+    }
+    if (buffer_.compare(size, 2, "\r\n") != 0) {
+      return common::Internal("chunk data not followed by CRLF");
+    }
+    body.append(buffer_, 0, size);
+    buffer_.erase(0, size + 2);
+  }
+  // trailer-section = *( field-line CRLF ), then the final CRLF. Trailer fields are dropped.
+  for (;;) {
+    TS_ASSIGN_OR_RETURN(size_t eol, ReceiveLine());
+    buffer_.erase(0, eol + 2);
+    if (eol == 0) break;
+  }
+  return body;
 }
 
 }  // namespace timestore::bench

@@ -1,12 +1,14 @@
 // HttpClient: one blocking HTTP/1.1 keep-alive connection to an IPv4 server, for benchmark load.
-// Plain POSIX sockets with TCP_NODELAY; requests carry Content-Length, responses must be framed by
-// Content-Length (or end at close). Move-only; one thread at a time. Reconnects lazily: after the
-// server closed the connection, and once per request when a reused connection turns out dead before
-// any response byte arrived (the request is then sent again, so only use it for requests that are
-// safe to repeat: GETs and ingests carrying an idempotency key).
+// Plain POSIX sockets with TCP_NODELAY; requests carry Content-Length, responses may be framed by
+// Content-Length, by chunked Transfer-Encoding (chunk extensions and trailer fields are read and
+// dropped) or by the connection's close. Move-only; one thread at a time. Reconnects lazily: after
+// the server closed the connection, and once per request when a reused connection turns out dead
+// before any response byte arrived (the request is then sent again, so only use it for requests
+// that are safe to repeat: GETs and ingests carrying an idempotency key).
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -57,6 +59,16 @@ class HttpClient {
   common::Result<HttpResponse> ReadResponse(bool* nothing_received);
   // Receives more bytes into buffer_; 0 at orderly close.
   common::Result<size_t> Receive();
+  // Receives until buffer_ holds a CRLF; returns the offset of its CR.
+  common::Result<size_t> ReceiveLine();
+  // Reads a chunked body (after the header) up to and including the final CRLF after the trailer
+  // section; returns the decoded bytes. kInternal for a malformed chunk-size line or a missing
+  // CRLF after chunk data, kUnavailable when the connection closes early.
+  common::Result<std::string> ReadChunkedBody();
+
+  // Bounds on what a chunked response may hold, so a broken server cannot exhaust memory.
+  static constexpr size_t kMaxChunkLineBytes = size_t{64} * 1024;
+  static constexpr uint64_t kMaxBodyBytes = uint64_t{4} << 30;
 
   std::string host_;
   uint16_t port_;

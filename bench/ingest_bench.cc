@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench/bench_stats.h"
 #include "bench/catalog_probe.h"
 #include "bench/cleanup_registry.h"
 #include "bench/http_client.h"
@@ -31,6 +32,8 @@
 #include "bench/server_process.h"
 #include "bench/throwaway_postgres.h"
 #include "bench/tsbs_data.h"
+#include "bench/tsbs_ingest.h"
+#include "bench/work_dir.h"
 #include "common/json_writer.h"
 #include "common/status.h"
 
@@ -45,13 +48,6 @@
 namespace timestore::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// A batch answered 503/429 is sent again after Retry-After (capped; 1 s when absent) until this
-// much time has passed since its first attempt; then the run fails.
-constexpr auto kBatchRetryBudget = std::chrono::seconds(120);
-constexpr double kMaxRetryAfterSeconds = 30;
-constexpr double kDefaultRetryAfterSeconds = 1;
 constexpr const char* kPgSchema = "timestore";
 
 const char* const kUsage = R"(usage: ingest_bench [options]
@@ -88,12 +84,6 @@ struct BenchOptions {
   bool selfcheck = false;
   uint64_t health_requests = 0;  // > 0: the /health mode
 };
-
-template <typename T>
-bool ParseNumber(std::string_view text, T* out) {
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return ec == std::errc() && end == text.data() + text.size();
-}
 
 common::Result<BenchOptions> ParseOptions(int argc, char** argv) {
   BenchOptions o;
@@ -174,101 +164,6 @@ common::Result<BenchOptions> ParseOptions(int argc, char** argv) {
     }
   }
   return o;
-}
-
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const auto index = static_cast<size_t>(std::ceil(p * static_cast<double>(values.size())));
-  return values[std::min(values.size() - 1, index == 0 ? 0 : index - 1)];
-}
-
-// Bytes allocated on disk under `root` (like du): st_blocks of every regular file.
-uint64_t DiskUsage(const std::string& root) {
-  namespace fs = std::filesystem;
-  uint64_t bytes = 0;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
-    struct stat st {};
-    if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-      bytes += static_cast<uint64_t>(st.st_blocks) * 512;
-    }
-  }
-  return bytes;
-}
-
-uint64_t MemAvailableBytes() {
-  std::ifstream in("/proc/meminfo");
-  std::string key;
-  uint64_t kib = 0;
-  std::string unit;
-  while (in >> key >> kib >> unit) {
-    if (key == "MemAvailable:") return kib * 1024;
-  }
-  return 0;
-}
-
-double Mb(uint64_t bytes) { return static_cast<double>(bytes) / 1e6; }
-
-// Fixed-width idempotency keys, so that pre-rendered bodies are re-keyed in place per run.
-std::string BatchKey(int clients, size_t batch, uint64_t nonce) {
-  char key[64];
-  std::snprintf(key, sizeof key, "bench-c%03d-b%08zu-%016llx", clients, batch,
-                static_cast<unsigned long long>(nonce));
-  return key;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Generator and bodies
-
-struct GeneratedData {
-  std::vector<TsbsHost> hosts;
-  std::vector<TsbsRow> rows;
-  double generate_seconds = 0;
-};
-
-GeneratedData Generate(const BenchOptions& o) {
-  const auto start = Clock::now();
-  TsbsCpuGenerator gen(o.scale, o.seed);
-  GeneratedData data;
-  data.rows = gen.TakeAll();
-  data.hosts = gen.hosts();
-  data.generate_seconds = Seconds(Clock::now() - start);
-  return data;
-}
-
-struct RenderedBodies {
-  std::vector<std::string> bodies;
-  uint64_t bytes = 0;
-  double seconds = 0;
-};
-
-common::Result<RenderedBodies> RenderBodies(const GeneratedData& data, size_t batch) {
-  RenderedBodies out;
-  const auto start = Clock::now();
-  const std::span<const TsbsRow> rows(data.rows);
-  const size_t batches = (rows.size() + batch - 1) / batch;
-  out.bodies.reserve(batches);
-  const uint64_t available = MemAvailableBytes();
-  for (size_t b = 0; b < batches; ++b) {
-    const size_t first = b * batch;
-    out.bodies.push_back(RenderIngestBody(rows.subspan(first, std::min(batch, rows.size() - first)),
-                                          data.hosts, BatchKey(0, b, 0)));
-    out.bytes += out.bodies.back().size();
-    if (b == 0 && available > 0) {
-      const double estimate = static_cast<double>(out.bytes) * static_cast<double>(batches);
-      if (estimate > 0.7 * static_cast<double>(available)) {
-        return common::ResourceExhausted(
-            "the pre-rendered bodies would need ~" + std::to_string(estimate / 1e9) +
-            " GB, more than 70% of the available memory; use a smaller --scale");
-      }
-    }
-  }
-  out.seconds = Seconds(Clock::now() - start);
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -355,7 +250,7 @@ int RunSelfCheck(const BenchOptions& o) {
   std::printf("selfcheck: scale %u hosts x %u h, seed %llu, batch %zu\n", scale.hosts, scale.hours,
               static_cast<unsigned long long>(o.seed), o.batch);
 
-  const GeneratedData data = Generate(o);
+  const GeneratedData data = GenerateTsbs(o.scale, o.seed);
   const std::vector<TsbsRow>& rows = data.rows;
   std::printf("  generated %zu rows in %.3f s (%.0f rows/s)\n", rows.size(), data.generate_seconds,
               static_cast<double>(rows.size()) / data.generate_seconds);
@@ -489,180 +384,6 @@ int RunSelfCheck(const BenchOptions& o) {
 
   std::printf("selfcheck: %s\n", c.failures() == 0 ? "PASS" : "FAIL");
   return c.failures() == 0 ? 0 : 1;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Ingest runs
-
-struct ManifestSeen {
-  int64_t version = -1;
-  int64_t partition_count = 0;
-  int64_t total_rows = 0;
-  int64_t total_bytes = 0;
-};
-
-struct IngestRunResult {
-  int clients = 0;
-  std::string slug;
-  uint64_t rows_sent = 0;
-  uint64_t requests = 0;  // successful ingests
-  uint64_t retries = 0;   // 503/429 answers retried
-  uint64_t connects = 0;
-  double seconds = 0;
-  std::vector<double> latencies_ms;
-  ManifestSeen manifest;  // the newest "manifest" seen in a 2xx answer
-  std::optional<DatasetSnapshot> snapshot;
-  uint64_t disk_bytes = 0;
-  uint64_t peak_rss_bytes = 0;
-  std::string error;  // empty when the run succeeded and the catalog holds every row
-  double rows_per_s() const {
-    return snapshot && seconds > 0 ? static_cast<double>(snapshot->total_rows) / seconds : 0;
-  }
-};
-
-void ParseManifest(const std::string& body, ManifestSeen* seen) {
-  simdjson::dom::parser parser;
-  simdjson::dom::object manifest;
-  if (parser.parse(body).get_object()["manifest"].get_object().get(manifest) != simdjson::SUCCESS) {
-    return;
-  }
-  const auto get = [&](const char* key) -> int64_t {
-    int64_t v = 0;
-    return manifest[key].get_int64().get(v) == simdjson::SUCCESS ? v : 0;
-  };
-  const int64_t version = get("version");
-  if (version > seen->version) {
-    seen->version = version;
-    seen->partition_count = get("partitionCount");
-    seen->total_rows = get("totalRows");
-    seen->total_bytes = get("totalBytes");
-  }
-}
-
-// Ingests every body into the fresh dataset `slug` with `clients` concurrent connections, then
-// reads what the catalog committed. Failures are reported in the result's `error`.
-IngestRunResult RunIngest(int clients, const std::string& slug, std::vector<std::string>* bodies,
-                          const std::vector<size_t>& batch_rows, ServerProcess& server,
-                          CatalogProbe& probe, const std::string& storage_root, uint64_t nonce) {
-  IngestRunResult result;
-  result.clients = clients;
-  result.slug = slug;
-  for (size_t n : batch_rows) result.rows_sent += n;
-  for (size_t b = 0; b < bodies->size(); ++b) {
-    PatchIngestBodyKey(&(*bodies)[b], BatchKey(clients, b, nonce));
-  }
-  const std::string target = "/datasets/" + result.slug + "/ingest";
-
-  // Keep-alive connections are opened before the clock starts.
-  std::vector<HttpClient> http;
-  http.reserve(static_cast<size_t>(clients));
-  for (int i = 0; i < clients; ++i) {
-    http.emplace_back("127.0.0.1", server.port());
-    common::Result<HttpResponse> health = http.back().Request("GET", "/health", "", "");
-    if (!health.ok() || health->status != 200) {
-      result.error = "GET /health before the run: " +
-                     (health.ok() ? std::to_string(health->status) : health.status().ToString());
-      return result;
-    }
-  }
-  const uint64_t disk_before = DiskUsage(storage_root);
-  if (common::Status s = server.ResetPeakRss(); !s.ok()) {
-    std::fprintf(stderr, "warning: %s (peak RSS covers the whole process life)\n",
-                 s.ToString().c_str());
-  }
-
-  std::atomic<size_t> next{0};
-  std::atomic<bool> abort{false};
-  std::mutex mu;  // guards the fields of `result` written by clients
-  std::latch go(1);
-  std::vector<Clock::time_point> first_send(clients, Clock::time_point::max());
-  std::vector<Clock::time_point> last_ok(clients, Clock::time_point::min());
-  {
-    std::vector<std::jthread> threads;
-    threads.reserve(static_cast<size_t>(clients));
-    for (int c = 0; c < clients; ++c) {
-      threads.emplace_back([&, c] {
-        HttpClient& client = http[c];
-        std::vector<double> latencies;
-        ManifestSeen manifest;
-        uint64_t retries = 0, requests = 0;
-        std::string error;
-        go.wait();
-        for (;;) {
-          const size_t b = next.fetch_add(1);
-          if (b >= bodies->size() || abort.load()) break;
-          const Clock::time_point start = Clock::now();
-          if (first_send[c] == Clock::time_point::max()) first_send[c] = start;
-          for (;;) {
-            common::Result<HttpResponse> r =
-                client.Request("POST", target, "application/json", (*bodies)[b]);
-            if (!r.ok()) {
-              error = "batch " + std::to_string(b) + ": " + r.status().ToString();
-              break;
-            }
-            if (r->status == 201 || r->status == 200) {
-              const Clock::time_point end = Clock::now();
-              last_ok[c] = end;
-              latencies.push_back(Seconds(end - start) * 1e3);
-              ++requests;
-              ParseManifest(r->body, &manifest);
-              break;
-            }
-            const auto wait = std::chrono::duration<double>(
-                std::clamp(r->retry_after_seconds.value_or(kDefaultRetryAfterSeconds), 0.0,
-                           kMaxRetryAfterSeconds));
-            const bool retryable = r->status == 503 || r->status == 429;
-            if (retryable && Clock::now() + wait - start < kBatchRetryBudget) {
-              ++retries;
-              std::this_thread::sleep_for(wait);
-              continue;
-            }
-            error = "batch " + std::to_string(b) + ": HTTP " + std::to_string(r->status) +
-                    (retryable ? " (still, after retrying for " +
-                                     std::to_string(Seconds(Clock::now() - start)) + " s) "
-                               : " ") +
-                    r->body.substr(0, 500);
-            break;
-          }
-          if (!error.empty()) {
-            abort.store(true);
-            break;
-          }
-        }
-        std::lock_guard lock(mu);
-        result.latencies_ms.insert(result.latencies_ms.end(), latencies.begin(), latencies.end());
-        result.retries += retries;
-        result.requests += requests;
-        if (manifest.version > result.manifest.version) result.manifest = manifest;
-        if (!error.empty() && result.error.empty()) result.error = error;
-      });
-    }
-    go.count_down();
-  }
-  const Clock::time_point start = *std::min_element(first_send.begin(), first_send.end());
-  const Clock::time_point end = *std::max_element(last_ok.begin(), last_ok.end());
-  result.seconds = end > start ? Seconds(end - start) : 0;
-  for (const HttpClient& client : http) result.connects += client.connects();
-
-  if (common::Result<uint64_t> rss = server.PeakRssBytes(); rss.ok()) {
-    result.peak_rss_bytes = *rss;
-  } else {
-    std::fprintf(stderr, "warning: %s\n", rss.status().ToString().c_str());
-  }
-  const uint64_t disk_after = DiskUsage(storage_root);
-  result.disk_bytes = disk_after - std::min(disk_before, disk_after);
-  common::Result<DatasetSnapshot> snapshot = probe.GetDatasetSnapshot(result.slug);
-  if (snapshot.ok()) {
-    result.snapshot = *snapshot;
-    if (result.error.empty() && static_cast<uint64_t>(snapshot->total_rows) != result.rows_sent) {
-      result.error = "the catalog holds " + std::to_string(snapshot->total_rows) +
-                     " rows at version " + std::to_string(snapshot->version) + ", " +
-                     std::to_string(result.rows_sent) + " were sent";
-    }
-  } else if (result.error.empty()) {
-    result.error = "catalog: " + snapshot.status().ToString();
-  }
-  return result;
 }
 
 struct HealthRunResult {
@@ -862,39 +583,6 @@ void PrintSummary(const BenchOptions& o, const GeneratedData& data, double gen_r
   std::printf("\n%s\n", w.str().c_str());
 }
 
-struct TempDir {
-  std::string path;
-  bool keep = false;
-  CleanupRegistry* cleanup = nullptr;
-  CleanupRegistry::Id cleanup_id = 0;
-  ~TempDir() {
-    if (cleanup_id != 0) cleanup->Remove(cleanup_id);
-    if (path.empty()) return;
-    if (keep) {
-      std::printf("kept %s\n", path.c_str());
-    } else {
-      std::error_code ec;
-      std::filesystem::remove_all(path, ec);
-    }
-  }
-};
-
-void PrintLogTail(const std::string& path, size_t lines_wanted) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  std::fflush(stdout);
-  if (lines.empty()) {
-    std::fprintf(stderr, "%s is empty\n", path.c_str());
-    return;
-  }
-  std::fprintf(stderr, "last lines of %s:\n", path.c_str());
-  for (size_t i = lines.size() > lines_wanted ? lines.size() - lines_wanted : 0; i < lines.size();
-       ++i) {
-    std::fprintf(stderr, "  %s\n", lines[i].substr(0, 400).c_str());
-  }
-}
-
 int Main(int argc, char** argv) {
   common::Result<BenchOptions> parsed = ParseOptions(argc, argv);
   if (!parsed.ok()) {
@@ -905,24 +593,13 @@ int Main(int argc, char** argv) {
   CleanupRegistry cleanup;  // before any thread starts
   if (o.selfcheck) return RunSelfCheck(o);
 
-  TempDir tmp;
-  {
-    std::string pattern = std::filesystem::temp_directory_path() / "timestore-bench.XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      std::perror("ingest_bench: mkdtemp");
-      return 1;
-    }
-    tmp.path = pattern;
-    tmp.keep = o.keep;
-    tmp.cleanup = &cleanup;
-    if (!o.keep) {
-      tmp.cleanup_id = cleanup.Add([path = tmp.path] {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-      });
-    }
+  common::Result<WorkDir> work_dir = WorkDir::Create(o.keep, &cleanup);
+  if (!work_dir.ok()) {
+    std::fprintf(stderr, "ingest_bench: %s\n", work_dir.status().ToString().c_str());
+    return 1;
   }
-  const std::string storage_root = tmp.path + "/storage";
+  const WorkDir& tmp = *work_dir;
+  const std::string storage_root = tmp.path() + "/storage";
   std::filesystem::create_directories(storage_root);
 
   std::printf(
@@ -931,10 +608,10 @@ int Main(int argc, char** argv) {
       o.scale.hosts, o.scale.hours, static_cast<unsigned long long>(o.scale.rows()), o.batch,
       static_cast<unsigned long long>(o.seed),
       o.format.empty() ? "(server default)" : o.format.c_str(), o.repeat);
-  std::printf("work dir %s\n", tmp.path.c_str());
+  std::printf("work dir %s\n", tmp.path().c_str());
   std::fflush(stdout);
 
-  const GeneratedData data = Generate(o);
+  const GeneratedData data = GenerateTsbs(o.scale, o.seed);
   const double gen_rate = static_cast<double>(data.rows.size()) / data.generate_seconds;
   std::printf("generator: %zu rows in %.3f s (%.0f rows/s)\n", data.rows.size(),
               data.generate_seconds, gen_rate);
@@ -943,7 +620,7 @@ int Main(int argc, char** argv) {
   const auto run_raw = [&](int rep) -> bool {
     if (!o.raw) return true;
     common::Result<RawBaselineResult> r = RunRawOnce(
-        data, tmp.path + "/raw-" + std::to_string(rep) + ".duckdb", o.keep && rep == o.repeat);
+        data, tmp.path() + "/raw-" + std::to_string(rep) + ".duckdb", o.keep && rep == o.repeat);
     if (!r.ok()) {
       std::fprintf(stderr, "ingest_bench: raw baseline: %s\n", r.status().ToString().c_str());
       return false;
@@ -970,9 +647,7 @@ int Main(int argc, char** argv) {
     }
     RenderedBodies rendered = std::move(r).value();
     bodies = std::move(rendered.bodies);
-    for (size_t first = 0; first < data.rows.size(); first += o.batch) {
-      batch_rows.push_back(std::min(o.batch, data.rows.size() - first));
-    }
+    batch_rows = std::move(rendered.batch_rows);
     std::printf("rendered %zu bodies, %.1f MB (%.0f B/row) in %.3f s (%.0f rows/s, %.0f MB/s)\n",
                 bodies.size(), Mb(rendered.bytes),
                 static_cast<double>(rendered.bytes) / static_cast<double>(data.rows.size()),
@@ -982,7 +657,7 @@ int Main(int argc, char** argv) {
   std::fflush(stdout);
 
   common::Result<ThrowawayPostgres> pg = ThrowawayPostgres::Start(
-      TIMESTORE_BENCH_PG_TMP_SCRIPT, tmp.path + "/pg.state", tmp.path + "/pg.log", &cleanup);
+      TIMESTORE_BENCH_PG_TMP_SCRIPT, tmp.path() + "/pg.state", tmp.path() + "/pg.log", &cleanup);
   if (!pg.ok()) {
     std::fprintf(stderr, "ingest_bench: PostgreSQL: %s\n", pg.status().ToString().c_str());
     return 1;
@@ -992,7 +667,7 @@ int Main(int argc, char** argv) {
   server_options.database_url = pg->url();
   server_options.pg_schema = kPgSchema;
   server_options.storage_root = storage_root;
-  server_options.log_path = tmp.path + "/server.log";
+  server_options.log_path = tmp.path() + "/server.log";
   if (!o.format.empty()) server_options.extra_env.push_back("TIMESTORE_WRITE_FORMAT=" + o.format);
   server_options.extra_env.insert(server_options.extra_env.end(), o.server_env.begin(),
                                   o.server_env.end());
