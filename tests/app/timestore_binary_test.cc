@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include "catalog/catalog.h"
+#include "catalog/migrations.h"
 #include "testing/raw_http_client.h"
 #include "testing/subprocess.h"
 #include "testing/test_env.h"
@@ -73,7 +74,7 @@ TEST(TimestoreBinaryTest, ThreeConcurrentMigratesAgainstAnEmptySchemaAllSucceed)
   auto res = (*lease)->Exec(
       "SELECT (SELECT count(*) FROM schema_migrations), (SELECT count(*) FROM storage_targets)");
   ASSERT_TRUE(res.ok());
-  EXPECT_EQ(res->GetInt64(0, 0), 1);
+  EXPECT_EQ(res->GetInt64(0, 0), catalog::LatestMigrationVersion());  // each applied once
   EXPECT_EQ(res->GetInt64(0, 1), 1);
 }
 
