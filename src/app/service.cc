@@ -62,14 +62,15 @@ query::QueryServiceOptions QueryOptionsFor(const config::QueryConfig& c) {
 }
 
 query::SqlRuntimeOptions SqlOptionsFor(const config::SqlConfig& c,
-                                       const config::StorageConfig& storage) {
+                                       const config::StorageConfig& storage,
+                                       const std::string& cache_dir) {
   query::SqlRuntimeOptions o;
   o.timeout = c.timeout;
   o.max_length = c.max_length;
   o.max_rows = c.max_rows;
   o.memory_limit = c.memory_limit;
   o.sandboxes = c.sandboxes;
-  o.allowed_directories = {storage.root, storage.cache_dir};
+  o.allowed_directories = {storage.root, cache_dir};
   return o;
 }
 
@@ -147,8 +148,8 @@ common::Status Service::Start() {
       catalog_, stores_, cache_.get(), *manifest_cache_, config_.query.fetch_concurrency);
   query_ = std::make_unique<query::QueryService>(*query_engine_, *dataset_reader_,
                                                  QueryOptionsFor(config_.query), &metrics_);
-  sql_ = std::make_unique<query::SqlRuntime>(*dataset_reader_, catalog_,
-                                             SqlOptionsFor(config_.sql, config_.storage));
+  sql_ = std::make_unique<query::SqlRuntime>(
+      *dataset_reader_, catalog_, SqlOptionsFor(config_.sql, config_.storage, cache_->directory()));
 
   http::Router router;
   api::AddOperationalRoutes(router, {common::kVersion, [this] { return Readiness(); },

@@ -89,8 +89,10 @@ catalog::CatalogOptions CatalogOptionsFor(const config::PostgresConfig& pg);
 ingest::IngestOptions IngestOptionsFor(const config::IngestConfig& ingest);
 storage::S3Options S3DefaultsFor(const config::StorageConfig& storage);
 query::QueryServiceOptions QueryOptionsFor(const config::QueryConfig& query);
-// The SQL runtime's options; its sandboxes may read the storage root and the cache directory.
+// The SQL runtime's options; its sandboxes may read the storage root and `cache_dir` (the partition
+// cache's directory).
 query::SqlRuntimeOptions SqlOptionsFor(const config::SqlConfig& sql,
-                                       const config::StorageConfig& storage);
+                                       const config::StorageConfig& storage,
+                                       const std::string& cache_dir);
 
 }  // namespace timestore::app

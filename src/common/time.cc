@@ -5,35 +5,68 @@
 
 namespace timestore::common {
 
-std::string FormatIso8601(UnixMicros t) {
-  using namespace std::chrono;
-  const sys_time<microseconds> tp{microseconds(t)};
-  const sys_days day = floor<days>(tp);
-  const year_month_day ymd{day};
-  const auto in_day = tp - day;
-  const auto h = duration_cast<hours>(in_day);
-  const auto m = duration_cast<minutes>(in_day - h);
-  const auto s = duration_cast<seconds>(in_day - h - m);
-  const int64_t us = (in_day - h - m - s).count();
-  char buf[96];
-  if (us % 1000 == 0) {
-    std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02lldZ",
-                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                  static_cast<unsigned>(ymd.day()), static_cast<int>(h.count()),
-                  static_cast<int>(m.count()), static_cast<long long>(s.count()));
-    // Milliseconds are always written, as JavaScript's toISOString does.
-    std::string out(buf);
-    out.pop_back();
-    char ms[32];
-    std::snprintf(ms, sizeof(ms), ".%03lldZ", static_cast<long long>(us / 1000));
-    return out + ms;
+namespace {
+
+// The civil date of `days` since 1970-01-01 (proleptic Gregorian), after Howard Hinnant's
+// days_from_civil inverse: integer arithmetic only.
+void CivilFromDays(int64_t days, int64_t& year, unsigned& month, unsigned& day) {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  day = doy - (153 * mp + 2) / 5 + 1;
+  month = mp < 10 ? mp + 3 : mp - 9;
+  year = static_cast<int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0);
+}
+
+// Writes `v` as exactly `n` decimal digits ending just before `end`.
+void PutDigits(char* end, int64_t v, int n) {
+  for (int i = 0; i < n; ++i) {
+    *--end = static_cast<char>('0' + v % 10);
+    v /= 10;
   }
-  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02uT%02d:%02d:%02lld.%06lldZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(h.count()),
-                static_cast<int>(m.count()), static_cast<long long>(s.count()),
-                static_cast<long long>(us));
-  return buf;
+}
+
+}  // namespace
+
+void AppendIso8601(std::string& out, UnixMicros t) {
+  constexpr int64_t kMicrosPerDay = 86'400'000'000;
+  int64_t days = t / kMicrosPerDay;
+  int64_t in_day = t % kMicrosPerDay;
+  if (in_day < 0) {
+    in_day += kMicrosPerDay;
+    --days;
+  }
+  int64_t year = 0;
+  unsigned month = 0, day = 0;
+  CivilFromDays(days, year, month, day);
+  const int64_t us = in_day % 1'000'000;
+  const int64_t secs = in_day / 1'000'000;
+  // "YYYY-MM-DDTHH:MM:SS.mmmZ" or with six fractional digits.
+  char buf[32] = "0000-00-00T00:00:00.000000Z";
+  PutDigits(buf + 4, year, 4);
+  PutDigits(buf + 7, month, 2);
+  PutDigits(buf + 10, day, 2);
+  PutDigits(buf + 13, secs / 3600, 2);
+  PutDigits(buf + 16, secs / 60 % 60, 2);
+  PutDigits(buf + 19, secs % 60, 2);
+  if (us % 1000 == 0) {
+    // Milliseconds are always written, as JavaScript's toISOString does.
+    PutDigits(buf + 23, us / 1000, 3);
+    buf[23] = 'Z';
+    out.append(buf, 24);
+  } else {
+    PutDigits(buf + 26, us, 6);
+    out.append(buf, 27);
+  }
+}
+
+std::string FormatIso8601(UnixMicros t) {
+  std::string out;
+  AppendIso8601(out, t);
+  return out;
 }
 
 namespace {

@@ -121,7 +121,6 @@ common::Result<std::unique_ptr<QueryStream>> QueryService::Query(std::string_vie
   stream->downsampled_ = spec.downsample.has_value();
   stream->version_ = version;
   stream->limit_ = spec.limit;
-  stream->limit_given_ = spec.limit_given;
   QueryStatistics& stats = stream->statistics_;
   stats.partitions_total = selection.total;
   stats.partitions_scanned = static_cast<int64_t>(selection.selected.size());
@@ -158,8 +157,29 @@ common::Result<std::unique_ptr<QueryStream>> QueryService::Query(std::string_vie
     f.attached_as = attachment.alias();
     stream->attachments_.push_back(std::move(attachment));
   }
-  // One row more than the limit tells whether the answer was cut short.
-  const QuerySql sql = BuildQuerySql(spec, schema, *schemas, stream->files_.files, spec.limit + 1);
+  // Under the default limit one row more tells whether the answer was cut short; a limit the
+  // caller chose is the answer's size.
+  const int64_t row_cap = spec.limit_given ? spec.limit : spec.limit + 1;
+  // When every selected row falls in one bucket (lastpoint-style queries with one huge bucket), the
+  // bucket is a constant rather than a calendar computation per row.
+  std::optional<common::UnixMicros> single_bucket;
+  if (spec.downsample) {
+    common::UnixMicros first = spec.end;
+    common::UnixMicros last = spec.start;
+    for (const auto& e : selection.selected) {
+      first = std::min(first, e->partition.start_time);
+      last = std::max(last, e->partition.end_time);
+    }
+    first = std::max(first, spec.start);
+    last = std::min(last, spec.end - 1);
+    auto probe = connection.Query(SingleBucketProbeSql(*spec.downsample, first, last));
+    if (probe.ok() && probe->row_count() == 1 && !probe->IsNull(0, 0) &&
+        probe->GetInt64(0, 0) == probe->GetInt64(1, 0)) {
+      single_bucket = probe->GetInt64(0, 0);
+    }
+  }
+  const QuerySql sql =
+      BuildQuerySql(spec, schema, *schemas, stream->files_.files, row_cap, single_bucket);
   stream->deadline_ = engine_.watchdog().Watch(connection, deadline);
   auto run = [&]() -> common::Status {
     TS_ASSIGN_OR_RETURN(duck::PreparedStatement statement, connection.Prepare(sql.sql));
@@ -216,7 +236,7 @@ common::Status QueryStream::WriteTo(OutputFormat format,
   auto write_chunk = [&](const duck::ResultChunk& chunk) -> common::Status {
     for (size_t r = 0; r < chunk.row_count(); ++r) {
       if (rows_written_ == limit_) {
-        truncated_ = true;
+        truncated_ = true;  // only reachable under the default limit (one row more was asked for)
         return common::Status::Ok();
       }
       switch (format) {
@@ -257,17 +277,14 @@ common::Status QueryStream::WriteTo(OutputFormat format,
   result_.reset();
 
   if (format == OutputFormat::kJson) {
-    common::JsonWriter w;
-    w.BeginObject();  // a fragment: the members after "rows"
     buf += "],\"truncated\":";
     buf += truncated_ ? "true" : "false";
     buf += ",\"warnings\":[";
     if (truncated_) {
-      common::AppendJsonString(buf, limit_given_ ? "result truncated to the requested limit of " +
-                                                       std::to_string(limit_) + " rows"
-                                                 : "result truncated to the default limit of " +
-                                                       std::to_string(limit_) +
-                                                       " rows; set \"limit\" to get more");
+      // Only the default limit truncates: a limit the caller chose is the answer's size.
+      common::AppendJsonString(buf, "result truncated to the default limit of " +
+                                        std::to_string(limit_) +
+                                        " rows; set \"limit\" to get more");
     }
     buf += "],\"version\":" + std::to_string(version_) + ",\"statistics\":{";
     const QueryStatistics& s = statistics_;

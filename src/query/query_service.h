@@ -65,8 +65,8 @@ class QueryStream {
   const char* mode() const { return downsampled_ ? "downsampled" : "raw"; }
   int64_t version() const { return version_; }
   const QueryStatistics& statistics() const { return statistics_; }
-  // Rows written by WriteTo so far, and whether the limit cut the answer short (known once
-  // WriteTo has returned).
+  // Rows written by WriteTo so far, and whether the default limit cut the answer short (known once
+  // WriteTo has returned; a limit the caller gave never truncates, it is the answer's size).
   int64_t rows_written() const { return rows_written_; }
   bool truncated() const { return truncated_; }
 
@@ -87,7 +87,6 @@ class QueryStream {
   bool downsampled_ = false;
   int64_t version_ = 0;
   int64_t limit_ = 0;
-  bool limit_given_ = false;
   QueryStatistics statistics_;
   std::chrono::steady_clock::time_point started_;
   int64_t rows_written_ = 0;

@@ -232,10 +232,13 @@ std::string OrderSql(const QuerySpec& spec, size_t group_columns) {
 }
 
 std::string DownsampleSql(const QuerySpec& spec, const std::vector<ColumnDef>& schema,
-                          const std::string& source, int64_t row_cap) {
+                          const std::string& source, int64_t row_cap,
+                          std::optional<common::UnixMicros> single_bucket) {
   const Downsample& d = *spec.downsample;
   const std::string ts = QuoteIdent(spec.timestamp_column);
   const std::string interval = IntervalSql(d);
+  const std::string row_bucket = single_bucket ? TimestampLiteral(*single_bucket)
+                                               : "time_bucket(" + interval + ", " + ts + ")";
   std::string groups;  // ", "g1", "g2"
   for (const std::string& g : d.group_by) groups += ", " + QuoteIdent(g);
   std::string group_ordinals = "1";
@@ -243,8 +246,8 @@ std::string DownsampleSql(const QuerySpec& spec, const std::vector<ColumnDef>& s
   const std::string limit = " LIMIT " + std::to_string(row_cap);
 
   if (d.fill == FillMode::kNone) {
-    std::string sql = "WITH \"__ts_src\" AS (\n" + source + "\n)\nSELECT time_bucket(" + interval +
-                      ", " + ts + ") AS " + ts + groups;
+    std::string sql =
+        "WITH \"__ts_src\" AS (\n" + source + "\n)\nSELECT " + row_bucket + " AS " + ts + groups;
     for (const Aggregation& a : d.aggregations) {
       sql += ", " + AggregateSql(a, ts) + " AS " + QuoteIdent(a.alias);
     }
@@ -255,9 +258,8 @@ std::string DownsampleSql(const QuerySpec& spec, const std::vector<ColumnDef>& s
 
   // Gap filling: every bucket of the range for every series (groupBy value combination) that has
   // rows, left-joined with the aggregated buckets.
-  std::string sql = "WITH \"__ts_src\" AS (\n" + source +
-                    "\n),\n\"__ts_agg\" AS (SELECT time_bucket(" + interval + ", " + ts + ") AS " +
-                    std::string(kBucket) + groups;
+  std::string sql = "WITH \"__ts_src\" AS (\n" + source + "\n),\n\"__ts_agg\" AS (SELECT " +
+                    row_bucket + " AS " + std::string(kBucket) + groups;
   for (size_t i = 0; i < d.aggregations.size(); ++i) {
     sql += ", " + AggregateSql(d.aggregations[i], ts) + " AS \"__ts_a" + std::to_string(i) + "\"";
   }
@@ -360,6 +362,13 @@ std::string_view SqlTypeOf(ColumnType type) {
   return "VARCHAR";
 }
 
+std::string SingleBucketProbeSql(const Downsample& downsample, common::UnixMicros first,
+                                 common::UnixMicros last) {
+  const std::string interval = IntervalSql(downsample);
+  return "SELECT epoch_us(time_bucket(" + interval + ", " + TimestampLiteral(first) +
+         ")), epoch_us(time_bucket(" + interval + ", " + TimestampLiteral(last) + "))";
+}
+
 std::string TimestampLiteral(common::UnixMicros micros) {
   // "YYYY-MM-DDTHH:MM:SS.ffffffZ" from the common formatter, re-cut to DuckDB's literal form with
   // all six fractional digits.
@@ -374,13 +383,14 @@ std::string TimestampLiteral(common::UnixMicros micros) {
 
 QuerySql BuildQuerySql(const QuerySpec& spec, const std::vector<ColumnDef>& schema,
                        const std::map<int, std::vector<ColumnDef>>& schema_versions,
-                       const std::vector<SourceFile>& files, int64_t row_cap) {
+                       const std::vector<SourceFile>& files, int64_t row_cap,
+                       std::optional<common::UnixMicros> single_bucket) {
   QuerySql out;
   SqlWriter writer(out.params);
   const std::vector<ColumnDef> needed = NeededColumns(spec, schema);
   const std::string source = SourceSql(spec, needed, schema_versions, files, writer);
   if (spec.downsample) {
-    out.sql = DownsampleSql(spec, schema, source, row_cap);
+    out.sql = DownsampleSql(spec, schema, source, row_cap, single_bucket);
     return out;
   }
   std::string projection;

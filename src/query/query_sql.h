@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,9 +38,18 @@ struct QuerySql {
 // The statement for `spec` over `files` (non-empty), returning at most `row_cap` rows in the order
 // of AnswerColumns(spec, schema). `schema` is the dataset's current schema; `schema_versions` the
 // columns of every schema version a file names.
+// `single_bucket`, when set, is the start of the one bucket every row of the files falls in (see
+// SingleBucketProbeSql): the bucket is then a constant instead of a per-row time_bucket.
 QuerySql BuildQuerySql(const QuerySpec& spec, const std::vector<catalog::ColumnDef>& schema,
                        const std::map<int, std::vector<catalog::ColumnDef>>& schema_versions,
-                       const std::vector<SourceFile>& files, int64_t row_cap);
+                       const std::vector<SourceFile>& files, int64_t row_cap,
+                       std::optional<common::UnixMicros> single_bucket = std::nullopt);
+
+// A statement answering one row: the bucket starts (epoch microseconds) of instants `first` and
+// `last` under `downsample`'s interval. Equal starts mean every instant between them falls in one
+// bucket.
+std::string SingleBucketProbeSql(const Downsample& downsample, common::UnixMicros first,
+                                 common::UnixMicros last);
 
 // A SELECT of every column of `schema` over all `files` (absent columns as typed NULLs), for the
 // SQL runtime's dataset views; with no files, no rows. Precondition: `schema` is not empty.

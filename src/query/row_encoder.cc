@@ -82,6 +82,16 @@ std::string BlobText(std::string_view bytes) {
 
 }  // namespace
 
+RowEncoder::RowEncoder(std::vector<std::string> names, std::vector<duck::Type> types)
+    : names_(std::move(names)), types_(std::move(types)) {
+  for (size_t col = 0; col < names_.size(); ++col) {
+    std::string key(col == 0 ? "{" : ",");
+    common::AppendJsonString(key, names_[col]);
+    key.push_back(':');
+    json_keys_.push_back(std::move(key));
+  }
+}
+
 void AppendCsvField(std::string& out, std::string_view field) {
   if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
     out.append(field);
@@ -127,7 +137,9 @@ void RowEncoder::AppendJsonValue(const duck::ResultChunk& chunk, size_t col, siz
       common::AppendJsonString(out, DateText(chunk.GetDateDays(col, row)));
       return;
     case CellKind::kTimestamp:
-      common::AppendJsonString(out, common::FormatIso8601(chunk.GetTimestampMicros(col, row)));
+      out.push_back('"');
+      common::AppendIso8601(out, chunk.GetTimestampMicros(col, row));
+      out.push_back('"');
       return;
     case CellKind::kOther:
       out.append("null");
@@ -167,11 +179,9 @@ std::string RowEncoder::CellText(const duck::ResultChunk& chunk, size_t col, siz
 
 void RowEncoder::AppendJsonObject(const duck::ResultChunk& chunk, size_t row,
                                   std::string& out) const {
-  out.push_back('{');
+  if (names_.empty()) out.push_back('{');
   for (size_t col = 0; col < names_.size(); ++col) {
-    if (col > 0) out.push_back(',');
-    common::AppendJsonString(out, names_[col]);
-    out.push_back(':');
+    out.append(json_keys_[col]);
     AppendJsonValue(chunk, col, row, out);
   }
   out.push_back('}');

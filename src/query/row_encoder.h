@@ -20,8 +20,7 @@ enum class OutputFormat { kJson, kNdjson, kCsv, kTable };
 
 class RowEncoder {
  public:
-  RowEncoder(std::vector<std::string> names, std::vector<duck::Type> types)
-      : names_(std::move(names)), types_(std::move(types)) {}
+  RowEncoder(std::vector<std::string> names, std::vector<duck::Type> types);
 
   const std::vector<std::string>& names() const { return names_; }
   const std::vector<duck::Type>& types() const { return types_; }
@@ -41,6 +40,8 @@ class RowEncoder {
  private:
   std::vector<std::string> names_;
   std::vector<duck::Type> types_;
+  // `{"name":` for the first column, `,"name":` for the others: encoded once, not per row.
+  std::vector<std::string> json_keys_;
 };
 
 // Appends `field` to `out` as one CSV field: quoted (with inner quotes doubled) when it holds a
