@@ -7,7 +7,8 @@ namespace timestore::query {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr size_t kFlushBytes = size_t{64} * 1024;
+// Pieces handed to the writer: large, so a big answer costs few hand-offs to the I/O thread.
+constexpr size_t kFlushBytes = size_t{1} << 20;
 
 double MillisSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
