@@ -1,7 +1,6 @@
 #include "query/query_service.h"
 
 #include <algorithm>
-#include <thread>
 
 #include "common/json_writer.h"
 #include "query/query_sql.h"
@@ -17,31 +16,6 @@ constexpr size_t kBatchChunks = 8;
 
 double MillisSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-// The first `count` rows of `chunk` in `format`; JSON rows are preceded by a comma unless `first`
-// (the answer's first row).
-std::string EncodeRows(const RowEncoder& encoder, const duck::ResultChunk& chunk, size_t count,
-                       OutputFormat format, bool first) {
-  std::string out;
-  out.reserve(count * 64);
-  for (size_t r = 0; r < count; ++r) {
-    switch (format) {
-      case OutputFormat::kJson:
-        if (!first || r > 0) out += ',';
-        encoder.AppendJsonObject(chunk, r, out);
-        break;
-      case OutputFormat::kNdjson:
-        encoder.AppendJsonObject(chunk, r, out);
-        out += '\n';
-        break;
-      case OutputFormat::kCsv:
-      case OutputFormat::kTable:
-        encoder.AppendCsvRecord(chunk, r, out);
-        break;
-    }
-  }
-  return out;
 }
 
 // Binds `params` to `statement` in order ($1, $2, ...).
@@ -264,34 +238,21 @@ common::Status QueryStream::WriteTo(OutputFormat format,
     encoder_.AppendCsvHeader(buf);
   }
 
-  // Encodes a batch of chunks on two threads (the statement has finished its heavy work by the time
-  // rows are fetched, so both cores are free) and writes the pieces in order. Rows past the limit
+  // Encodes a batch of chunks (on two threads: the statement has done its heavy work by the time
+  // rows are fetched) and writes the pieces in order. Rows past the limit
   // are dropped and mark the answer truncated.
   auto write_batch = [&](const std::vector<duck::ResultChunk>& batch) -> common::Status {
     std::vector<size_t> counts;
-    std::vector<int64_t> firsts;  // row number (in the answer) of each chunk's first row
     int64_t planned = rows_written_;
     for (const duck::ResultChunk& chunk : batch) {
       const auto n = static_cast<size_t>(
           std::min<int64_t>(static_cast<int64_t>(chunk.row_count()), limit_ - planned));
       if (n < chunk.row_count()) truncated_ = true;  // only under the default limit (limit + 1)
       counts.push_back(n);
-      firsts.push_back(planned);
       planned += static_cast<int64_t>(n);
     }
-    std::vector<std::string> pieces(batch.size());
-    auto encode = [&](size_t from, size_t to) {
-      for (size_t i = from; i < to; ++i) {
-        pieces[i] = EncodeRows(encoder_, batch[i], counts[i], format, firsts[i] == 0);
-      }
-    };
-    if (batch.size() > 1) {
-      const size_t half = batch.size() / 2;
-      std::jthread helper([&] { encode(half, batch.size()); });
-      encode(0, half);
-    } else {
-      encode(0, batch.size());
-    }
+    const std::vector<std::string> pieces =
+        EncodeChunks(encoder_, batch, counts, format, rows_written_ == 0);
     for (const std::string& piece : pieces) {
       if (piece.size() >= kFlushBytes / 4) {
         TS_RETURN_IF_ERROR(flush());

@@ -144,7 +144,8 @@ std::string ScansSql(const std::vector<ColumnDef>& needed,
   for (const auto& [version, group] : parquet_by_version) {
     std::string list;
     for (const SourceFile* f : group) list += (list.empty() ? "" : ", ") + QuoteLiteral(f->path);
-    scans.push_back(scan(version, "read_parquet([" + list + "])"));
+    // Object keys look like hive partitions (".../window=.../..."): not columns, so not detected.
+    scans.push_back(scan(version, "read_parquet([" + list + "], hive_partitioning = false)"));
   }
   std::string sql;
   for (const std::string& s : scans) sql += (sql.empty() ? "" : "\nUNION ALL\n") + s;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <thread>
 
 #include "common/json_writer.h"
 #include "common/time.h"
@@ -202,6 +203,48 @@ void RowEncoder::AppendCsvRecord(const duck::ResultChunk& chunk, size_t row,
     AppendCsvField(out, CellText(chunk, col, row));
   }
   out.push_back('\n');
+}
+
+}  // namespace timestore::query
+
+namespace timestore::query {
+
+std::vector<std::string> EncodeChunks(const RowEncoder& encoder,
+                                      const std::vector<duck::ResultChunk>& chunks,
+                                      const std::vector<size_t>& counts, OutputFormat format,
+                                      bool answer_start) {
+  std::vector<std::string> pieces(chunks.size());
+  auto encode = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      std::string& out = pieces[i];
+      out.reserve(counts[i] * 64);
+      for (size_t r = 0; r < counts[i]; ++r) {
+        switch (format) {
+          case OutputFormat::kJson:
+            if (i > 0 || r > 0 || !answer_start) out.push_back(',');
+            encoder.AppendJsonObject(chunks[i], r, out);
+            break;
+          case OutputFormat::kNdjson:
+            encoder.AppendJsonObject(chunks[i], r, out);
+            out.push_back('\n');
+            break;
+          case OutputFormat::kCsv:
+          case OutputFormat::kTable:
+            encoder.AppendCsvRecord(chunks[i], r, out);
+            break;
+        }
+      }
+    }
+  };
+  if (chunks.size() > 1) {
+    // The rows are already computed: encoding is the work left, and both halves are independent.
+    const size_t half = chunks.size() / 2;
+    std::jthread helper([&] { encode(half, chunks.size()); });
+    encode(0, half);
+  } else {
+    encode(0, chunks.size());
+  }
+  return pieces;
 }
 
 }  // namespace timestore::query

@@ -44,6 +44,15 @@ class RowEncoder {
   std::vector<std::string> json_keys_;
 };
 
+// Encodes the first `counts[i]` rows of every `chunks[i]` in `format` (kJson: objects, each but the
+// answer's first preceded by a comma; kNdjson: lines; kCsv: records), one string per chunk, on up
+// to two threads. `answer_start` says whether chunks[0]'s first row is the answer's first row.
+// Precondition: counts.size() == chunks.size(), counts[i] <= chunks[i].row_count().
+std::vector<std::string> EncodeChunks(const RowEncoder& encoder,
+                                      const std::vector<duck::ResultChunk>& chunks,
+                                      const std::vector<size_t>& counts, OutputFormat format,
+                                      bool answer_start);
+
 // Appends `field` to `out` as one CSV field: quoted (with inner quotes doubled) when it holds a
 // comma, a quote, CR or LF.
 void AppendCsvField(std::string& out, std::string_view field);

@@ -117,7 +117,8 @@ common::Result<std::unique_ptr<SqlRuntime::Sandbox>> SqlRuntime::CreateSandbox(
       "SET allowed_directories = [" +
       allowed +
       "]; SET enable_external_access = false; SET autoinstall_known_extensions = false; "
-      "SET autoload_known_extensions = false; SET lock_configuration = true;"));
+      "SET autoload_known_extensions = false; SET GLOBAL parquet_metadata_cache = true; "
+      "SET lock_configuration = true;"));
   auto sandbox =
       std::make_unique<Sandbox>(Sandbox{std::move(db), std::move(connection), dirs, {}, {}, false});
   return sandbox;
@@ -499,6 +500,18 @@ common::Result<std::string> SqlRuntime::SchemaJson(
   return w.TakeBuffer();
 }
 
+std::vector<size_t> SqlAnswer::RowCounts() const {
+  std::vector<size_t> counts;
+  int64_t left = row_count;
+  for (const duck::ResultChunk& chunk : chunks) {
+    const auto n =
+        static_cast<size_t>(std::min<int64_t>(left, static_cast<int64_t>(chunk.row_count())));
+    counts.push_back(n);
+    left -= static_cast<int64_t>(n);
+  }
+  return counts;
+}
+
 std::string SqlAnswer::Render(OutputFormat format) const {
   std::string out;
   const size_t columns = encoder.names().size();
@@ -522,12 +535,9 @@ std::string SqlAnswer::Render(OutputFormat format) const {
         out += "}";
       }
       out += "],\"rows\":[";
-      bool first = true;
-      for_each_row([&](const duck::ResultChunk& chunk, size_t r) {
-        if (!first) out += ',';
-        first = false;
-        encoder.AppendJsonObject(chunk, r, out);
-      });
+      for (const std::string& piece : EncodeChunks(encoder, chunks, RowCounts(), format, true)) {
+        out += piece;
+      }
       out += "],\"truncated\":";
       out += truncated ? "true" : "false";
       out += ",\"warnings\":[";
@@ -548,13 +558,11 @@ std::string SqlAnswer::Render(OutputFormat format) const {
       encoder.AppendCsvHeader(header);
       header.pop_back();
       out += header;
-      for_each_row([&](const duck::ResultChunk& chunk, size_t r) {
+      for (const std::string& piece : EncodeChunks(encoder, chunks, RowCounts(), format, true)) {
+        if (piece.empty()) continue;
         out += '\n';
-        std::string record;
-        encoder.AppendCsvRecord(chunk, r, record);
-        record.pop_back();
-        out += record;
-      });
+        out.append(piece, 0, piece.size() - 1);  // records end in "\n"
+      }
       return out;
     }
     case OutputFormat::kTable: {

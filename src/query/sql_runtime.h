@@ -67,6 +67,8 @@ struct SqlAnswer {
   // "truncated","warnings","statistics":{"rowCount","elapsedMs"}}; kCsv a header and records;
   // kTable an aligned text table ending in "(N rows)".
   std::string Render(OutputFormat format) const;
+  // Rows of each chunk that belong to the answer (row_count may end inside a chunk).
+  std::vector<size_t> RowCounts() const;
 };
 
 class SqlRuntime {
