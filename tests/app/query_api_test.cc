@@ -482,6 +482,24 @@ TEST_F(QueryApiTest, CallerMistakesAre4xxNamingTheField) {
   }
 }
 
+TEST_F(QueryApiTest, AQueryPastItsTimeLimitIsStoppedAndAnswered504) {
+  Start([](config::ServiceConfig& c) { c.query.timeout = 50ms; });
+  Ingest("cpu", {{0, "h1", 1}, {999'000, "h1", 2}});
+  // A million one-second buckets, interpolated: far more than 50 ms of work.
+  const auto start = std::chrono::steady_clock::now();
+  RawResponse r =
+      Call("POST", "/datasets/cpu/query",
+           "{" + Range(0, 999'990) +
+               R"(,"limit":1000000,"downsample":{"intervalUnit":"second","fill":"linear",)"
+               R"("aggregations":[{"fn":"max","column":"usage"}]}})");
+  EXPECT_EQ(r.status, 504) << r.body.substr(0, 300);
+  EXPECT_NE(r.body.find("TIMESTORE_QUERY_TIMEOUT_MS"), std::string::npos) << r.body.substr(0, 300);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  // The connection it ran on serves the next query.
+  auto doc = Query("cpu", "{" + Range(0, 10) + "}");
+  EXPECT_EQ(Numbers(doc, "usage"), (std::vector<double>{1}));
+}
+
 TEST_F(QueryApiTest, DuckDbPartitionFilesAnswerLikeParquet) {
   Start([](config::ServiceConfig& c) { c.ingest.write_format = config::WriteFormat::kDuckdb; });
   Ingest("duck", TwoMinutes());
