@@ -541,6 +541,22 @@ TEST_F(SqlApiTest, LimitsAnswer413TruncateAndTimeOutWithoutBreakingTheServer) {
   }
 }
 
+TEST_F(SqlApiTest, AStatementAboveTheSandboxMemoryLimitFailsAloneAndCleanly) {
+  Start([](config::ServiceConfig& c) {
+    c.sql.memory_limit = "32MB";
+    c.sql.sandboxes = 1;
+  });
+  // A hash table of ~100 MB of distinct strings does not fit in 32 MB: DuckDB refuses with an
+  // out-of-memory error (the sandbox has nowhere to spill).
+  RawResponse big =
+      Sql("SELECT count(*) AS c FROM (SELECT DISTINCT repeat(x::VARCHAR, 40) AS s "
+          "FROM range(3000000) t(x))");
+  EXPECT_EQ(big.status, 400) << big.body.substr(0, 300);
+  EXPECT_NE(big.body.find("Out of Memory"), std::string::npos) << big.body.substr(0, 300);
+  // The same sandbox answers the next statement.
+  EXPECT_EQ(SqlRows("SELECT count(*) AS c FROM timestore.metrics"), R"([{"c":300}])");
+}
+
 TEST_F(SqlApiTest, MalformedRequestsAnswer400NamingTheField) {
   struct Case {
     std::string body;
