@@ -5,6 +5,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "common/json_describe.h"
 #include "common/json_writer.h"
 #include "common/text.h"
 #include "common/time.h"
@@ -13,6 +14,7 @@ namespace timestore::ingest {
 
 using catalog::ColumnDef;
 using catalog::ColumnType;
+using common::ExpectedJson;
 using common::InvalidArgument;
 using common::Result;
 using common::Status;
@@ -23,69 +25,13 @@ namespace {
 
 constexpr size_t kMaxColumnNameBytes = 128;
 
-std::string_view JsonTypeName(element_type t) {
-  switch (t) {
-    case element_type::ARRAY:
-      return "array";
-    case element_type::OBJECT:
-      return "object";
-    case element_type::INT64:
-    case element_type::UINT64:
-    case element_type::DOUBLE:
-      return "number";
-    case element_type::STRING:
-      return "string";
-    case element_type::BOOL:
-      return "boolean";
-    case element_type::NULL_VALUE:
-      return "null";
-  }
-  return "value";
-}
-
-// "string \"abc\"", "number 12.5", "boolean true", "null", "object", "array".
-std::string Describe(element e) {
-  std::string out(JsonTypeName(e.type()));
-  switch (e.type()) {
-    case element_type::STRING: {
-      std::string_view s = e.get_string().value_unsafe();
-      out += ' ';
-      common::AppendJsonString(out, s.size() > 40 ? std::string(s.substr(0, 40)) + "..." : s);
-      break;
-    }
-    case element_type::INT64:
-      out += " " + std::to_string(e.get_int64().value_unsafe());
-      break;
-    case element_type::UINT64:
-      out += " " + std::to_string(e.get_uint64().value_unsafe());
-      break;
-    case element_type::DOUBLE: {
-      common::JsonWriter w;
-      w.Double(e.get_double().value_unsafe());
-      out += " " + w.str();
-      break;
-    }
-    case element_type::BOOL:
-      out += e.get_bool().value_unsafe() ? " true" : " false";
-      break;
-    default:
-      break;
-  }
-  return out;
-}
-
-Status Expected(std::string_view where, std::string_view what, element got) {
-  return InvalidArgument(std::string(where) + ": expected " + std::string(what) + ", got " +
-                         Describe(got));
-}
-
 Result<std::string> GetString(element e, std::string_view where) {
-  if (e.type() != element_type::STRING) return Expected(where, "string", e);
+  if (e.type() != element_type::STRING) return ExpectedJson(where, "string", e);
   return std::string(e.get_string().value_unsafe());
 }
 
 Result<common::UnixMicros> GetTime(element e, std::string_view where) {
-  if (e.type() != element_type::STRING) return Expected(where, "an ISO-8601 time string", e);
+  if (e.type() != element_type::STRING) return ExpectedJson(where, "an ISO-8601 time string", e);
   std::string_view text = e.get_string().value_unsafe();
   auto t = common::ParseIso8601(text);
   if (!t) {
@@ -102,13 +48,14 @@ bool IsValidColumnName(std::string_view name) {
 }
 
 Result<std::vector<ColumnDef>> ParseSchemaFields(element fields) {
-  if (fields.type() != element_type::ARRAY) return Expected("schema.fields", "an array", fields);
+  if (fields.type() != element_type::ARRAY)
+    return ExpectedJson("schema.fields", "an array", fields);
   std::vector<ColumnDef> out;
   size_t i = 0;
   const simdjson::dom::array items = fields.get_array().value_unsafe();
   for (element f : items) {
     const std::string where = "schema.fields[" + std::to_string(i++) + "]";
-    if (f.type() != element_type::OBJECT) return Expected(where, "an object", f);
+    if (f.type() != element_type::OBJECT) return ExpectedJson(where, "an object", f);
     element name_el, type_el;
     if (f["name"].get(name_el) != simdjson::SUCCESS) {
       return InvalidArgument(where + ".name: required");
@@ -159,10 +106,10 @@ std::string KeySegment(std::string_view s) {
 
 Status ParsePartition(element partition, IngestRequest& req) {
   if (partition.type() != element_type::OBJECT)
-    return Expected("partition", "an object", partition);
+    return ExpectedJson("partition", "an object", partition);
   element key, attributes, range;
   if (partition["key"].get(key) == simdjson::SUCCESS && !key.is_null()) {
-    if (key.type() != element_type::OBJECT) return Expected("partition.key", "an object", key);
+    if (key.type() != element_type::OBJECT) return ExpectedJson("partition.key", "an object", key);
     std::map<std::string, element> sorted;
     const simdjson::dom::object members = key.get_object().value_unsafe();
     for (auto field : members) {
@@ -171,7 +118,7 @@ Status ParsePartition(element partition, IngestRequest& req) {
       if (!IsValidColumnName(name)) return InvalidArgument(where + ": invalid key name");
       const element_type t = field.value.type();
       if (t == element_type::OBJECT || t == element_type::ARRAY || t == element_type::NULL_VALUE) {
-        return Expected(where, "a string, number or boolean", field.value);
+        return ExpectedJson(where, "a string, number or boolean", field.value);
       }
       sorted[name] = field.value;
     }
@@ -189,13 +136,13 @@ Status ParsePartition(element partition, IngestRequest& req) {
   }
   if (partition["attributes"].get(attributes) == simdjson::SUCCESS && !attributes.is_null()) {
     if (attributes.type() != element_type::OBJECT) {
-      return Expected("partition.attributes", "an object", attributes);
+      return ExpectedJson("partition.attributes", "an object", attributes);
     }
     req.attributes_json = simdjson::minify(attributes);
   }
   if (partition["timeRange"].get(range) == simdjson::SUCCESS && !range.is_null()) {
     if (range.type() != element_type::OBJECT)
-      return Expected("partition.timeRange", "an object", range);
+      return ExpectedJson("partition.timeRange", "an object", range);
     element start, end;
     if (range["start"].get(start) != simdjson::SUCCESS) {
       return InvalidArgument("partition.timeRange.start: required");
@@ -214,7 +161,7 @@ Status ParsePartition(element partition, IngestRequest& req) {
 }  // namespace
 
 Result<IngestRequest> ParseIngestRequest(element root) {
-  if (root.type() != element_type::OBJECT) return Expected("body", "a JSON object", root);
+  if (root.type() != element_type::OBJECT) return ExpectedJson("body", "a JSON object", root);
   IngestRequest req;
   element e;
   if (root["datasetName"].get(e) == simdjson::SUCCESS && !e.is_null()) {
@@ -234,7 +181,7 @@ Result<IngestRequest> ParseIngestRequest(element root) {
     req.idempotency_key = std::move(key);
   }
   if (root["schema"].get(e) == simdjson::SUCCESS && !e.is_null()) {
-    if (e.type() != element_type::OBJECT) return Expected("schema", "an object", e);
+    if (e.type() != element_type::OBJECT) return ExpectedJson("schema", "an object", e);
     element fields;
     if (e["fields"].get(fields) != simdjson::SUCCESS) {
       return InvalidArgument("schema.fields: required");
@@ -243,7 +190,7 @@ Result<IngestRequest> ParseIngestRequest(element root) {
     element evolution;
     if (e["evolution"].get(evolution) == simdjson::SUCCESS && !evolution.is_null()) {
       if (evolution.type() != element_type::OBJECT) {
-        return Expected("schema.evolution", "an object", evolution);
+        return ExpectedJson("schema.evolution", "an object", evolution);
       }
       element backfill, defaults;
       if (evolution["backfill"].get(backfill) == simdjson::SUCCESS && backfill.is_bool() &&
@@ -254,7 +201,7 @@ Result<IngestRequest> ParseIngestRequest(element root) {
       }
       if (evolution["defaults"].get(defaults) == simdjson::SUCCESS && !defaults.is_null()) {
         if (defaults.type() != element_type::OBJECT) {
-          return Expected("schema.evolution.defaults", "an object", defaults);
+          return ExpectedJson("schema.evolution.defaults", "an object", defaults);
         }
         const simdjson::dom::object members = defaults.get_object().value_unsafe();
         for (auto field : members) {
@@ -267,7 +214,7 @@ Result<IngestRequest> ParseIngestRequest(element root) {
     TS_RETURN_IF_ERROR(ParsePartition(e, req));
   }
   if (root["rows"].get(e) != simdjson::SUCCESS) return InvalidArgument("rows: required");
-  if (e.type() != element_type::ARRAY) return Expected("rows", "an array", e);
+  if (e.type() != element_type::ARRAY) return ExpectedJson("rows", "an array", e);
   req.rows = e.get_array().value_unsafe();
   return req;
 }
@@ -284,13 +231,13 @@ Status AppendValue(ColumnBuffer& column, element v, const Where& where) {
   switch (column.type()) {
     case ColumnType::kDouble: {
       double d = 0;
-      if (v.get_double().get(d) != simdjson::SUCCESS) return Expected(where(), "double", v);
+      if (v.get_double().get(d) != simdjson::SUCCESS) return ExpectedJson(where(), "double", v);
       column.AppendDouble(d);
       return Status::Ok();
     }
     case ColumnType::kString: {
       std::string_view s;
-      if (v.get_string().get(s) != simdjson::SUCCESS) return Expected(where(), "string", v);
+      if (v.get_string().get(s) != simdjson::SUCCESS) return ExpectedJson(where(), "string", v);
       column.AppendString(s);
       return Status::Ok();
     }
@@ -301,19 +248,19 @@ Status AppendValue(ColumnBuffer& column, element v, const Where& where) {
       } else if (v.type() == element_type::DOUBLE) {
         const double d = v.get_double().value_unsafe();
         if (d != std::floor(d) || d < -9.2233720368547758e18 || d >= 9.2233720368547758e18) {
-          return Expected(where(), "integer", v);
+          return ExpectedJson(where(), "integer", v);
         }
         i = static_cast<int64_t>(d);
       } else {
-        return Expected(where(),
-                        v.type() == element_type::UINT64 ? "integer within int64" : "integer", v);
+        return ExpectedJson(
+            where(), v.type() == element_type::UINT64 ? "integer within int64" : "integer", v);
       }
       column.AppendInt64(i);
       return Status::Ok();
     }
     case ColumnType::kBoolean: {
       bool b = false;
-      if (v.get_bool().get(b) != simdjson::SUCCESS) return Expected(where(), "boolean", v);
+      if (v.get_bool().get(b) != simdjson::SUCCESS) return ExpectedJson(where(), "boolean", v);
       column.AppendBool(b);
       return Status::Ok();
     }
@@ -321,13 +268,13 @@ Status AppendValue(ColumnBuffer& column, element v, const Where& where) {
       if (v.type() == element_type::INT64) {
         const int64_t ms = v.get_int64().value_unsafe();
         if (ms > INT64_MAX / 1000 || ms < INT64_MIN / 1000) {
-          return Expected(where(), "epoch milliseconds within range", v);
+          return ExpectedJson(where(), "epoch milliseconds within range", v);
         }
         column.AppendInt64(ms * 1000);
         return Status::Ok();
       }
       if (v.type() != element_type::STRING) {
-        return Expected(where(), "timestamp (ISO-8601 string or epoch milliseconds)", v);
+        return ExpectedJson(where(), "timestamp (ISO-8601 string or epoch milliseconds)", v);
       }
       std::string_view text = v.get_string().value_unsafe();
       auto t = common::ParseIso8601(text);
@@ -339,7 +286,7 @@ Status AppendValue(ColumnBuffer& column, element v, const Where& where) {
       return Status::Ok();
     }
   }
-  return Expected(where(), "a value", v);
+  return ExpectedJson(where(), "a value", v);
 }
 
 }  // namespace
@@ -382,7 +329,7 @@ Result<RowBatch> DecodeRows(const IngestRequest& request, const std::vector<Colu
     ++row_number;
     const size_t r = row_number - 1;
     if (row.type() != element_type::OBJECT) {
-      return Expected("rows[" + std::to_string(r) + "]", "an object", row);
+      return ExpectedJson("rows[" + std::to_string(r) + "]", "an object", row);
     }
     size_t expected_pos = 0;  // rows usually list columns in schema order: try that first
     const simdjson::dom::object fields = row.get_object().value_unsafe();

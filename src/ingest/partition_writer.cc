@@ -29,28 +29,12 @@ namespace timestore::ingest {
 namespace {
 
 using catalog::ColumnType;
+using catalog::SqlTypeName;
 using catalog::WriteFormat;
 using common::Result;
 using common::Status;
 using duck::QuoteIdent;
 using duck::QuoteLiteral;
-
-std::string_view SqlTypeName(ColumnType type) {
-  switch (type) {
-    case ColumnType::kTimestamp:
-      return "TIMESTAMP";
-    case ColumnType::kString:
-      return "VARCHAR";
-    case ColumnType::kDouble:
-      return "DOUBLE";
-    case ColumnType::kInteger:
-      return "BIGINT";
-    case ColumnType::kBoolean:
-      return "BOOLEAN";
-  }
-  assert(false && "unknown ColumnType");
-  return "VARCHAR";
-}
 
 duck::Type ChunkType(ColumnType type) {
   switch (type) {

@@ -8,6 +8,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "common/json_describe.h"
 #include "common/json_writer.h"
 #include "common/text.h"
 
@@ -15,6 +16,7 @@ namespace timestore::query {
 
 using catalog::ColumnDef;
 using catalog::ColumnType;
+using common::ExpectedJson;
 using common::InvalidArgument;
 using common::Result;
 using common::Status;
@@ -28,7 +30,7 @@ namespace {
 constexpr size_t kMaxNameBytes = 128;  // aliases and partition-key names
 constexpr size_t kMaxInValues = 10'000;
 constexpr int64_t kMaxIntervalSize = 1'000'000;
-constexpr size_t kMaxQuotedBytes = 64;  // of caller text repeated in a message
+using common::kMaxQuotedBytes;
 
 constexpr std::array<std::pair<std::string_view, AggregateFn>, 11> kAggregateFns = {{
     {"avg", AggregateFn::kAvg},
@@ -55,26 +57,6 @@ constexpr std::array<std::pair<std::string_view, IntervalUnit>, 6> kIntervalUnit
 
 // ---- messages -------------------------------------------------------------------------------
 
-std::string_view JsonTypeName(element_type t) {
-  switch (t) {
-    case element_type::ARRAY:
-      return "array";
-    case element_type::OBJECT:
-      return "object";
-    case element_type::INT64:
-    case element_type::UINT64:
-    case element_type::DOUBLE:
-      return "number";
-    case element_type::STRING:
-      return "string";
-    case element_type::BOOL:
-      return "boolean";
-    case element_type::NULL_VALUE:
-      return "null";
-  }
-  return "value";
-}
-
 // Caller text fit for a message: at most kMaxQuotedBytes bytes, then "...".
 std::string Clip(std::string_view s) {
   if (s.size() <= kMaxQuotedBytes) return std::string(s);
@@ -82,40 +64,6 @@ std::string Clip(std::string_view s) {
 }
 
 std::string Quoted(std::string_view s) { return "'" + Clip(s) + "'"; }
-
-// "string \"abc\"", "number 12.5", "boolean true", "null", "object", "array".
-std::string Describe(element e) {
-  std::string out(JsonTypeName(e.type()));
-  switch (e.type()) {
-    case element_type::STRING:
-      out += ' ';
-      common::AppendJsonString(out, Clip(e.get_string().value_unsafe()));
-      break;
-    case element_type::INT64:
-      out += " " + std::to_string(e.get_int64().value_unsafe());
-      break;
-    case element_type::UINT64:
-      out += " " + std::to_string(e.get_uint64().value_unsafe());
-      break;
-    case element_type::DOUBLE: {
-      common::JsonWriter w;
-      w.Double(e.get_double().value_unsafe());
-      out += " " + w.str();
-      break;
-    }
-    case element_type::BOOL:
-      out += e.get_bool().value_unsafe() ? " true" : " false";
-      break;
-    default:
-      break;
-  }
-  return out;
-}
-
-Status Expected(std::string_view where, std::string_view what, element got) {
-  return InvalidArgument(std::string(where) + ": expected " + std::string(what) + ", got " +
-                         Describe(got));
-}
 
 // The path of member `key` below `where` ("" is the body itself).
 std::string Member(std::string_view where, std::string_view key) {
@@ -160,24 +108,24 @@ std::optional<element> FindMember(object obj, std::string_view key) {
 }
 
 Result<object> GetObject(element e, std::string_view where) {
-  if (e.type() != element_type::OBJECT) return Expected(where, "an object", e);
+  if (e.type() != element_type::OBJECT) return ExpectedJson(where, "an object", e);
   return e.get_object().value_unsafe();
 }
 
 Result<simdjson::dom::array> GetArray(element e, std::string_view where) {
-  if (e.type() != element_type::ARRAY) return Expected(where, "an array", e);
+  if (e.type() != element_type::ARRAY) return ExpectedJson(where, "an array", e);
   return e.get_array().value_unsafe();
 }
 
 Result<std::string_view> GetString(element e, std::string_view where) {
-  if (e.type() != element_type::STRING) return Expected(where, "a string", e);
+  if (e.type() != element_type::STRING) return ExpectedJson(where, "a string", e);
   return e.get_string().value_unsafe();
 }
 
 Result<double> GetNumber(element e, std::string_view where) {
-  if (!e.is_number()) return Expected(where, "a number", e);
+  if (!e.is_number()) return ExpectedJson(where, "a number", e);
   const double d = e.get_double().value_unsafe();
-  if (!std::isfinite(d)) return Expected(where, "a finite number", e);
+  if (!std::isfinite(d)) return ExpectedJson(where, "a finite number", e);
   return d;
 }
 
@@ -191,18 +139,18 @@ Result<int64_t> GetInteger(element e, std::string_view where) {
       return INT64_MAX;
     case element_type::DOUBLE: {
       const double d = e.get_double().value_unsafe();
-      if (!std::isfinite(d) || d != std::floor(d)) return Expected(where, "an integer", e);
+      if (!std::isfinite(d) || d != std::floor(d)) return ExpectedJson(where, "an integer", e);
       if (d >= 9.2233720368547758e18) return INT64_MAX;
       if (d < -9.2233720368547758e18) return INT64_MIN;
       return static_cast<int64_t>(d);
     }
     default:
-      return Expected(where, "an integer", e);
+      return ExpectedJson(where, "an integer", e);
   }
 }
 
 Result<UnixMicros> GetTime(element e, std::string_view where) {
-  if (e.type() != element_type::STRING) return Expected(where, "an ISO-8601 time string", e);
+  if (e.type() != element_type::STRING) return ExpectedJson(where, "an ISO-8601 time string", e);
   std::string_view text = e.get_string().value_unsafe();
   auto t = common::ParseIso8601(text);
   if (!t) {
@@ -297,10 +245,10 @@ Result<Value> ParseValue(element e, ValueType type, std::string_view where) {
       return Value(t);
     }
     case ValueType::kBoolean:
-      if (e.type() != element_type::BOOL) return Expected(where, "a boolean", e);
+      if (e.type() != element_type::BOOL) return ExpectedJson(where, "a boolean", e);
       return Value(e.get_bool().value_unsafe());
   }
-  return Expected(where, "a value", e);
+  return ExpectedJson(where, "a value", e);
 }
 
 Result<std::vector<Value>> ParseValueList(element e, ValueType type, std::string_view where) {
@@ -332,7 +280,7 @@ Result<Predicate> ParsePredicate(element e, const std::string& where, std::strin
     return p;
   }
   if (e.type() != element_type::OBJECT) {
-    return Expected(where, "an array of values or an object of operators", e);
+    return ExpectedJson(where, "an array of values or an object of operators", e);
   }
   const object obj = e.get_object().value_unsafe();
   TS_RETURN_IF_ERROR(CheckMembers(obj, where, {"type", "eq", "in", "gt", "gte", "lt", "lte"},
@@ -536,7 +484,7 @@ Status ParseFill(element e, Downsample& d) {
     return Status::Ok();
   }
   constexpr std::string_view kExpected = "none, null, previous, linear or {\"value\": <number>}";
-  if (e.type() != element_type::STRING) return Expected("downsample.fill", kExpected, e);
+  if (e.type() != element_type::STRING) return ExpectedJson("downsample.fill", kExpected, e);
   const std::string_view mode = e.get_string().value_unsafe();
   if (mode == "none") {
     d.fill = FillMode::kNone;
@@ -547,7 +495,7 @@ Status ParseFill(element e, Downsample& d) {
   } else if (mode == "linear") {
     d.fill = FillMode::kLinear;
   } else {
-    return Expected("downsample.fill", kExpected, e);
+    return ExpectedJson("downsample.fill", kExpected, e);
   }
   return Status::Ok();
 }
@@ -732,7 +680,7 @@ Result<QuerySpec> ParseQueryRequest(element body, const std::vector<ColumnDef>& 
                                     std::string_view default_timestamp_column,
                                     const QueryLimits& limits) {
   if (body.type() != element_type::OBJECT) {
-    return InvalidArgument("body: must be a JSON object, got " + Describe(body));
+    return InvalidArgument("body: must be a JSON object, got " + common::DescribeJson(body));
   }
   const object root = body.get_object().value_unsafe();
   TS_RETURN_IF_ERROR(CheckMembers(root, "",
@@ -757,7 +705,7 @@ Result<QuerySpec> ParseQueryRequest(element body, const std::vector<ColumnDef>& 
     } else if (order == "desc") {
       spec.order = SortOrder::kDesc;
     } else {
-      return Expected("order", "'asc' or 'desc'", *e);
+      return ExpectedJson("order", "'asc' or 'desc'", *e);
     }
   }
   spec.limit = limits.default_limit;

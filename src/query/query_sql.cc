@@ -14,6 +14,7 @@ namespace {
 
 using catalog::ColumnDef;
 using catalog::ColumnType;
+using catalog::SqlTypeName;
 using duck::QuoteIdent;
 using duck::QuoteLiteral;
 
@@ -107,7 +108,7 @@ std::string ProjectionSql(const std::vector<ColumnDef>& needed,
     if (FindColumn(present, c.name) != nullptr) {
       sql += QuoteIdent(c.name);
     } else {
-      sql += "CAST(NULL AS " + std::string(SqlTypeOf(c.type)) + ") AS " + QuoteIdent(c.name);
+      sql += "CAST(NULL AS " + std::string(SqlTypeName(c.type)) + ") AS " + QuoteIdent(c.name);
     }
   }
   return sql;
@@ -346,22 +347,6 @@ std::string DownsampleSql(const QuerySpec& spec, const std::vector<ColumnDef>& s
 }
 
 }  // namespace
-
-std::string_view SqlTypeOf(ColumnType type) {
-  switch (type) {
-    case ColumnType::kTimestamp:
-      return "TIMESTAMP";
-    case ColumnType::kString:
-      return "VARCHAR";
-    case ColumnType::kDouble:
-      return "DOUBLE";
-    case ColumnType::kInteger:
-      return "BIGINT";
-    case ColumnType::kBoolean:
-      return "BOOLEAN";
-  }
-  return "VARCHAR";
-}
 
 std::string SingleBucketProbeSql(const Downsample& downsample, common::UnixMicros first,
                                  common::UnixMicros last) {

@@ -59,7 +59,5 @@ std::string DatasetViewSql(const std::vector<catalog::ColumnDef>& schema,
 
 // "TIMESTAMP '2024-01-01 00:00:00.000000'".
 std::string TimestampLiteral(common::UnixMicros micros);
-// The DuckDB type of a catalog column type ("TIMESTAMP", "VARCHAR", "DOUBLE", "BIGINT", "BOOLEAN").
-std::string_view SqlTypeOf(catalog::ColumnType type);
 
 }  // namespace timestore::query
