@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 using common::Result;
 using common::Status;
 
-constexpr int kDownloadAttempts = 2;  // a checksum mismatch is retried once
+constexpr int kDownloadAttempts = 2;  // a checksum mismatch (ours or the store's) is retried once
 
 std::string RandomHex() {
   thread_local std::mt19937_64 rng(std::random_device{}());
@@ -309,6 +309,18 @@ Result<std::pair<std::string, int64_t>> PartitionCache::Download(
     const std::string temp = directory_ + "/" + std::string(kReservedNamePrefix) +
                              std::to_string(::getpid()) + "-" + RandomHex();
     Status status = store.GetFile(key, temp);
+    if (status.code() == common::StatusCode::kInternal && attempt < kDownloadAttempts) {
+      // The store's own integrity check refused the bytes (S3ObjectStore compares them with the
+      // object's sha256 metadata): a mismatching download like ours below, so retried as well.
+      last = status;
+      logger_.Warn("cache download failed its checksum, retrying",
+                   observability::LogFields()
+                       .Add("key", key)
+                       .Add("attempt", attempt)
+                       .Add("error", status.message()));
+      ::unlink(temp.c_str());
+      continue;
+    }
     auto size = status.ok() ? FileSize(temp) : Result<int64_t>(status);
     if (size.ok() && metrics_.bytes_downloaded != nullptr) {
       metrics_.bytes_downloaded->Increment(static_cast<double>(*size));

@@ -85,7 +85,8 @@ class PartitionCache {
   // wait for the first and share its outcome), then evicts unpinned files down to max_bytes; a file
   // larger than max_bytes is still returned, and evicted once released.
   // With `expected_sha256` (64 hex digits, either case) the download must hash to it; a mismatch
-  // is retried once, then kInternal with nothing cached.
+  // is retried once, then kInternal with nothing cached. A download the store itself refuses with
+  // kInternal (its own checksum check, as S3ObjectStore's) is retried once the same way.
   // Errors: kInvalidArgument for a bad store_id, key or expected_sha256; kNotFound when the object
   // is absent (nothing is cached; a later call tries again); the store's and the disk's errors.
   common::Result<CachedFile> Fetch(ObjectStore& store, const std::string& store_id,
