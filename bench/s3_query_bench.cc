@@ -900,7 +900,7 @@ int Main(int argc, char** argv) {
     exit_code = exit_code == 0 ? 1 : exit_code;
   }
   if (exit_code != 0) PrintLogTail(s3.log_path(), 10);
-  for (common::Status s : {s3rver->Stop(), pg->Stop()}) {
+  for (const common::Status& s : {s3rver->Stop(), pg->Stop()}) {
     if (!s.ok()) std::fprintf(stderr, "warning: %s\n", s.ToString().c_str());
   }
   return exit_code;
