@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,6 +29,16 @@ inline double Percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
   const auto index = static_cast<size_t>(std::ceil(p * static_cast<double>(values.size())));
   return values[std::min(values.size() - 1, index == 0 ? 0 : index - 1)];
+}
+
+inline double Median(const std::vector<double>& values) { return Percentile(values, 0.5); }
+
+// Percentile(values, p) as "%.2f" text (milliseconds in tables); "-" for an empty sample.
+inline std::string PercentileText(const std::vector<double>& values, double p) {
+  if (values.empty()) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", Percentile(values, p));
+  return buf;
 }
 
 inline double Mb(uint64_t bytes) { return static_cast<double>(bytes) / 1e6; }

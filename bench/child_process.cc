@@ -155,7 +155,12 @@ std::vector<std::string> ChildEnvironment(const std::vector<std::string>& drop_p
     for (const std::string& prefix : drop_prefixes) drop = drop || entry.starts_with(prefix);
     if (!drop) env.emplace_back(entry);
   }
-  env.insert(env.end(), set.begin(), set.end());
+  // A name set twice keeps its last value: getenv() would find the first entry.
+  for (const std::string& entry : set) {
+    const std::string_view name = std::string_view(entry).substr(0, entry.find('=') + 1);
+    std::erase_if(env, [&](const std::string& e) { return e.starts_with(name); });
+    env.push_back(entry);
+  }
   return env;
 }
 

@@ -53,7 +53,8 @@ class ChildProcess {
 };
 
 // This process's environment without the variables whose names start with one of `drop_prefixes`,
-// followed by `set` ("NAME=VALUE").
+// followed by `set` ("NAME=VALUE"). An entry of `set` replaces an earlier variable of the same name
+// (inherited or set before it), so later entries win.
 std::vector<std::string> ChildEnvironment(const std::vector<std::string>& drop_prefixes,
                                           const std::vector<std::string>& set);
 

@@ -54,7 +54,7 @@ void CleanupRegistry::Watch(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     const int sig = sigtimedwait(&set, nullptr, &poll);
     if (sig < 0) continue;  // timeout or EINTR
-    std::fprintf(stderr, "\ningest_bench: signal %d, cleaning up\n", sig);
+    std::fprintf(stderr, "\n%s: signal %d, cleaning up\n", program_invocation_short_name, sig);
     std::lock_guard lock(mu_);  // held until _exit: owners cannot clean up concurrently
     for (auto it = actions_.rbegin(); it != actions_.rend(); ++it) it->second();
     std::fflush(nullptr);

@@ -89,17 +89,17 @@ common::Result<ServerProcess> ServerProcess::Start(const ServerProcessOptions& o
                                                    CleanupRegistry* cleanup) {
   SpawnOptions spawn;
   spawn.argv = {options.binary, "serve"};
-  spawn.env = ChildEnvironment({"TIMESTORE_", "DATABASE_URL="},
-                               {
-                                   "TIMESTORE_HOST=127.0.0.1",
-                                   "TIMESTORE_PORT=0",
-                                   "TIMESTORE_DATABASE_URL=" + options.database_url,
-                                   "TIMESTORE_PG_SCHEMA=" + options.pg_schema,
-                                   "TIMESTORE_STORAGE_DRIVER=local",
-                                   "TIMESTORE_STORAGE_ROOT=" + options.storage_root,
-                                   "TIMESTORE_LOG_LEVEL=" + options.log_level,
-                               });
-  spawn.env.insert(spawn.env.end(), options.extra_env.begin(), options.extra_env.end());
+  std::vector<std::string> set = {
+      "TIMESTORE_HOST=127.0.0.1",
+      "TIMESTORE_PORT=0",
+      "TIMESTORE_DATABASE_URL=" + options.database_url,
+      "TIMESTORE_PG_SCHEMA=" + options.pg_schema,
+      "TIMESTORE_STORAGE_DRIVER=local",
+      "TIMESTORE_STORAGE_ROOT=" + options.storage_root,
+      "TIMESTORE_LOG_LEVEL=" + options.log_level,
+  };
+  set.insert(set.end(), options.extra_env.begin(), options.extra_env.end());  // they win
+  spawn.env = ChildEnvironment({"TIMESTORE_", "DATABASE_URL="}, set);
   spawn.output_path = options.log_path;
   spawn.die_with_parent = true;
 

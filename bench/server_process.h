@@ -24,8 +24,10 @@ struct ServerProcessOptions {
   std::string pg_schema = "timestore";
   std::string storage_root;  // TIMESTORE_STORAGE_ROOT
   std::string log_level = "warn";
-  std::string log_path;                    // stdout and stderr of the server
-  std::vector<std::string> extra_env;      // more "NAME=VALUE" entries
+  std::string log_path;  // stdout and stderr of the server
+  // More "NAME=VALUE" entries; they replace the defaults above (e.g. TIMESTORE_STORAGE_DRIVER=s3)
+  // and earlier entries of the same name.
+  std::vector<std::string> extra_env;
   std::chrono::seconds ready_timeout{60};  // for the port to appear and /ready to answer 200
 };
 

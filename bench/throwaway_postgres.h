@@ -7,6 +7,7 @@
 #include <string>
 
 #include "bench/cleanup_registry.h"
+#include "bench/throwaway_service.h"
 #include "common/status.h"
 
 namespace timestore::bench {
@@ -18,30 +19,25 @@ class ThrowawayPostgres {
   static common::Result<ThrowawayPostgres> Start(const std::string& script,
                                                  const std::string& state_file,
                                                  const std::string& log_path,
-                                                 CleanupRegistry* cleanup);
-
-  ThrowawayPostgres(ThrowawayPostgres&& other) noexcept;
-  ThrowawayPostgres& operator=(ThrowawayPostgres&&) = delete;
-  ThrowawayPostgres(const ThrowawayPostgres&) = delete;
-  ThrowawayPostgres& operator=(const ThrowawayPostgres&) = delete;
-  ~ThrowawayPostgres();  // Stop(), error ignored
+                                                 CleanupRegistry* cleanup) {
+    TS_ASSIGN_OR_RETURN(ThrowawayService service,
+                        ThrowawayService::Start(script, state_file, log_path, cleanup));
+    TS_ASSIGN_OR_RETURN(std::string url, service.Export("TIMESTORE_PG_URL"));
+    return ThrowawayPostgres(std::move(service), std::move(url));
+  }
 
   // postgres://timestore:timestore@127.0.0.1:<port>/timestore
   const std::string& url() const { return url_; }
 
   // Runs `pg_tmp.sh stop <state_file>`. Idempotent; kInternal when the script fails.
-  common::Status Stop();
+  common::Status Stop() { return service_.Stop(); }
 
  private:
-  ThrowawayPostgres() = default;
+  ThrowawayPostgres(ThrowawayService service, std::string url)
+      : service_(std::move(service)), url_(std::move(url)) {}
 
-  std::string script_;
-  std::string state_file_;
-  std::string log_path_;
+  ThrowawayService service_;
   std::string url_;
-  CleanupRegistry* cleanup_ = nullptr;
-  CleanupRegistry::Id cleanup_id_ = 0;  // 0: nothing registered
-  bool running_ = false;
 };
 
 }  // namespace timestore::bench

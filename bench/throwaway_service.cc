@@ -1,4 +1,4 @@
-#include "bench/throwaway_postgres.h"
+#include "bench/throwaway_service.h"
 
 #include <fstream>
 #include <sstream>
@@ -21,18 +21,18 @@ SpawnOptions ScriptCommand(const std::string& script, const char* verb,
 
 }  // namespace
 
-common::Result<ThrowawayPostgres> ThrowawayPostgres::Start(const std::string& script,
-                                                           const std::string& state_file,
-                                                           const std::string& log_path,
-                                                           CleanupRegistry* cleanup) {
-  ThrowawayPostgres pg;
-  pg.script_ = script;
-  pg.state_file_ = state_file;
-  pg.log_path_ = log_path;
-  pg.cleanup_ = cleanup;
-  pg.running_ = true;  // from here on Stop() runs the stop script, which is idempotent
+common::Result<ThrowawayService> ThrowawayService::Start(const std::string& script,
+                                                         const std::string& state_file,
+                                                         const std::string& log_path,
+                                                         CleanupRegistry* cleanup) {
+  ThrowawayService service;
+  service.script_ = script;
+  service.state_file_ = state_file;
+  service.log_path_ = log_path;
+  service.cleanup_ = cleanup;
+  service.running_ = true;  // from here on Stop() runs the stop script, which is idempotent
   if (cleanup != nullptr) {
-    pg.cleanup_id_ = cleanup->Add([script, state_file, log_path] {
+    service.cleanup_id_ = cleanup->Add([script, state_file, log_path] {
       (void)RunCommand(ScriptCommand(script, "stop", state_file, log_path));
     });
   }
@@ -44,29 +44,32 @@ common::Result<ThrowawayPostgres> ThrowawayPostgres::Start(const std::string& sc
   std::ifstream in(state_file);
   std::stringstream text;
   text << in.rdbuf();
-  const std::string state = text.str();
-  const std::string marker = "TIMESTORE_PG_URL='";
-  const size_t begin = state.find(marker);
-  const size_t end = begin == std::string::npos ? begin : state.find('\'', begin + marker.size());
-  if (end == std::string::npos) {
-    return common::Internal("no TIMESTORE_PG_URL in " + state_file);
-  }
-  pg.url_ = state.substr(begin + marker.size(), end - begin - marker.size());
-  return pg;
+  service.state_ = text.str();
+  return service;
 }
 
-ThrowawayPostgres::ThrowawayPostgres(ThrowawayPostgres&& other) noexcept
+ThrowawayService::ThrowawayService(ThrowawayService&& other) noexcept
     : script_(std::move(other.script_)),
       state_file_(std::move(other.state_file_)),
       log_path_(std::move(other.log_path_)),
-      url_(std::move(other.url_)),
+      state_(std::move(other.state_)),
       cleanup_(other.cleanup_),
       cleanup_id_(std::exchange(other.cleanup_id_, 0)),
       running_(std::exchange(other.running_, false)) {}
 
-ThrowawayPostgres::~ThrowawayPostgres() { (void)Stop(); }
+ThrowawayService::~ThrowawayService() { (void)Stop(); }
 
-common::Status ThrowawayPostgres::Stop() {
+common::Result<std::string> ThrowawayService::Export(std::string_view name) const {
+  const std::string marker = " " + std::string(name) + "='";
+  const size_t begin = state_.find(marker);
+  const size_t end = begin == std::string::npos ? begin : state_.find('\'', begin + marker.size());
+  if (end == std::string::npos) {
+    return common::Internal("no " + std::string(name) + " in " + state_file_);
+  }
+  return state_.substr(begin + marker.size(), end - begin - marker.size());
+}
+
+common::Status ThrowawayService::Stop() {
   if (!running_) return common::Status::Ok();
   running_ = false;
   if (cleanup_ != nullptr && cleanup_id_ != 0) cleanup_->Remove(cleanup_id_);

@@ -1,0 +1,49 @@
+// ThrowawayService: a temporary service (PostgreSQL, s3rver) started and stopped by one of the
+// project's scripts (`<script> start|stop <state_file>`, see scripts/pg_tmp.sh and s3_tmp.sh),
+// which writes the service's address as shell exports into the state file. Owns the service: Stop()
+// or the destructor runs the stop script, and so does the CleanupRegistry when the benchmark is
+// interrupted. Move-only; one thread at a time.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "bench/cleanup_registry.h"
+#include "common/status.h"
+
+namespace timestore::bench {
+
+class ThrowawayService {
+ public:
+  // Runs `<script> start <state_file>`; the script's output goes to `log_path`. `cleanup` may be
+  // null. kUnavailable when the script fails.
+  static common::Result<ThrowawayService> Start(const std::string& script,
+                                                const std::string& state_file,
+                                                const std::string& log_path,
+                                                CleanupRegistry* cleanup);
+
+  ThrowawayService(ThrowawayService&& other) noexcept;
+  ThrowawayService& operator=(ThrowawayService&&) = delete;
+  ThrowawayService(const ThrowawayService&) = delete;
+  ThrowawayService& operator=(const ThrowawayService&) = delete;
+  ~ThrowawayService();  // Stop(), error ignored
+
+  // The value of `NAME='value'` in the state file the start script wrote; kInternal when absent.
+  common::Result<std::string> Export(std::string_view name) const;
+
+  // Runs `<script> stop <state_file>`. Idempotent; kInternal when the script fails.
+  common::Status Stop();
+
+ private:
+  ThrowawayService() = default;
+
+  std::string script_;
+  std::string state_file_;
+  std::string log_path_;
+  std::string state_;  // the state file's text after start
+  CleanupRegistry* cleanup_ = nullptr;
+  CleanupRegistry::Id cleanup_id_ = 0;  // 0: nothing registered
+  bool running_ = false;
+};
+
+}  // namespace timestore::bench
