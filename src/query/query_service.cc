@@ -177,10 +177,15 @@ common::Result<std::unique_ptr<QueryStream>> QueryService::Query(std::string_vie
     }
     first = std::max(first, spec.start);
     last = std::min(last, spec.end - 1);
-    auto probe = connection.Query(SingleBucketProbeSql(*spec.downsample, first, last));
-    if (probe.ok() && probe->row_count() == 1 && !probe->IsNull(0, 0) &&
-        probe->GetInt64(0, 0) == probe->GetInt64(1, 0)) {
-      single_bucket = probe->GetInt64(0, 0);
+    const auto first_bucket = FixedBucketStart(*spec.downsample, first);
+    if (first_bucket) {
+      if (first_bucket == FixedBucketStart(*spec.downsample, last)) single_bucket = first_bucket;
+    } else {  // months: DuckDB's calendar decides
+      auto probe = connection.Query(SingleBucketProbeSql(*spec.downsample, first, last));
+      if (probe.ok() && probe->row_count() == 1 && !probe->IsNull(0, 0) &&
+          probe->GetInt64(0, 0) == probe->GetInt64(1, 0)) {
+        single_bucket = probe->GetInt64(0, 0);
+      }
     }
   }
   const QuerySql sql =

@@ -348,6 +348,17 @@ std::string DownsampleSql(const QuerySpec& spec, const std::vector<ColumnDef>& s
 
 }  // namespace
 
+std::optional<common::UnixMicros> FixedBucketStart(const Downsample& downsample,
+                                                   common::UnixMicros t) {
+  const std::optional<int64_t> unit = IntervalUnitMicros(downsample.unit);
+  if (!unit) return std::nullopt;
+  constexpr common::UnixMicros kOrigin = 946'857'600'000'000;  // 2000-01-03T00:00:00Z
+  const int64_t width = *unit * downsample.size;
+  int64_t k = (t - kOrigin) / width;
+  if ((t - kOrigin) % width < 0) --k;  // floor, also before the origin
+  return kOrigin + k * width;
+}
+
 std::string SingleBucketProbeSql(const Downsample& downsample, common::UnixMicros first,
                                  common::UnixMicros last) {
   const std::string interval = IntervalSql(downsample);

@@ -45,6 +45,12 @@ QuerySql BuildQuerySql(const QuerySpec& spec, const std::vector<catalog::ColumnD
                        const std::vector<SourceFile>& files, int64_t row_cap,
                        std::optional<common::UnixMicros> single_bucket = std::nullopt);
 
+// The start of the bucket holding `t`, as DuckDB's time_bucket computes it for `downsample`'s
+// interval (fixed widths count from its default origin, Monday 2000-01-03 00:00 UTC); nothing for
+// months, whose buckets only DuckDB's calendar arithmetic places (see SingleBucketProbeSql).
+std::optional<common::UnixMicros> FixedBucketStart(const Downsample& downsample,
+                                                   common::UnixMicros t);
+
 // A statement answering one row: the bucket starts (epoch microseconds) of instants `first` and
 // `last` under `downsample`'s interval. Equal starts mean every instant between them falls in one
 // bucket.

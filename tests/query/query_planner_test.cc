@@ -1,7 +1,11 @@
 #include "query/query_planner.h"
 
+#include <random>
+
 #include <gtest/gtest.h>
 
+#include "duck/connection.h"
+#include "duck/database.h"
 #include "query/query_sql.h"
 
 namespace timestore::query {
@@ -163,6 +167,41 @@ TEST(TimestampLiteralTest, WritesMicrosecondsInDuckDbLiteralForm) {
   EXPECT_EQ(TimestampLiteral(0), "TIMESTAMP '1970-01-01 00:00:00.000000'");
   EXPECT_EQ(TimestampLiteral(1704067200123456), "TIMESTAMP '2024-01-01 00:00:00.123456'");
   EXPECT_EQ(TimestampLiteral(-1), "TIMESTAMP '1969-12-31 23:59:59.999999'");
+}
+
+}  // namespace
+}  // namespace timestore::query
+
+namespace timestore::query {
+namespace {
+
+// FixedBucketStart must place every instant in the bucket DuckDB's time_bucket gives it, or a
+// query whose rows all fall in one bucket would answer a different bucket start.
+TEST(FixedBucketStartTest, AgreesWithDuckDbTimeBucket) {
+  auto db = duck::Database::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  auto conn = duck::Connection::Open(*db);
+  ASSERT_TRUE(conn.ok());
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<int64_t> any(-2'000'000'000'000'000, 4'000'000'000'000'000);
+  for (IntervalUnit unit : {IntervalUnit::kSecond, IntervalUnit::kMinute, IntervalUnit::kHour,
+                            IntervalUnit::kDay, IntervalUnit::kWeek}) {
+    for (int64_t size : {1, 5, 7, 13}) {
+      Downsample d;
+      d.unit = unit;
+      d.size = size;
+      for (int i = 0; i < 50; ++i) {
+        const int64_t t = any(rng);
+        auto r = conn->Query(SingleBucketProbeSql(d, t, t));
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        EXPECT_EQ(FixedBucketStart(d, t), r->GetInt64(0, 0))
+            << IntervalUnitName(unit) << " x" << size << " at " << t;
+      }
+    }
+  }
+  Downsample month;
+  month.unit = IntervalUnit::kMonth;
+  EXPECT_FALSE(FixedBucketStart(month, 0).has_value());
 }
 
 }  // namespace
