@@ -2,6 +2,7 @@
 // right, the response says where each file came from (written through at ingest, downloaded,
 // or cached), concurrent queries of a cold partition download it once, and the cache survives a
 // restart.
+#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -134,6 +135,37 @@ TEST_F(S3QueryTest, ConcurrentQueriesOfAColdPartitionDownloadItOnce) {
   for (auto& t : clients) t.join();
   EXPECT_EQ(right.load(), 8);
   EXPECT_EQ(Downloads(), 2);  // two partitions, each downloaded once
+}
+
+TEST_F(S3QueryTest, ASmallCacheStillAnswersAndStaysWithinItsLimit) {
+  Restart();
+  ASSERT_EQ(Call("POST", "/datasets/small/ingest", kBody).status, 201);
+  // A cache smaller than one partition file: every file a query needs is pinned while it runs
+  // (and read), then evicted once released.
+  UseCache("tiny-cache");
+  cfg_.storage.cache_max_bytes = 100;
+  Restart();
+  for (int i = 0; i < 3; ++i) {
+    auto r = Call("POST", "/datasets/small/query", kQuery);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(r.body.find(kAnswerRows), std::string::npos) << r.body;
+    EXPECT_EQ(Sources(r.body), R"("partitionsFromCache":0,"partitionsFetched":2)");
+  }
+  // Files are released when the answer's stream is torn down, just after the client has it.
+  auto cached_bytes = [&] {
+    int64_t bytes = 0;
+    std::error_code ec;
+    for (const auto& e :
+         std::filesystem::recursive_directory_iterator(scratch_.path() / "tiny-cache", ec)) {
+      const auto size = e.is_regular_file(ec) ? e.file_size(ec) : 0;
+      if (!ec) bytes += static_cast<int64_t>(size);
+    }
+    return bytes;
+  };
+  for (int i = 0; i < 100 && cached_bytes() > 100; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_LE(cached_bytes(), 100);
+  EXPECT_NE(Call("GET", "/metrics").body.find("timestore_cache_evictions_total 6"),
+            std::string::npos);
 }
 
 }  // namespace
