@@ -206,10 +206,33 @@ CREATE INDEX sql_saved_queries_by_updated ON sql_saved_queries (updated_at DESC,
 
 }  // namespace
 
+// Version 3: Parquet exports of datasets (lifecycle). Each row is one file written under
+// exports/<slug>/ on a storage target: the manifest version it reflects, the optional time range,
+// and what a reader needs to trust it (rows, bytes, SHA-256).
+constexpr std::string_view kDatasetExports = R"sql(
+CREATE TABLE dataset_exports (
+  id                text PRIMARY KEY DEFAULT 'exp-' || replace(gen_random_uuid()::text, '-', ''),
+  dataset_id        text NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+  storage_target_id text NOT NULL REFERENCES storage_targets (id),
+  object_key        text NOT NULL,
+  version           bigint NOT NULL,
+  range_start       timestamptz,
+  range_end         timestamptz,
+  row_count         bigint NOT NULL,
+  file_size_bytes   bigint NOT NULL,
+  checksum_sha256   text NOT NULL CHECK (checksum_sha256 ~ '^[0-9a-f]{64}$'),
+  job_id            text,
+  created_at        timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (storage_target_id, object_key)
+);
+CREATE INDEX dataset_exports_by_dataset ON dataset_exports (dataset_id, created_at DESC);
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "initial data model", kInitialSchema},
       {2, "sql_saved_queries", kSqlSavedQueries},
+      {3, "dataset_exports", kDatasetExports},
   };
   return kMigrations;
 }

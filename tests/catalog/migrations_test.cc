@@ -35,11 +35,11 @@ TEST(MigrationsTest, CreatesEveryTableOfTheDataModelInTheConfiguredSchema) {
   ASSERT_TRUE(res.ok());
   std::vector<std::string> tables;
   for (int i = 0; i < res->rows(); ++i) tables.emplace_back(res->GetText(i, 0));
-  EXPECT_EQ(tables, (std::vector<std::string>{"api_tokens", "audit_events", "dataset_partitions",
-                                              "dataset_schema_versions", "dataset_versions",
-                                              "datasets", "ingestion_batches", "lifecycle_jobs",
-                                              "retention_policies", "schema_migrations",
-                                              "sql_saved_queries", "storage_targets"}));
+  EXPECT_EQ(tables, (std::vector<std::string>{
+                        "api_tokens", "audit_events", "dataset_exports", "dataset_partitions",
+                        "dataset_schema_versions", "dataset_versions", "datasets",
+                        "ingestion_batches", "lifecycle_jobs", "retention_policies",
+                        "schema_migrations", "sql_saved_queries", "storage_targets"}));
 }
 
 TEST(MigrationsTest, ConcurrentMigratorsAllSucceedAndApplyEachMigrationOnce) {
