@@ -4,6 +4,8 @@
 #include <atomic>
 #include <thread>
 
+#include "storage/local_copy.h"
+
 namespace timestore::query {
 
 common::Result<catalog::Dataset> DatasetReader::GetDataset(std::string_view slug) {
@@ -57,38 +59,28 @@ common::Result<ResolvedFiles> DatasetReader::Resolve(
     const std::vector<std::shared_ptr<const PartitionEntry>>& partitions) {
   ResolvedFiles out;
   out.files.resize(partitions.size());
-  struct Remote {
-    size_t index;
-    std::shared_ptr<storage::ObjectStore> store;
-  };
-  std::vector<Remote> remote;
+  std::vector<std::shared_ptr<storage::ObjectStore>> stores(partitions.size());
+  std::vector<size_t> remote;  // partitions whose store has no local path
   for (size_t i = 0; i < partitions.size(); ++i) {
     const catalog::Partition& p = partitions[i]->partition;
-    SourceFile& f = out.files[i];
-    f.format = p.format;
-    f.schema_version = p.schema_version;
-    TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store, StoreOf(p.storage_target_id));
-    if (std::optional<std::string> path = store->LocalPath(p.object_key)) {
-      f.path = std::move(*path);
-      ++out.local;
-    } else {
-      remote.push_back({i, std::move(store)});
-    }
+    out.files[i].format = p.format;
+    out.files[i].schema_version = p.schema_version;
+    TS_ASSIGN_OR_RETURN(stores[i], StoreOf(p.storage_target_id));
+    if (!stores[i]->LocalPath(p.object_key)) remote.push_back(i);
   }
-  if (remote.empty()) return out;
-  if (cache_ == nullptr) return common::Internal("remote partitions need a partition cache");
-
-  // Fetch with up to fetch_concurrency_ threads; each slot is written by one thread only.
-  std::vector<common::Result<storage::CachedFile>> fetched;
-  fetched.reserve(remote.size());
-  for (size_t k = 0; k < remote.size(); ++k) fetched.emplace_back(common::Internal("not fetched"));
+  // Local copies: in place, or through the cache with up to fetch_concurrency_ downloads at once
+  // (each slot is written by one thread only).
+  std::vector<common::Result<storage::LocalCopy>> copies;
+  copies.reserve(partitions.size());
+  for (size_t i = 0; i < partitions.size(); ++i) copies.emplace_back(common::Internal("not read"));
+  auto open = [&](size_t i) {
+    const catalog::Partition& p = partitions[i]->partition;
+    copies[i] = storage::OpenLocalCopy(*stores[i], p.storage_target_id.value(), p.object_key,
+                                       p.checksum_sha256, cache_);
+  };
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t k = next++; k < remote.size(); k = next++) {
-      const catalog::Partition& p = partitions[remote[k].index]->partition;
-      fetched[k] = cache_->Fetch(*remote[k].store, p.storage_target_id.value(), p.object_key,
-                                 p.checksum_sha256);
-    }
+    for (size_t k = next++; k < remote.size(); k = next++) open(remote[k]);
   };
   const size_t threads = std::min(remote.size(), static_cast<size_t>(fetch_concurrency_));
   {
@@ -96,15 +88,30 @@ common::Result<ResolvedFiles> DatasetReader::Resolve(
     for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
     worker();
   }
-  for (size_t k = 0; k < remote.size(); ++k) {
-    if (!fetched[k].ok()) {
-      return fetched[k].status().WithContext("partition " +
-                                             partitions[remote[k].index]->partition.id.value());
+  size_t r = 0;
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    if (r < remote.size() && remote[r] == i) {
+      ++r;
+    } else {
+      open(i);  // local: in place, no I/O
     }
-    storage::CachedFile file = std::move(fetched[k]).value();
-    out.files[remote[k].index].path = file.path();
-    ++(file.was_cached() ? out.from_cache : out.fetched);
-    out.pins.push_back(std::move(file));
+    if (!copies[i].ok()) {
+      return copies[i].status().WithContext("partition " + partitions[i]->partition.id.value());
+    }
+    storage::LocalCopy copy = std::move(copies[i]).value();
+    out.files[i].path = copy.path;
+    switch (copy.source) {
+      case storage::LocalCopy::Source::kLocal:
+        ++out.local;
+        break;
+      case storage::LocalCopy::Source::kCache:
+        ++out.from_cache;
+        break;
+      case storage::LocalCopy::Source::kDownload:
+        ++out.fetched;
+        break;
+    }
+    if (copy.source != storage::LocalCopy::Source::kLocal) out.pins.push_back(std::move(copy.pin));
   }
   return out;
 }
