@@ -125,24 +125,26 @@ Result<Job> JobRepository::Complete(const JobId& id, const std::string& owner,
 }
 
 Result<Job> JobRepository::Fail(const JobId& id, const std::string& owner, const std::string& error,
-                                std::chrono::milliseconds retry_delay) {
+                                std::optional<std::chrono::milliseconds> retry_delay) {
+  const bool retry = retry_delay.has_value();
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
   TS_ASSIGN_OR_RETURN(
       PgResult res,
       lease->Exec(
           "UPDATE lifecycle_jobs SET error = $3, lease_owner = NULL, lease_expires_at = NULL, "
           "updated_at = now(), "
-          "status = CASE WHEN attempts < max_attempts THEN 'pending' ELSE 'failed' END, "
-          "run_at = CASE WHEN attempts < max_attempts "
+          "status = CASE WHEN $5 AND attempts < max_attempts THEN 'pending' ELSE 'failed' END, "
+          "run_at = CASE WHEN $5 AND attempts < max_attempts "
           "  THEN now() + $4::bigint * interval '1 millisecond' ELSE run_at END, "
-          "finished_at = CASE WHEN attempts < max_attempts THEN NULL ELSE now() END "
+          "finished_at = CASE WHEN $5 AND attempts < max_attempts THEN NULL ELSE now() END "
           "WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING " +
               JobColumns(),
           PgParams()
               .Add(id.value())
               .Add(owner)
               .Add(error)
-              .Add(static_cast<int64_t>(retry_delay.count()))));
+              .Add(static_cast<int64_t>(retry_delay.value_or(std::chrono::milliseconds(0)).count()))
+              .Add(retry)));
   if (res.rows() == 0) return LeaseLost(id, owner);
   return rows::ReadJob(res, 0);
 }

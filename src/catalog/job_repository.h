@@ -52,10 +52,11 @@ class JobRepository {
   common::Result<Job> Complete(const JobId& id, const std::string& owner,
                                const std::string& result_json);
   // Records a failure: back to pending with run_at = now + retry_delay while attempts <
-  // max_attempts, else terminally failed. The error text is kept either way. kConflict when the
-  // lease was lost.
+  // max_attempts, else terminally failed; without a retry_delay terminally failed at once (a
+  // failure retrying cannot fix). The error text is kept either way. kConflict when the lease was
+  // lost.
   common::Result<Job> Fail(const JobId& id, const std::string& owner, const std::string& error,
-                           std::chrono::milliseconds retry_delay);
+                           std::optional<std::chrono::milliseconds> retry_delay);
   // Puts a failed or cancelled job back to pending now, with its attempts reset. kNotFound for an
   // unknown job, kFailedPrecondition for a job that is pending, running or succeeded.
   common::Result<Job> Reschedule(const JobId& id);

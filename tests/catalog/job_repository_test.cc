@@ -154,6 +154,24 @@ TEST_F(JobRepositoryTest, FailureRetriesWithBackoffThenFailsTerminallyAndCanBeRe
   EXPECT_EQ(catalog_->jobs().Reschedule(JobId("job-none")).status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(JobRepositoryTest, FailureWithoutRetryDelayIsTerminalAtOnce) {
+  NewJob nj;
+  nj.kind = "export";
+  nj.max_attempts = 5;
+  ASSERT_TRUE(catalog_->jobs().Enqueue(nj).ok());
+  auto claimed = catalog_->jobs().Claim("w", milliseconds(60000));
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  auto failed = catalog_->jobs().Fail((*claimed)->id, "w", "bad payload", std::nullopt);
+  ASSERT_TRUE(failed.ok()) << failed.status().ToString();
+  EXPECT_EQ(failed->status, JobStatus::kFailed);
+  EXPECT_EQ(failed->attempts, 1);
+  EXPECT_EQ(failed->error, "bad payload");
+  EXPECT_TRUE(failed->finished_at.has_value());
+  auto again = catalog_->jobs().Claim("w", milliseconds(60000));
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->has_value());
+}
+
 TEST_F(JobRepositoryTest, ClaimHonoursKindsAndRunAt) {
   Enqueue("retention");
   NewJob later;
