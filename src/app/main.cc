@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "app/lifecycle_runtime.h"
 #include "app/service.h"
 #include "common/build_info.h"
 #include "config/service_config.h"
@@ -75,6 +76,21 @@ int main(int argc, char** argv) {
   CLI::App* serve = app.add_subcommand("serve", "Run the HTTP service (the default)");
   CLI::App* migrate = app.add_subcommand("migrate", "Apply catalog migrations and exit");
   CLI::App* version = app.add_subcommand("version", "Print the version and exit");
+  timestore::app::LifecycleCommand lifecycle_command;
+  std::string operations;
+  int workers = 0;
+  CLI::App* lifecycle = app.add_subcommand(
+      "lifecycle",
+      "Run lifecycle workers and the scheduler (compaction, retention, export, sweep)");
+  lifecycle->add_flag("--once", lifecycle_command.once,
+                      "Run one pass inline for the datasets, print the reports and exit");
+  lifecycle->add_option("--dataset", lifecycle_command.datasets,
+                        "Dataset slug (repeatable); default: every active dataset");
+  lifecycle->add_option("--operations", operations,
+                        "Comma list of compaction,retention,export,sweep; default: "
+                        "compaction,retention,export");
+  CLI::Option* workers_option = lifecycle->add_option(
+      "--workers", workers, "Worker threads (default TIMESTORE_LIFECYCLE_CONCURRENCY)");
   app.footer("Configuration: TIMESTORE_* environment variables (see README.md).");
   CLI11_PARSE(app, argc, argv);
 
@@ -89,6 +105,17 @@ int main(int argc, char** argv) {
   }
   observability::InitLogging(cfg->log_level);
   if (migrate->parsed()) return Migrate(*cfg);
+  if (lifecycle->parsed()) {
+    for (size_t start = 0; start < operations.size();) {
+      size_t comma = operations.find(',', start);
+      if (comma == std::string::npos) comma = operations.size();
+      if (comma > start)
+        lifecycle_command.operations.push_back(operations.substr(start, comma - start));
+      start = comma + 1;
+    }
+    if (workers_option->count() > 0) lifecycle_command.workers = workers;
+    return timestore::app::RunLifecycleCommand(*cfg, lifecycle_command);
+  }
   (void)serve;  // serve is also what runs without a subcommand
   return Serve(*cfg);
 }

@@ -4,6 +4,7 @@
 #include <condition_variable>
 
 #include "api/ingest_routes.h"
+#include "api/lifecycle_routes.h"
 #include "api/query_routes.h"
 #include "api/routes.h"
 #include "api/sql_routes.h"
@@ -50,6 +51,13 @@ ingest::IngestOptions IngestOptionsFor(const config::IngestConfig& c) {
   o.small_partition_bytes = c.small_partition_bytes;
   o.max_small_partitions = c.max_small_partitions;
   o.fault_injection_point = c.fault_injection_point;
+  return o;
+}
+
+storage::PartitionCacheOptions PartitionCacheOptionsFor(const config::StorageConfig& storage) {
+  storage::PartitionCacheOptions o;
+  o.directory = storage.cache_dir.empty() ? storage.root + "/.tmp-cache" : storage.cache_dir;
+  o.max_bytes = storage.cache_max_bytes;
   return o;
 }
 
@@ -127,11 +135,7 @@ Service::Service(config::ServiceConfig config)
 Service::~Service() { Stop(); }
 
 common::Status Service::Start() {
-  storage::PartitionCacheOptions cache_options;
-  cache_options.directory = config_.storage.cache_dir.empty() ? config_.storage.root + "/.tmp-cache"
-                                                              : config_.storage.cache_dir;
-  cache_options.max_bytes = config_.storage.cache_max_bytes;
-  auto cache = storage::PartitionCache::Open(cache_options, &metrics_);
+  auto cache = storage::PartitionCache::Open(PartitionCacheOptionsFor(config_.storage), &metrics_);
   if (!cache.ok()) return cache.status().WithContext("partition cache");
   cache_ = std::move(cache).value();
   ingest_ = std::make_unique<ingest::IngestService>(
@@ -148,6 +152,8 @@ common::Status Service::Start() {
       catalog_, stores_, cache_.get(), *manifest_cache_, config_.query.fetch_concurrency);
   query_ = std::make_unique<query::QueryService>(*query_engine_, *dataset_reader_,
                                                  QueryOptionsFor(config_.query), &metrics_);
+  lifecycle_ = std::make_unique<LifecycleRuntime>(catalog_, stores_, cache_.get(),
+                                                  config_.lifecycle, &metrics_);
   sql_ = std::make_unique<query::SqlRuntime>(
       *dataset_reader_, catalog_, SqlOptionsFor(config_.sql, config_.storage, cache_->directory()));
 
@@ -157,6 +163,7 @@ common::Status Service::Start() {
   api::AddIngestRoutes(router, *ingest_);
   api::AddQueryRoutes(router, *query_);
   api::AddSqlRoutes(router, *sql_);
+  api::AddLifecycleRoutes(router, lifecycle_->service());
   api::AddSavedQueryRoutes(router, catalog_.saved_queries());
   server_ = std::make_unique<http::Server>(ServerOptionsFor(config_.http), std::move(router),
                                            observability::GetLogger("http"), &metrics_);
@@ -181,6 +188,7 @@ void Service::Stop() {
     bootstrap_thread_.request_stop();
     bootstrap_thread_.join();
   }
+  if (lifecycle_) lifecycle_->Stop();  // workers finish the job they are running
   logger_.Info("timestore stopped");
 }
 
@@ -220,6 +228,9 @@ void Service::BootstrapLoop(const std::stop_token& stop) {
     common::Result<int> applied = BootstrapCatalog(catalog_, config_.storage);
     if (applied.ok()) {
       bootstrapped_.store(true);
+      if (config_.lifecycle.enabled) {
+        lifecycle_->Start(config_.lifecycle.workers, /*schedule=*/true);
+      }
       logger_.Info("catalog ready", observability::LogFields()
                                         .Add("schema", config_.postgres.schema)
                                         .Add("migrationsApplied", *applied));

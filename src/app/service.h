@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "app/lifecycle_runtime.h"
 #include "catalog/catalog.h"
 #include "common/status.h"
 #include "config/service_config.h"
@@ -63,6 +64,8 @@ class Service {
   std::unique_ptr<query::DatasetReader> dataset_reader_;
   std::unique_ptr<query::QueryService> query_;
   std::unique_ptr<query::SqlRuntime> sql_;
+  // Lifecycle: the admin facade at once; workers and scheduler once the catalog is bootstrapped.
+  std::unique_ptr<LifecycleRuntime> lifecycle_;
   std::unique_ptr<http::Server> server_;
 
   std::atomic<bool> bootstrapped_{false};
@@ -88,6 +91,8 @@ common::Result<int> BootstrapCatalog(catalog::Catalog& catalog,
 catalog::CatalogOptions CatalogOptionsFor(const config::PostgresConfig& pg);
 ingest::IngestOptions IngestOptionsFor(const config::IngestConfig& ingest);
 storage::S3Options S3DefaultsFor(const config::StorageConfig& storage);
+// The partition cache's options: TIMESTORE_CACHE_DIR (or <root>/.tmp-cache) and its size.
+storage::PartitionCacheOptions PartitionCacheOptionsFor(const config::StorageConfig& storage);
 query::QueryServiceOptions QueryOptionsFor(const config::QueryConfig& query);
 // The SQL runtime's options; its sandboxes may read the storage root and `cache_dir` (the partition
 // cache's directory).

@@ -82,6 +82,44 @@ Result<std::optional<Job>> JobRepository::Claim(const std::string& owner,
   return std::optional<Job>(rows::ReadJob(res, 0));
 }
 
+Result<std::optional<Job>> JobRepository::ClaimJob(const JobId& id, const std::string& owner,
+                                                   std::chrono::milliseconds lease_for) {
+  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
+  TS_ASSIGN_OR_RETURN(
+      PgResult res,
+      lease->Exec(
+          "UPDATE lifecycle_jobs SET status = 'running', lease_owner = $2, "
+          "lease_expires_at = now() + $3::bigint * interval '1 millisecond', "
+          "attempts = attempts + 1, started_at = now(), updated_at = now() "
+          "WHERE id = (SELECT id FROM lifecycle_jobs WHERE id = $1 AND "
+          "(status = 'pending' OR (status = 'running' AND lease_expires_at < now())) "
+          "FOR UPDATE SKIP LOCKED) RETURNING " +
+              JobColumns(),
+          PgParams().Add(id.value()).Add(owner).Add(static_cast<int64_t>(lease_for.count()))));
+  if (res.rows() == 0) return std::optional<Job>();
+  return std::optional<Job>(rows::ReadJob(res, 0));
+}
+
+common::Result<std::vector<JobTotals>> JobRepository::Totals(std::optional<DatasetId> dataset_id) {
+  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
+  PgParams params;
+  if (dataset_id) {
+    params.Add(dataset_id->value());
+  } else {
+    params.AddNull();
+  }
+  TS_ASSIGN_OR_RETURN(PgResult res, lease->Exec("SELECT kind, status, count(*) FROM lifecycle_jobs "
+                                                "WHERE $1::text IS NULL OR dataset_id = $1 "
+                                                "GROUP BY kind, status ORDER BY kind, status",
+                                                params));
+  std::vector<JobTotals> out;
+  for (int i = 0; i < res.rows(); ++i) {
+    out.push_back(
+        {std::string(res.GetText(i, 0)), std::string(res.GetText(i, 1)), res.GetInt64(i, 2)});
+  }
+  return out;
+}
+
 Status JobRepository::Heartbeat(const JobId& id, const std::string& owner,
                                 std::chrono::milliseconds lease_for) {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());

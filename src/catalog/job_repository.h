@@ -20,6 +20,13 @@ struct EnqueueResult {
   bool created = true;  // false: a pending or running job with the same dedupe key already existed
 };
 
+// How many jobs of one kind are in one status.
+struct JobTotals {
+  std::string kind;
+  std::string status;  // JobStatusName
+  int64_t count = 0;
+};
+
 struct ListJobsOptions {
   std::optional<DatasetId> dataset_id;
   std::optional<JobStatus> status;
@@ -41,6 +48,15 @@ class JobRepository {
   common::Result<std::optional<Job>> Claim(const std::string& owner,
                                            std::chrono::milliseconds lease,
                                            const std::vector<std::string>& kinds = {});
+
+  // Claims job `id` itself when it is pending (whatever its run_at) or running with an expired
+  // lease, as Claim does; nothing when another worker holds it or it has finished. For running a
+  // job inline, right after enqueueing it.
+  common::Result<std::optional<Job>> ClaimJob(const JobId& id, const std::string& owner,
+                                              std::chrono::milliseconds lease);
+
+  // Job counts by kind and status, for one dataset or all.
+  common::Result<std::vector<JobTotals>> Totals(std::optional<DatasetId> dataset_id);
 
   // Extends the lease. kConflict when `owner` no longer holds it.
   common::Status Heartbeat(const JobId& id, const std::string& owner,

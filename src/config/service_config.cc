@@ -278,6 +278,45 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
   if (auto v = Read(env, "TIMESTORE_SQL_MEMORY_LIMIT")) c.sql.memory_limit = *v;
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_SQL_SANDBOXES", 1, 64, c.sql.sandboxes));
 
+  // Lifecycle
+  auto read_bool = [&](std::string_view name, bool& out) -> Status {
+    auto v = Read(env, name);
+    if (!v) return Status::Ok();
+    const std::string lower = common::ToLowerAscii(*v);
+    if (lower == "true" || lower == "1") {
+      out = true;
+    } else if (lower == "false" || lower == "0") {
+      out = false;
+    } else {
+      return Invalid(name, *v, "true or false");
+    }
+    return Status::Ok();
+  };
+  auto read_seconds = [&](std::string_view name, int64_t min, std::chrono::seconds& out) {
+    int64_t v = out.count();
+    Status st = ReadInteger(env, name, min, int64_t{10} * 365 * 86400, v);
+    out = std::chrono::seconds(v);
+    return st;
+  };
+  TS_RETURN_IF_ERROR(read_bool("TIMESTORE_LIFECYCLE_ENABLED", c.lifecycle.enabled));
+  TS_RETURN_IF_ERROR(
+      ReadInteger(env, "TIMESTORE_LIFECYCLE_CONCURRENCY", 0, 64, c.lifecycle.workers));
+  TS_RETURN_IF_ERROR(read_seconds("TIMESTORE_LIFECYCLE_INTERVAL_SECONDS", 1, c.lifecycle.interval));
+  TS_RETURN_IF_ERROR(read_seconds("TIMESTORE_LIFECYCLE_JITTER_SECONDS", 0, c.lifecycle.jitter));
+  TS_RETURN_IF_ERROR(read_bool("TIMESTORE_LIFECYCLE_EXPORTS_ENABLED", c.lifecycle.exports_enabled));
+  TS_RETURN_IF_ERROR(ReadMillis(env, "TIMESTORE_LIFECYCLE_LEASE_MS", 1000, c.lifecycle.lease));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_COMPACTION_SMALL_BYTES", 1, int64_t{1} << 40,
+                                 c.lifecycle.compaction_small_bytes));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_COMPACTION_TARGET_BYTES", 1, int64_t{1} << 42,
+                                 c.lifecycle.compaction_target_bytes));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_COMPACTION_MAX_ROWS_PER_STEP", 1, int64_t{1} << 40,
+                                 c.lifecycle.compaction_max_rows_per_step));
+  TS_RETURN_IF_ERROR(
+      read_seconds("TIMESTORE_EXPORT_MIN_INTERVAL_SECONDS", 0, c.lifecycle.export_min_interval));
+  TS_RETURN_IF_ERROR(read_seconds("TIMESTORE_SWEEP_GRACE_SECONDS", 0, c.lifecycle.sweep_grace));
+  TS_RETURN_IF_ERROR(
+      read_seconds("TIMESTORE_SWEEP_ORPHAN_AGE_SECONDS", 0, c.lifecycle.sweep_orphan_age));
+
   // Logging
   if (auto level = Read(env, "TIMESTORE_LOG_LEVEL")) {
     auto parsed = common::ParseLogLevel(*level);

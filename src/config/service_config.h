@@ -93,6 +93,21 @@ struct SqlConfig {
   int sandboxes = 2;                          // TIMESTORE_SQL_SANDBOXES (SQL reads at once)
 };
 
+struct LifecycleConfig {
+  bool enabled = true;                          // TIMESTORE_LIFECYCLE_ENABLED (workers + scheduler)
+  int workers = 1;                              // TIMESTORE_LIFECYCLE_CONCURRENCY (0 = none)
+  std::chrono::seconds interval{300};           // TIMESTORE_LIFECYCLE_INTERVAL_SECONDS
+  std::chrono::seconds jitter{30};              // TIMESTORE_LIFECYCLE_JITTER_SECONDS
+  bool exports_enabled = true;                  // TIMESTORE_LIFECYCLE_EXPORTS_ENABLED (scheduled)
+  std::chrono::milliseconds lease{60'000};      // TIMESTORE_LIFECYCLE_LEASE_MS
+  int64_t compaction_small_bytes = 20ll << 20;  // TIMESTORE_COMPACTION_SMALL_BYTES
+  int64_t compaction_target_bytes = 200ll << 20;     // TIMESTORE_COMPACTION_TARGET_BYTES
+  int64_t compaction_max_rows_per_step = 2'000'000;  // TIMESTORE_COMPACTION_MAX_ROWS_PER_STEP
+  std::chrono::seconds export_min_interval{86'400};  // TIMESTORE_EXPORT_MIN_INTERVAL_SECONDS
+  std::chrono::seconds sweep_grace{300};             // TIMESTORE_SWEEP_GRACE_SECONDS
+  std::chrono::seconds sweep_orphan_age{3600};       // TIMESTORE_SWEEP_ORPHAN_AGE_SECONDS
+};
+
 struct ServiceConfig {
   HttpConfig http;
   PostgresConfig postgres;
@@ -100,6 +115,7 @@ struct ServiceConfig {
   IngestConfig ingest;
   QueryConfig query;
   SqlConfig sql;
+  LifecycleConfig lifecycle;
   common::LogLevel log_level = common::LogLevel::kInfo;  // TIMESTORE_LOG_LEVEL
 };
 
