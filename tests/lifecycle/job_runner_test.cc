@@ -1,0 +1,255 @@
+// The lifecycle machinery with scripted operations against the real job table: results and
+// failures (retried with backoff, or terminal), lease renewal and loss, workers, the scheduler and
+// the admin facade.
+#include "lifecycle/job_runner.h"
+
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "catalog/catalog_fixture.h"
+#include "lifecycle/lifecycle_service.h"
+#include "lifecycle/scheduler.h"
+
+namespace timestore::lifecycle {
+namespace {
+
+using namespace std::chrono_literals;
+
+// An operation whose behaviour the test sets: an answer, a failure, or a wait.
+class ScriptedOperation : public Operation {
+ public:
+  explicit ScriptedOperation(std::string kind) : kind_(std::move(kind)) {}
+  std::string_view kind() const override { return kind_; }
+  common::Result<std::string> Run(JobContext& context) const override {
+    ++runs;
+    if (sleep.count() > 0) {
+      const auto until = std::chrono::steady_clock::now() + sleep;
+      while (std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(20ms);
+        if (check_heartbeat) {
+          if (common::Status st = context.heartbeat(); !st.ok()) return st;
+        }
+      }
+    }
+    if (!error.ok()) return error;
+    TS_RETURN_IF_ERROR(context.save_progress(R"({"step":1})"));
+    return std::string(R"({"done":true,"attempt":)") + std::to_string(context.job.attempts) + "}";
+  }
+
+  mutable std::atomic<int> runs{0};
+  common::Status error;
+  std::chrono::milliseconds sleep{0};
+  bool check_heartbeat = false;
+
+ private:
+  std::string kind_;
+};
+
+class JobRunnerTest : public catalog::CatalogTest {
+ protected:
+  void SetUp() override {
+    CatalogTest::SetUp();
+    auto op = std::make_unique<ScriptedOperation>("compaction");
+    compaction_ = op.get();
+    operations_.Add(std::move(op));
+    auto sweep = std::make_unique<ScriptedOperation>("sweep");
+    sweep_ = sweep.get();
+    operations_.Add(std::move(sweep));
+    RunnerOptions o;
+    o.lease = 300ms;
+    o.retry_base_delay = 50ms;
+    runner_ = std::make_unique<JobRunner>(*catalog_, stores_, nullptr, options_, operations_, o);
+  }
+
+  catalog::Job Enqueue(const std::string& kind, std::optional<catalog::DatasetId> dataset = {},
+                       int max_attempts = 3) {
+    catalog::NewJob job;
+    job.kind = kind;
+    job.dataset_id = std::move(dataset);
+    job.max_attempts = max_attempts;
+    auto e = catalog_->jobs().Enqueue(job);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return e->job;
+  }
+
+  storage::ObjectStoreRegistry stores_;
+  LifecycleOptions options_;
+  OperationSet operations_;
+  ScriptedOperation* compaction_ = nullptr;
+  ScriptedOperation* sweep_ = nullptr;
+  std::unique_ptr<JobRunner> runner_;
+};
+
+TEST_F(JobRunnerTest, ASuccessfulJobStoresItsResultAndProgress) {
+  const catalog::Job job = Enqueue("compaction");
+  auto ran = runner_->RunNext("w1");
+  ASSERT_TRUE(ran.ok() && ran->has_value()) << ran.status().ToString();
+  EXPECT_EQ((*ran)->id, job.id);
+  EXPECT_EQ((*ran)->status, catalog::JobStatus::kSucceeded);
+  EXPECT_EQ((*ran)->result_json, R"({"done": true, "attempt": 1})");
+  EXPECT_EQ((*ran)->progress_json, R"({"step": 1})");
+  EXPECT_FALSE(runner_->RunNext("w1")->has_value());  // nothing else is due
+}
+
+TEST_F(JobRunnerTest, ARetryableFailureIsRetriedWithBackoffThenFailsTerminally) {
+  compaction_->error = common::Unavailable("store unreachable");
+  const catalog::Job job = Enqueue("compaction", {}, /*max_attempts=*/2);
+  auto first = runner_->RunNext("w1");
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_EQ((*first)->status, catalog::JobStatus::kPending);
+  EXPECT_NE((*first)->error->find("store unreachable"), std::string::npos);
+  EXPECT_GT((*first)->run_at, common::NowMicros());  // backoff
+  EXPECT_FALSE(runner_->RunNext("w1")->has_value());
+  std::this_thread::sleep_for(150ms);
+  auto second = runner_->RunNext("w1");
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_EQ((*second)->status, catalog::JobStatus::kFailed);
+  EXPECT_EQ((*second)->attempts, 2);
+  // Rescheduled, it runs again and now succeeds.
+  compaction_->error = common::Status::Ok();
+  ASSERT_TRUE(catalog_->jobs().Reschedule(job.id).ok());
+  auto third = runner_->RunNext("w1");
+  ASSERT_TRUE(third.ok() && third->has_value());
+  EXPECT_EQ((*third)->status, catalog::JobStatus::kSucceeded);
+}
+
+TEST_F(JobRunnerTest, APermanentFailureOrAnUnknownKindFailsAtOnce) {
+  compaction_->error = common::InvalidArgument("timeRange.start: not a time");
+  Enqueue("compaction", {}, 5);
+  auto ran = runner_->RunNext("w1");
+  ASSERT_TRUE(ran.ok() && ran->has_value());
+  EXPECT_EQ((*ran)->status, catalog::JobStatus::kFailed);
+  EXPECT_EQ((*ran)->attempts, 1);
+
+  const catalog::Job unknown = Enqueue("defragment");
+  auto claimed = catalog_->jobs().ClaimJob(unknown.id, "w1", 1s);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  auto failed = runner_->Run(**claimed, "w1");
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->status, catalog::JobStatus::kFailed);
+  EXPECT_NE(failed->error->find("unknown job kind 'defragment'"), std::string::npos);
+}
+
+TEST_F(JobRunnerTest, TheLeaseIsRenewedWhileALongJobRuns) {
+  compaction_->sleep = 900ms;  // three leases long
+  Enqueue("compaction");
+  std::atomic<bool> stolen{false};
+  std::thread thief([&] {
+    for (int i = 0; i < 10; ++i) {
+      std::this_thread::sleep_for(80ms);
+      auto c = catalog_->jobs().Claim("thief", 1s);
+      if (c.ok() && c->has_value()) stolen = true;
+    }
+  });
+  auto ran = runner_->RunNext("w1");
+  thief.join();
+  ASSERT_TRUE(ran.ok() && ran->has_value()) << ran.status().ToString();
+  EXPECT_EQ((*ran)->status, catalog::JobStatus::kSucceeded);
+  EXPECT_FALSE(stolen.load());
+}
+
+TEST_F(JobRunnerTest, AWorkerThatLostItsLeaseStopsAndCannotStoreAResult) {
+  const catalog::Job job = Enqueue("compaction");
+  auto claimed = catalog_->jobs().Claim("slow", 100ms);  // a worker that then stalls
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  std::this_thread::sleep_for(150ms);
+  // Another worker takes the expired job over and finishes it.
+  auto taken = runner_->RunNext("w2");
+  ASSERT_TRUE(taken.ok() && taken->has_value());
+  EXPECT_EQ((*taken)->status, catalog::JobStatus::kSucceeded);
+  EXPECT_EQ((*taken)->attempts, 2);
+  // The first worker comes back: its result is refused.
+  auto late = runner_->Run(**claimed, "slow");
+  EXPECT_EQ(late.status().code(), common::StatusCode::kConflict);
+  EXPECT_EQ(catalog_->jobs().Get(job.id)->lease_owner, std::nullopt);
+}
+
+TEST_F(JobRunnerTest, WorkersRunDueJobsUntilStopped) {
+  for (int i = 0; i < 4; ++i) Enqueue("compaction");
+  WorkerPoolOptions o;
+  o.workers = 2;
+  o.poll_interval = 50ms;
+  {
+    WorkerPool pool(*runner_, o);
+    pool.Start();
+    for (int i = 0; i < 100 && compaction_->runs < 4; ++i) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(compaction_->runs.load(), 4);
+  catalog::ListJobsOptions list;
+  list.status = catalog::JobStatus::kSucceeded;
+  EXPECT_EQ(catalog_->jobs().List(list)->size(), 4u);
+}
+
+TEST_F(JobRunnerTest, TheSchedulerEnqueuesEachDatasetOnceAndPicksUpNewDatasets) {
+  const catalog::Dataset a = MakeDataset("alpha");
+  SchedulerOptions o;
+  o.interval = 3600s;
+  o.jitter = 0s;
+  o.operations = {"compaction"};
+  Scheduler scheduler(*catalog_, o);
+  auto pass = [&] {
+    auto created = scheduler.EnqueueDue();
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return created.ok() ? *created : -1;
+  };
+  EXPECT_EQ(pass(), 2);  // alpha's compaction + the sweep
+  EXPECT_EQ(pass(), 0);  // pending: not again
+  const catalog::Dataset b = MakeDataset("beta");
+  EXPECT_EQ(pass(), 1);  // the new dataset
+  // Once run, a job is not scheduled again within the interval.
+  for (auto ran = runner_->RunNext("w1"); ran.ok() && ran->has_value();
+       ran = runner_->RunNext("w1")) {
+  }
+  EXPECT_EQ(pass(), 0);
+  catalog::ListJobsOptions list;
+  list.kind = "compaction";
+  EXPECT_EQ(catalog_->jobs().List(list)->size(), 2u);
+}
+
+TEST_F(JobRunnerTest, InlineRunsReportEachOperationAndQueuedRunsJoinPendingJobs) {
+  const catalog::Dataset d = MakeDataset("gamma");
+  LifecycleService service(*catalog_, *runner_, operations_);
+  RunRequest inline_run;
+  inline_run.dataset_slug = "gamma";
+  inline_run.operations = {"compaction"};
+  auto answer = service.Run(inline_run);
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  EXPECT_EQ(answer->http_status, 200);
+  EXPECT_TRUE(answer->all_succeeded);
+  EXPECT_NE(answer->body.find(R"("status":"completed","report":{"datasetId":")" + d.id.value() +
+                              R"(","datasetSlug":"gamma","operations":[{"operation":"compaction")"),
+            std::string::npos)
+      << answer->body;
+  EXPECT_NE(answer->body.find(R"("status":"succeeded","result":{"done": true, "attempt": 1})"),
+            std::string::npos)
+      << answer->body;
+
+  RunRequest queued = inline_run;
+  queued.queue = true;
+  queued.dataset_slug.reset();
+  queued.dataset_id = d.id.value();
+  auto first = service.Run(queued);
+  auto second = service.Run(queued);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->http_status, 202);
+  EXPECT_NE(first->body.find(R"("created":true)"), std::string::npos) << first->body;
+  EXPECT_NE(second->body.find(R"("created":false)"), std::string::npos) << second->body;
+
+  auto status = service.StatusJson(d.id.value(), 10);
+  ASSERT_TRUE(status.ok());
+  EXPECT_NE(status->find(R"("totals":{"compaction":{"pending":1,"succeeded":1}})"),
+            std::string::npos)
+      << *status;
+
+  RunRequest bad = inline_run;
+  bad.operations = {"defragment"};
+  EXPECT_EQ(service.Run(bad).status().code(), common::StatusCode::kInvalidArgument);
+  RunRequest missing;
+  missing.dataset_slug = "nope";
+  EXPECT_EQ(service.Run(missing).status().code(), common::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace timestore::lifecycle
