@@ -10,11 +10,13 @@ using common::Result;
 
 namespace {
 
+// clang-format off
 constexpr std::string_view kExportColumns =
-    "id, dataset_id, storage_target_id, object_key, version, " TS_MICROS(
-        "range_start") ", " TS_MICROS("range_end") ", row_count, file_size_bytes, "
-                                                   "checksum_sha256, job_id, " TS_MICROS(
-                                                       "created_at");
+    "id, dataset_id, storage_target_id, object_key, version, "
+    TS_MICROS("range_start") ", " TS_MICROS("range_end") ", "
+    "row_count, file_size_bytes, checksum_sha256, job_id, "
+    TS_MICROS("created_at");
+// clang-format on
 
 DatasetExport ReadExport(const PgResult& r, int row) {
   DatasetExport e;
@@ -55,39 +57,37 @@ Result<DatasetExport> ExportRepository::Record(const NewExport& e) {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
   TS_ASSIGN_OR_RETURN(
       PgResult res,
-      lease->Exec("INSERT INTO dataset_exports (dataset_id, storage_target_id, object_key, "
-                  "version, range_start, range_end, row_count, file_size_bytes, checksum_sha256, "
-                  "job_id, created_at) VALUES ($1, $2, $3, $4, " TS_FROM_MICROS(
-                      "$5") ", " TS_FROM_MICROS("$6") ", $7, $8, $9, $10, "
-                                                      "coalesce(" TS_FROM_MICROS(
-                                                          "$11") ", now())) RETURNING " +
-                      std::string(kExportColumns),
-                  PgParams()
-                      .Add(e.dataset_id.value())
-                      .Add(e.storage_target_id.value())
-                      .Add(e.object_key)
-                      .Add(e.version)
-                      .Add(e.range_start)
-                      .Add(e.range_end)
-                      .Add(e.row_count)
-                      .Add(e.file_size_bytes)
-                      .Add(e.checksum_sha256)
-                      .Add(job_id)
-                      .Add(e.created_at)));
+      lease->Exec(
+          "INSERT INTO dataset_exports (dataset_id, storage_target_id, object_key, version, "
+          "range_start, range_end, row_count, file_size_bytes, checksum_sha256, job_id, "
+          "created_at) VALUES ($1, $2, $3, $4, " +
+              rows::FromMicrosSql("$5") + ", " + rows::FromMicrosSql("$6") +
+              ", $7, $8, $9, $10, coalesce(" + rows::FromMicrosSql("$11") + ", now())) RETURNING " +
+              std::string(kExportColumns),
+          PgParams()
+              .Add(e.dataset_id.value())
+              .Add(e.storage_target_id.value())
+              .Add(e.object_key)
+              .Add(e.version)
+              .Add(e.range_start)
+              .Add(e.range_end)
+              .Add(e.row_count)
+              .Add(e.file_size_bytes)
+              .Add(e.checksum_sha256)
+              .Add(job_id)
+              .Add(e.created_at)));
   return ReadExport(res, 0);
 }
 
 Result<std::vector<DatasetExport>> ExportRepository::List(const DatasetId& dataset_id, int limit) {
   if (limit < 1 || limit > 500) {
-    return common::InvalidArgument("limit must be between 1 and 500, got " +
-                                   std::to_string(limit));
+    return common::InvalidArgument("limit must be between 1 and 500, got " + std::to_string(limit));
   }
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
-  TS_ASSIGN_OR_RETURN(PgResult res,
-                      lease->Exec("SELECT " + std::string(kExportColumns) +
-                                      " FROM dataset_exports WHERE dataset_id = $1"
-                                      " ORDER BY created_at DESC, id DESC LIMIT $2",
-                                  PgParams().Add(dataset_id.value()).Add(limit)));
+  TS_ASSIGN_OR_RETURN(PgResult res, lease->Exec("SELECT " + std::string(kExportColumns) +
+                                                    " FROM dataset_exports WHERE dataset_id = $1"
+                                                    " ORDER BY created_at DESC, id DESC LIMIT $2",
+                                                PgParams().Add(dataset_id.value()).Add(limit)));
   return rows::ReadAll(res, &ReadExport);
 }
 

@@ -49,8 +49,8 @@ constexpr std::chrono::milliseconds kHeartbeatEvery{5000};
 constexpr std::chrono::milliseconds kInterruptEvery{50};
 
 const observability::Logger& Log() {
-  static const observability::Logger logger = observability::GetLogger("lifecycle.export");
-  return logger;
+  static const observability::Logger kLogger = observability::GetLogger("lifecycle.export");
+  return kLogger;
 }
 
 // Caller text fit for a message.
@@ -230,9 +230,9 @@ Result<int64_t> RunExportSql(const std::vector<Input>& inputs, const std::string
   TS_ASSIGN_OR_RETURN(duck::Connection connection, duck::Connection::Open(db));
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].format != WriteFormat::kDuckdb) continue;
-    TS_RETURN_IF_ERROR(connection.Execute(
-        "ATTACH " + duck::QuoteLiteral(inputs[i].path) + " AS " +
-        duck::QuoteIdent("export_input_" + std::to_string(i)) + " (READ_ONLY)"));
+    TS_RETURN_IF_ERROR(connection.Execute("ATTACH " + duck::QuoteLiteral(inputs[i].path) + " AS " +
+                                          duck::QuoteIdent("export_input_" + std::to_string(i)) +
+                                          " (READ_ONLY)"));
   }
   lease.Watch(&connection);
   Result<duck::QueryResult> copied = connection.Query(sql);
@@ -414,24 +414,23 @@ Result<std::string> ExportOperation::Run(JobContext& context) const {
     TS_RETURN_IF_ERROR(lease.status());
     TS_ASSIGN_OR_RETURN(const StorageTarget* t, target_of(p.storage_target_id));
     TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store, store_of(*t));
-    Result<storage::LocalCopy> copy =
-        storage::OpenLocalCopy(*store, t->id.value(), p.object_key, p.checksum_sha256,
-                               context.cache);
+    Result<storage::LocalCopy> copy = storage::OpenLocalCopy(*store, t->id.value(), p.object_key,
+                                                             p.checksum_sha256, context.cache);
     if (!copy.ok()) {
       // A file of a live partition is gone: not the caller's mistake, so not kNotFound (which
       // would fail the job at once); a retry reads the then-current version.
       if (copy.status().code() == common::StatusCode::kNotFound) {
         return common::Internal("partition file '" + p.object_key + "' of version " +
-                                std::to_string(version) + " is missing: " +
-                                copy.status().message());
+                                std::to_string(version) +
+                                " is missing: " + copy.status().message());
       }
       return copy.status().WithContext("reading partition file '" + p.object_key + "'");
     }
     if (copy->source == storage::LocalCopy::Source::kLocal) {
       TS_ASSIGN_OR_RETURN(std::string sha, storage::Sha256File(copy->path));
       if (sha != p.checksum_sha256) {
-        return common::Internal("partition file '" + p.object_key + "' fails its checksum: " +
-                                sha + " instead of " + p.checksum_sha256);
+        return common::Internal("partition file '" + p.object_key + "' fails its checksum: " + sha +
+                                " instead of " + p.checksum_sha256);
       }
     }
     inputs.push_back({copy->path, p.format, p.schema_version});
@@ -450,8 +449,8 @@ Result<std::string> ExportOperation::Run(JobContext& context) const {
   StagingCleanup cleanup{
       (std::filesystem::path(staging_dir) / ("export-" + attempt + ".parquet")).string(),
       (std::filesystem::path(staging_dir) / ("export-" + attempt + ".spill")).string()};
-  const std::string sql = ExportSql(columns, dataset.timestamp_column, schemas, inputs,
-                                    request.range, cleanup.file);
+  const std::string sql =
+      ExportSql(columns, dataset.timestamp_column, schemas, inputs, request.range, cleanup.file);
   Result<int64_t> rows = RunExportSql(inputs, sql, cleanup.spill_dir, lease);
   if (!rows.ok()) return rows.status().WithContext("writing the export file");
   copies.clear();  // unpin the cached inputs

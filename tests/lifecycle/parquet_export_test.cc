@@ -64,19 +64,18 @@ std::vector<std::string> Canon(const std::vector<Row>& rows) {
 }
 
 std::string IngestBody(const std::vector<Row>& rows, bool v2) {
-  std::string body =
-      R"({"schema":{"fields":[{"name":"timestamp","type":"timestamp"},)"
-      R"({"name":"host","type":"string"},{"name":"usage","type":"double"},)"
-      R"({"name":"cores","type":"integer"})";
+  std::string body = R"({"schema":{"fields":[{"name":"timestamp","type":"timestamp"},)"
+                     R"({"name":"host","type":"string"},{"name":"usage","type":"double"},)"
+                     R"({"name":"cores","type":"integer"})";
   if (v2) body += R"(,{"name":"healthy","type":"boolean"},{"name":"region","type":"string"})";
   body += R"(]},"rows":[)";
   for (size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
     char usage[40];
     std::snprintf(usage, sizeof usage, "%.17g", r.usage.value_or(0));
-    body += (i ? "," : "") + std::string(R"({"timestamp":")") + Iso(r.second) +
-            R"(","host":")" + r.host + R"(","usage":)" + (r.usage ? usage : "null") +
-            R"(,"cores":)" + (r.cores ? std::to_string(*r.cores) : "null");
+    body += (i ? "," : "") + std::string(R"({"timestamp":")") + Iso(r.second) + R"(","host":")" +
+            r.host + R"(","usage":)" + (r.usage ? usage : "null") + R"(,"cores":)" +
+            (r.cores ? std::to_string(*r.cores) : "null");
     if (v2) {
       body += R"(,"healthy":)" + std::string(r.healthy ? (*r.healthy ? "true" : "false") : "null") +
               R"(,"region":)" + (r.region ? "\"" + *r.region + "\"" : "null");
@@ -112,8 +111,8 @@ ParquetContents ReadParquet(const std::string& path) {
     }
     return std::nullopt;
   };
-  const auto ts = col("timestamp"), host = col("host"), usage = col("usage"),
-             cores = col("cores"), healthy = col("healthy"), region = col("region");
+  const auto ts = col("timestamp"), host = col("host"), usage = col("usage"), cores = col("cores"),
+             healthy = col("healthy"), region = col("region");
   for (uint64_t i = 0; i < r->row_count(); ++i) {
     Row row;
     if (ts) row.second = r->GetTimestampMicros(*ts, i) / 1'000'000 - kT0;
@@ -235,20 +234,28 @@ class ParquetExportTest : public ::testing::TestWithParam<Driver> {
     return doc;
   }
 
-  // A local file with the exported object's bytes.
-  std::string Fetch(const catalog::DatasetExport& e) {
-    auto target = catalog_->storage_targets().Get(e.storage_target_id);
-    EXPECT_TRUE(target.ok());
+  // The object store of storage target `id`.
+  std::shared_ptr<storage::ObjectStore> StoreOf(const catalog::StorageTargetId& id) {
+    auto target = catalog_->storage_targets().Get(id);
+    EXPECT_TRUE(target.ok()) << target.status().ToString();
+    if (!target.ok()) return nullptr;
     auto store = stores_->Get(target->id.value(), catalog::StorageKindName(target->kind),
                               target->config_json);
-    EXPECT_TRUE(store.ok());
-    if (auto local = (*store)->LocalPath(e.object_key)) {
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? *store : nullptr;
+  }
+
+  // A local file with the exported object's bytes.
+  std::string Fetch(const catalog::DatasetExport& e) {
+    std::shared_ptr<storage::ObjectStore> store = StoreOf(e.storage_target_id);
+    if (store == nullptr) return "";
+    if (auto local = store->LocalPath(e.object_key)) {
       EXPECT_EQ(*local, (storage_.path() / e.object_key).string());
       return *local;
     }
     const std::string copy =
         (scratch_.path() / ("fetched-" + testing::UniqueName("f") + ".parquet")).string();
-    common::Status got = (*store)->GetFile(e.object_key, copy);
+    common::Status got = store->GetFile(e.object_key, copy);
     EXPECT_TRUE(got.ok()) << got.ToString();
     return copy;
   }
@@ -346,6 +353,13 @@ TEST_P(ParquetExportTest, ExportHoldsEveryRowWithTheNewestSchema) {
   EXPECT_EQ(record.file_size_bytes, doc["bytes"].get_int64().value());
   EXPECT_FALSE(record.range_start.has_value());
   EXPECT_EQ(record.job_id.has_value(), true);
+  // Nothing is left in the target's staging directory.
+  std::shared_ptr<storage::ObjectStore> store = StoreOf(record.storage_target_id);
+  ASSERT_NE(store, nullptr);
+  for (const auto& entry : std::filesystem::directory_iterator(store->StagingDirectory())) {
+    EXPECT_EQ(entry.path().filename().string().rfind("export-", 0), std::string::npos)
+        << entry.path();
+  }
   // The export lands on the target the partitions use.
   auto parts = catalog_->manifests().ListLivePartitions(d.id, std::nullopt, std::nullopt);
   ASSERT_TRUE(parts.ok());
@@ -355,15 +369,15 @@ TEST_P(ParquetExportTest, ExportHoldsEveryRowWithTheNewestSchema) {
 TEST_P(ParquetExportTest, TimeRangeExportHoldsOnlyRowsInTheHalfOpenRange) {
   IngestAll();
   // [00:00:20, day2 00:00:30): includes the rows at 20 and day+20, excludes 10 and day+30.
-  auto result = Export(R"({"timeRange":{"start":")" + Iso(20) + R"(","end":")" + Iso(kDay + 30) +
-                       R"("}})");
+  auto result =
+      Export(R"({"timeRange":{"start":")" + Iso(20) + R"(","end":")" + Iso(kDay + 30) + R"("}})");
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   simdjson::dom::element doc = Parse(*result);
   EXPECT_EQ(doc["timeRange"]["start"].get_string().value(), Iso(20));
   EXPECT_EQ(doc["timeRange"]["end"].get_string().value(), Iso(kDay + 30));
   catalog::DatasetExport record;
-  ParquetContents file = CheckRecordedExport(std::string(doc["exportId"].get_string().value()),
-                                             &record);
+  ParquetContents file =
+      CheckRecordedExport(std::string(doc["exportId"].get_string().value()), &record);
   std::vector<Row> expected;
   for (const Row& r : Concat({&kBatch1, &kBatch2, &kBatch3, &kBatch4})) {
     if (r.second >= 20 && r.second < kDay + 30) expected.push_back(r);
@@ -377,14 +391,14 @@ TEST_P(ParquetExportTest, TimeRangeExportHoldsOnlyRowsInTheHalfOpenRange) {
 
 TEST_P(ParquetExportTest, EmptyRangeGivesAFileWithTheColumnsAndNoRows) {
   IngestAll();
-  auto result =
-      Export(R"({"timeRange":{"start":")" + Iso(5 * kDay) + R"(","end":")" + Iso(6 * kDay) + R"("}})");
+  auto result = Export(R"({"timeRange":{"start":")" + Iso(5 * kDay) + R"(","end":")" +
+                       Iso(6 * kDay) + R"("}})");
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   simdjson::dom::element doc = Parse(*result);
   EXPECT_EQ(doc["rows"].get_int64().value(), 0);
   catalog::DatasetExport record;
-  ParquetContents file = CheckRecordedExport(std::string(doc["exportId"].get_string().value()),
-                                             &record);
+  ParquetContents file =
+      CheckRecordedExport(std::string(doc["exportId"].get_string().value()), &record);
   EXPECT_EQ(file.columns, kV2Columns);
   EXPECT_TRUE(file.rows.empty());
 }
@@ -464,10 +478,9 @@ TEST_P(ParquetExportTest, LostLeaseStopsTheExportAndPublishesNothing) {
   EXPECT_TRUE(catalog_->exports().List(CurrentDataset().id, 10)->empty());
   auto target = catalog_->storage_targets().FindDefault();
   ASSERT_TRUE(target.ok() && target->has_value());
-  auto store = stores_->Get((*target)->id.value(), catalog::StorageKindName((*target)->kind),
-                            (*target)->config_json);
-  ASSERT_TRUE(store.ok());
-  EXPECT_TRUE((*store)->List("exports/")->empty());
+  std::shared_ptr<storage::ObjectStore> store = StoreOf((*target)->id);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->List("exports/")->empty());
 }
 
 TEST_P(ParquetExportTest, BadPayloadsAreInvalidArgumentNamingTheField) {
@@ -511,7 +524,8 @@ TEST_P(ParquetExportTest, DuckDbFormatDatasetExportsLikeParquet) {
   service_.reset();
   Start([](config::ServiceConfig& c) { c.ingest.write_format = config::WriteFormat::kDuckdb; });
   IngestAll();
-  auto parts = catalog_->manifests().ListLivePartitions(CurrentDataset().id, std::nullopt, std::nullopt);
+  auto parts =
+      catalog_->manifests().ListLivePartitions(CurrentDataset().id, std::nullopt, std::nullopt);
   ASSERT_TRUE(parts.ok());
   for (const catalog::Partition& p : *parts) EXPECT_EQ(p.format, catalog::WriteFormat::kDuckdb);
   auto result = Export("{}");
@@ -525,8 +539,57 @@ TEST_P(ParquetExportTest, DuckDbFormatDatasetExportsLikeParquet) {
   EXPECT_TRUE(OrderedByTime(file.rows));
 }
 
-INSTANTIATE_TEST_SUITE_P(Drivers, ParquetExportTest,
-                         ::testing::Values(Driver::kLocal, Driver::kS3),
+TEST_P(ParquetExportTest, DatasetWithoutRowsExportsAnEmptyFileOnTheDefaultTarget) {
+  catalog::NewDataset nd;
+  nd.slug = slug_;
+  nd.name = "empty";
+  ASSERT_TRUE(catalog_->datasets().Create(nd).ok());
+  auto result = Export("{}");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  simdjson::dom::element doc = Parse(*result);
+  EXPECT_EQ(doc["rows"].get_int64().value(), 0);
+  EXPECT_EQ(doc["version"].get_int64().value(), 0);
+  auto fallback = catalog_->storage_targets().FindDefault();
+  ASSERT_TRUE(fallback.ok() && fallback->has_value());
+  EXPECT_EQ(doc["storageTargetId"].get_string().value(), (*fallback)->id.value());
+  catalog::DatasetExport record;
+  ParquetContents file =
+      CheckRecordedExport(std::string(doc["exportId"].get_string().value()), &record);
+  // No schema yet: the timestamp column alone.
+  const std::vector<std::pair<std::string, duck::Type>> only_time = {
+      {"timestamp", duck::Type::kTimestamp}};
+  EXPECT_EQ(file.columns, only_time);
+  EXPECT_TRUE(file.rows.empty());
+}
+
+TEST_P(ParquetExportTest, DamagedPartitionFileFailsTheExportAndPublishesNothing) {
+  IngestAll();
+  auto parts =
+      catalog_->manifests().ListLivePartitions(CurrentDataset().id, std::nullopt, std::nullopt);
+  ASSERT_TRUE(parts.ok() && !parts->empty());
+  const catalog::Partition& victim = parts->front();
+  std::shared_ptr<storage::ObjectStore> store = StoreOf(victim.storage_target_id);
+  ASSERT_NE(store, nullptr);
+  std::string expected;
+  if (auto path = store->LocalPath(victim.object_key)) {
+    // A truncated file on disk fails its checksum.
+    std::filesystem::resize_file(*path, std::filesystem::file_size(*path) - 1);
+    expected = "fails its checksum";
+  } else {
+    // An object gone from the bucket is missing (not "not found": retrying may help).
+    ASSERT_TRUE(store->Delete(victim.object_key).ok());
+    expected = "is missing";
+  }
+  auto result = Export("{}");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kInternal) << result.status().ToString();
+  EXPECT_NE(result.status().message().find(expected), std::string::npos)
+      << result.status().ToString();
+  EXPECT_TRUE(catalog_->exports().List(CurrentDataset().id, 10)->empty());
+  EXPECT_TRUE(store->List("exports/")->empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, ParquetExportTest, ::testing::Values(Driver::kLocal, Driver::kS3),
                          [](const ::testing::TestParamInfo<Driver>& info) {
                            return info.param == Driver::kLocal ? "Local" : "S3";
                          });
