@@ -21,8 +21,8 @@ class ExportRepository {
   // a malformed checksum or a range with one end only; kAlreadyExists when the (target, key) pair
   // is already recorded; kConflict when the dataset or target does not exist (anymore).
   common::Result<DatasetExport> Record(const NewExport& e);
-  // The dataset's exports, newest first (by created_at, then id), at most `limit` (1..500, else
-  // kInvalidArgument).
+  // The dataset's exports, newest first (by created_at, then id descending), at most `limit`
+  // (1..500, else kInvalidArgument).
   common::Result<std::vector<DatasetExport>> List(const DatasetId& dataset_id, int limit);
   // The newest export of the dataset; nothing when it has none.
   common::Result<std::optional<DatasetExport>> FindLatest(const DatasetId& dataset_id);
