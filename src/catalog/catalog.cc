@@ -30,7 +30,8 @@ Catalog::Catalog(const CatalogOptions& options)
       manifests_(pool_, schema_),
       jobs_(pool_),
       audit_(pool_),
-      saved_queries_(pool_) {}
+      saved_queries_(pool_),
+      exports_(pool_) {}
 
 Result<int> Catalog::Migrate() {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());

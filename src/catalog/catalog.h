@@ -7,6 +7,7 @@
 
 #include "catalog/audit_repository.h"
 #include "catalog/dataset_repository.h"
+#include "catalog/export_repository.h"
 #include "catalog/job_repository.h"
 #include "catalog/manifest_repository.h"
 #include "catalog/pg_pool.h"
@@ -48,6 +49,7 @@ class Catalog {
   JobRepository& jobs() { return jobs_; }
   AuditRepository& audit() { return audit_; }
   SavedQueryRepository& saved_queries() { return saved_queries_; }
+  ExportRepository& exports() { return exports_; }
 
  private:
   const std::string schema_;
@@ -58,6 +60,7 @@ class Catalog {
   JobRepository jobs_;
   AuditRepository audit_;
   SavedQueryRepository saved_queries_;
+  ExportRepository exports_;
 };
 
 }  // namespace timestore::catalog

@@ -20,6 +20,7 @@ using PartitionId = common::StrongId<struct PartitionIdTag, std::string>;
 using StorageTargetId = common::StrongId<struct StorageTargetIdTag, std::string>;
 using JobId = common::StrongId<struct JobIdTag, std::string>;
 using SavedQueryId = common::StrongId<struct SavedQueryIdTag, std::string>;
+using ExportId = common::StrongId<struct ExportIdTag, std::string>;
 
 enum class ColumnType { kTimestamp, kString, kDouble, kInteger, kBoolean };
 std::string_view ColumnTypeName(ColumnType type);  // "timestamp", "string", ...
@@ -220,6 +221,39 @@ struct AuditEvent {
   bool success = true;
   std::optional<std::string> request_id;
   std::string metadata_json = "{}";
+};
+
+// A Parquet snapshot of a dataset written by an export job: where the file is, what it holds.
+struct NewExport {
+  DatasetId dataset_id;
+  StorageTargetId storage_target_id;
+  std::string object_key;  // on that target; unique per target
+  int64_t version = 0;     // the manifest version the file reflects
+  // The half-open time range exported; both set, or neither (the whole dataset).
+  std::optional<UnixMicros> range_start;
+  std::optional<UnixMicros> range_end;
+  int64_t row_count = 0;
+  int64_t file_size_bytes = 0;
+  std::string checksum_sha256;  // 64 lowercase hex digits
+  std::optional<JobId> job_id;  // the job that wrote it, if any
+  // When the export happened (the caller's clock, so scheduling decisions use one clock); unset:
+  // PostgreSQL's now().
+  std::optional<UnixMicros> created_at;
+};
+
+struct DatasetExport {
+  ExportId id;
+  DatasetId dataset_id;
+  StorageTargetId storage_target_id;
+  std::string object_key;
+  int64_t version = 0;
+  std::optional<UnixMicros> range_start;
+  std::optional<UnixMicros> range_end;
+  int64_t row_count = 0;
+  int64_t file_size_bytes = 0;
+  std::string checksum_sha256;
+  std::optional<JobId> job_id;
+  UnixMicros created_at = 0;
 };
 
 // Saved-query ids: 1-128 characters of letters, digits, '.', '_', ':' and '-'.
