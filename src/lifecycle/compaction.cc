@@ -339,14 +339,17 @@ struct MergeInput {
 
 // Writes every row of `inputs`, sorted by `timestamp_column`, as `columns` into a new file at
 // `path` in `format`, then reads its statistics back from the file. Runs on a private in-memory
-// DuckDB instance, so nothing stays attached afterwards.
+// DuckDB instance, so nothing stays attached afterwards; a sort larger than memory spills into
+// `spill_dir` (DuckDB would otherwise pick ".tmp" in the working directory).
 Result<MergedFile> MergeFiles(const std::vector<MergeInput>& inputs,
                               const std::vector<ColumnDef>& columns,
                               std::string_view timestamp_column, WriteFormat format,
-                              const std::string& path) {
+                              const std::string& path, const std::string& spill_dir) {
   MergedFile merged;
   {
-    TS_ASSIGN_OR_RETURN(duck::Database db, duck::Database::Open(":memory:"));
+    duck::DatabaseOptions db_options;
+    db_options.extra.emplace_back("temp_directory", spill_dir);
+    TS_ASSIGN_OR_RETURN(duck::Database db, duck::Database::Open(":memory:", db_options));
     TS_ASSIGN_OR_RETURN(duck::Connection conn, duck::Connection::Open(db));
 
     std::vector<std::string> scans;
@@ -498,14 +501,16 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const CompactionHook
   const std::string staging =
       (std::filesystem::path(store->StagingDirectory()) / (id + "." + ext)).string();
   RemoveOnExit remove_staging(staging);
-
-  TS_ASSIGN_OR_RETURN(MergedFile merged, MergeFiles(inputs, columns, dataset.timestamp_column,
-                                                    dataset.write_format, staging));
+  const std::string spill_dir = staging + ".spill";
+  auto merged = MergeFiles(inputs, columns, dataset.timestamp_column, dataset.write_format, staging,
+                           spill_dir);
+  std::filesystem::remove_all(spill_dir, ec);
+  if (!merged.ok()) return merged.status().WithContext("merging into " + staging);
   copies.clear();
-  if (merged.row_count != step.rows) {
+  if (merged->row_count != step.rows) {
     return common::Internal("merging " + std::to_string(step.inputs.size()) + " partitions of " +
                             std::to_string(step.rows) + " rows gave " +
-                            std::to_string(merged.row_count) + " rows; output discarded");
+                            std::to_string(merged->row_count) + " rows; output discarded");
   }
 
   // Publish under the fresh key (invariant 3: before the commit that references it). A local
@@ -514,7 +519,7 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const CompactionHook
   const bool remote = !store->LocalPath(key).has_value();
   storage::PutOptions put;
   put.move = !remote || context.cache == nullptr;
-  put.sha256_hex = merged.sha256_hex;
+  put.sha256_hex = merged->sha256_hex;
   TS_RETURN_IF_ERROR(store->PutFile(key, staging, put).WithContext("publishing " + key));
   if (remote && context.cache != nullptr) {
     if (Status cached = context.cache->Insert(target_id, key, staging); !cached.ok()) {
@@ -537,17 +542,17 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const CompactionHook
   output.storage_target_id = first.storage_target_id;
   output.object_key = key;
   output.format = dataset.write_format;
-  output.file_size_bytes = merged.size_bytes;
-  output.row_count = merged.row_count;
-  output.start_time = merged.min_time;
-  output.end_time = merged.max_time;
+  output.file_size_bytes = merged->size_bytes;
+  output.row_count = merged->row_count;
+  output.start_time = merged->min_time;
+  output.end_time = merged->max_time;
   output.window_start = first.window_start;
   output.window_end = first.window_end;
   output.partition_key_json = first.partition_key_json;
   output.attributes_json = MergeAttributes(step.inputs);
   output.schema_version = schema_version;
-  output.checksum_sha256 = merged.sha256_hex;
-  output.column_statistics_json = merged.column_statistics_json;
+  output.checksum_sha256 = merged->sha256_hex;
+  output.column_statistics_json = merged->column_statistics_json;
 
   if (hooks.before_commit) {
     if (Status hooked = hooks.before_commit(output); !hooked.ok()) {
@@ -587,9 +592,9 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const CompactionHook
                   .Add("dataset", dataset.slug)
                   .Add("version", committed->version.version)
                   .Add("inputs", static_cast<int64_t>(step.inputs.size()))
-                  .Add("rows", merged.row_count)
+                  .Add("rows", merged->row_count)
                   .Add("key", key));
-  return StepResult{StepOutcome::kCommitted, committed->version.version, merged.size_bytes};
+  return StepResult{StepOutcome::kCommitted, committed->version.version, merged->size_bytes};
 }
 
 }  // namespace

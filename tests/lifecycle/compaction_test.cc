@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
@@ -335,6 +336,19 @@ TEST_P(CompactionTest, ManySmallIngestsMergeIntoOneFilePerGroupWithIdenticalAnsw
   }
   EXPECT_TRUE(compared);
 
+  // Nothing was left in the staging directory (merged files, DuckDB spill directories).
+  {
+    auto target = catalog_->storage_targets().Get(live[0].storage_target_id);
+    ASSERT_TRUE(target.ok());
+    auto store = stores_->Get(target->id.value(), catalog::StorageKindName(target->kind),
+                              target->config_json);
+    ASSERT_TRUE(store.ok());
+    const std::filesystem::path staging = (*store)->StagingDirectory();
+    if (std::filesystem::exists(staging)) {
+      EXPECT_TRUE(std::filesystem::is_empty(staging)) << staging;
+    }
+  }
+
   // Nothing is left to merge: a second run finds no group.
   RunOutcome again = RunCompaction("cpu", options);
   ASSERT_TRUE(again.result.ok());
@@ -522,6 +536,32 @@ TEST_P(CompactionTest, GroupAboveTheRowBoundMergesInSeveralCommittedSteps) {
   ASSERT_TRUE(again.result.ok());
   EXPECT_EQ(Member(*again.result, "steps"), 0);
   EXPECT_EQ(Dataset("cpu").current_version, version_before + 3);
+}
+
+TEST_P(CompactionTest, InputNotMatchingItsChecksumFailsTheJobAndChangesNothing) {
+  IngestSmallGroup("cpu", 3, 2);
+  const int64_t version_before = Dataset("cpu").current_version;
+  const std::set<std::string> objects_before = Objects("cpu");
+  // Replace the second input's bytes (a copy of the first input under the second's key).
+  const auto live = Live("cpu");
+  ASSERT_EQ(live.size(), 3u);
+  auto target = catalog_->storage_targets().Get(live[1].storage_target_id);
+  ASSERT_TRUE(target.ok());
+  auto store =
+      stores_->Get(target->id.value(), catalog::StorageKindName(target->kind), target->config_json);
+  ASSERT_TRUE(store.ok());
+  const std::string copy = (scratch_.path() / "other.parquet").string();
+  ASSERT_TRUE((*store)->GetFile(live[0].object_key, copy).ok());
+  ASSERT_TRUE((*store)->Delete(live[1].object_key).ok());
+  ASSERT_TRUE((*store)->PutFile(live[1].object_key, copy, storage::PutOptions{}).ok());
+
+  RunOutcome run = RunCompaction("cpu", LifecycleOptions{});
+  ASSERT_FALSE(run.result.ok());
+  EXPECT_EQ(run.result.status().code(), common::StatusCode::kInternal);
+  EXPECT_NE(run.result.status().message().find(live[1].id.value()), std::string::npos)
+      << run.result.status().ToString();
+  EXPECT_EQ(Dataset("cpu").current_version, version_before);
+  EXPECT_EQ(Objects("cpu"), objects_before);
 }
 
 TEST_P(CompactionTest, ResumedJobReportsTheStepsOfEarlierTries) {
