@@ -458,8 +458,9 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const CompactionHook
 
   // The output's columns: those of the newest schema version among the inputs.
   int schema_version = 0;
-  for (const Partition* p : step.inputs)
+  for (const Partition* p : step.inputs) {
     schema_version = std::max(schema_version, p->schema_version);
+  }
   std::vector<MergeInput> inputs;
   std::vector<storage::LocalCopy> copies;  // pins remote inputs in the cache while they are read
   for (const Partition* p : step.inputs) {
@@ -505,7 +506,16 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const CompactionHook
   auto merged = MergeFiles(inputs, columns, dataset.timestamp_column, dataset.write_format, staging,
                            spill_dir);
   std::filesystem::remove_all(spill_dir, ec);
-  if (!merged.ok()) return merged.status().WithContext("merging into " + staging);
+  if (!merged.ok()) {
+    const Status s = merged.status().WithContext("merging into " + staging);
+    // DuckDB reports what it refuses as invalid input; here the SQL and the files are ours, and
+    // the job's request is not at fault.
+    const common::StatusCode code = s.code();
+    if (code == common::StatusCode::kInvalidArgument || code == common::StatusCode::kNotFound) {
+      return common::Internal(s.message());
+    }
+    return s;
+  }
   copies.clear();
   if (merged->row_count != step.rows) {
     return common::Internal("merging " + std::to_string(step.inputs.size()) + " partitions of " +
