@@ -1,0 +1,66 @@
+// CompactionOperation: merges a dataset's small live partitions that share a storage target,
+// partition key and time window into fewer, larger files (DESIGN.md "Lifecycle"). Each merge step
+// reads its inputs with DuckDB outside any catalog transaction, publishes the output under a fresh
+// key and commits one version that swaps the inputs for it; a step whose inputs were removed
+// meanwhile (another compaction, retention) loses the commit's conflict check and its output is
+// deleted. Stateless and thread-safe: one instance may run many jobs at once.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "catalog/types.h"
+#include "common/status.h"
+#include "lifecycle/operation.h"
+#include "observability/logger.h"
+
+namespace timestore::lifecycle {
+
+// Test seams. Empty members do nothing.
+struct CompactionHooks {
+  // Called after a step's output is published and before the commit that references it. An error
+  // fails the step as a crash at that point would (the job returns the error and the manifest is
+  // unchanged); the output is then deleted, best effort. Tests use it to simulate a crash mid-merge
+  // or to commit something else while a step is in flight.
+  std::function<common::Status(const catalog::NewPartition& output)> before_commit;
+};
+
+// Job payload: a JSON object; `{}` compacts every eligible group of context.job.dataset_id.
+//
+// Eligible: partitions live at the current version with file_size_bytes < compaction_small_bytes,
+// grouped by (storage target, partition_key_json, window_start, window_end); a group with fewer
+// than two is left alone. A group's partitions, in start-time order, are packed into steps of at
+// most compaction_target_bytes (the inputs' sizes summed) and compaction_max_rows_per_step rows;
+// a step with a single input is skipped. Each step writes one file in the dataset's current
+// write_format holding every input row sorted by the timestamp column, with the columns of the
+// newest schema version among its inputs (absent columns NULL), and commits one version (kind
+// compaction) with the same partition key, window and storage target, the inputs' attributes
+// merged (the earliest input wins on a key), and ingest's column-statistics format.
+//
+// Result: {"groups":N,"steps":N,"partitionsMerged":N,"filesWritten":N,"rows":N,"bytesBefore":N,
+// "bytesAfter":N,"conflicts":N,"version":V|null}. "groups" counts the eligible groups this try
+// found; the other members count the committed steps of the whole job, including those of earlier
+// tries (carried in the progress document, saved after every committed step); "conflicts" counts
+// steps discarded because an input was no longer live; "version" is the last version the job
+// committed.
+//
+// Errors (the worker's retry rules apply): kInvalidArgument for a job without a dataset or a
+// payload that is not a JSON object; kNotFound for an unknown dataset; kInternal when an input's
+// checksum does not match, the merged file's row count differs from the inputs' (the output is
+// discarded) or a schema version is missing; the heartbeat's and save_progress's errors (the job
+// stops at once); storage and catalog errors as they come. After any error the steps already
+// committed stay committed, and running the job again continues with what is still small.
+class CompactionOperation : public Operation {
+ public:
+  explicit CompactionOperation(CompactionHooks hooks = {});
+
+  std::string_view kind() const override { return kCompaction; }
+  common::Result<std::string> Run(JobContext& context) const override;
+
+ private:
+  CompactionHooks hooks_;
+  observability::Logger logger_;
+};
+
+}  // namespace timestore::lifecycle
