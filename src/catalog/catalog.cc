@@ -30,7 +30,9 @@ Catalog::Catalog(const CatalogOptions& options)
       manifests_(pool_, schema_),
       jobs_(pool_),
       audit_(pool_),
-      saved_queries_(pool_) {}
+      saved_queries_(pool_),
+      retention_(pool_),
+      sweep_(pool_) {}
 
 Result<int> Catalog::Migrate() {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());

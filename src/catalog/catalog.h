@@ -10,8 +10,10 @@
 #include "catalog/job_repository.h"
 #include "catalog/manifest_repository.h"
 #include "catalog/pg_pool.h"
+#include "catalog/retention_repository.h"
 #include "catalog/saved_query_repository.h"
 #include "catalog/storage_target_repository.h"
+#include "catalog/sweep_repository.h"
 #include "common/status.h"
 
 namespace timestore::catalog {
@@ -48,6 +50,8 @@ class Catalog {
   JobRepository& jobs() { return jobs_; }
   AuditRepository& audit() { return audit_; }
   SavedQueryRepository& saved_queries() { return saved_queries_; }
+  RetentionRepository& retention() { return retention_; }
+  SweepRepository& sweep() { return sweep_; }
 
  private:
   const std::string schema_;
@@ -58,6 +62,8 @@ class Catalog {
   JobRepository jobs_;
   AuditRepository audit_;
   SavedQueryRepository saved_queries_;
+  RetentionRepository retention_;
+  SweepRepository sweep_;
 };
 
 }  // namespace timestore::catalog
