@@ -40,13 +40,12 @@ Result<RetentionPolicyRecord> RetentionRepository::Put(
   // INSERT ... SELECT from datasets: an unknown dataset inserts nothing instead of violating the
   // foreign key.
   TS_ASSIGN_OR_RETURN(
-      PgResult res,
-      lease->Exec("INSERT INTO retention_policies (dataset_id, policy, updated_by) "
-                  "SELECT id, $2::jsonb, $3 FROM datasets WHERE id = $1 "
-                  "ON CONFLICT (dataset_id) DO UPDATE SET policy = EXCLUDED.policy, "
-                  "updated_by = EXCLUDED.updated_by, updated_at = now() RETURNING " +
-                      std::string(kColumns),
-                  PgParams().Add(id.value()).Add(policy_json).Add(updated_by)));
+      PgResult res, lease->Exec("INSERT INTO retention_policies (dataset_id, policy, updated_by) "
+                                "SELECT id, $2::jsonb, $3 FROM datasets WHERE id = $1 "
+                                "ON CONFLICT (dataset_id) DO UPDATE SET policy = EXCLUDED.policy, "
+                                "updated_by = EXCLUDED.updated_by, updated_at = now() RETURNING " +
+                                    std::string(kColumns),
+                                PgParams().Add(id.value()).Add(policy_json).Add(updated_by)));
   if (res.rows() == 0) return common::NotFound("dataset " + id.value() + " not found");
   return ReadRecord(res, 0);
 }

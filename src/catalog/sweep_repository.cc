@@ -18,8 +18,7 @@ Result<std::vector<Partition>> SweepRepository::ListSweepable(
                       "AND p.file_deleted_at IS NULL AND ($3 = '' OR p.dataset_id = $3) "
                       "AND EXISTS (SELECT 1 FROM dataset_versions v WHERE v.dataset_id = "
                       "p.dataset_id AND v.version = p.removed_in_version AND v.created_at < " +
-                      rows::FromMicrosSql("$1") +
-                      ") ORDER BY p.removed_in_version, p.id LIMIT $2",
+                      rows::FromMicrosSql("$1") + ") ORDER BY p.removed_in_version, p.id LIMIT $2",
                   params));
   return rows::ReadAll(res, &rows::ReadPartition);
 }

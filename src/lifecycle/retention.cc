@@ -299,8 +299,8 @@ Result<std::string> RetentionOperation::Run(JobContext& context) const {
 
   Status last;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    TS_ASSIGN_OR_RETURN(RetentionPlan plan, PlanRetention(context.catalog, *dataset,
-                                                          stored.policy, context.now()));
+    TS_ASSIGN_OR_RETURN(RetentionPlan plan,
+                        PlanRetention(context.catalog, *dataset, stored.policy, context.now()));
     if (plan.remove.empty()) return RunResultJson(plan, std::nullopt);
     TS_RETURN_IF_ERROR(context.heartbeat());
 

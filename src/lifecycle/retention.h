@@ -41,8 +41,8 @@ struct RetentionPolicy {
   bool operator==(const RetentionPolicy&) const = default;
 };
 
-inline constexpr int64_t kMaxRetentionAgeHours = 10'000'000;        // about 1,100 years
-inline constexpr int64_t kMaxRetentionGraceMinutes = 100'000'000;   // about 190 years
+inline constexpr int64_t kMaxRetentionAgeHours = 10'000'000;       // about 1,100 years
+inline constexpr int64_t kMaxRetentionGraceMinutes = 100'000'000;  // about 190 years
 
 // Validates a policy document. kInvalidArgument with a message naming the field
 // ("rules.maxAgeHours: must be a non-negative integer", "rules: at least one of maxAgeHours and

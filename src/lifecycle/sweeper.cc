@@ -27,9 +27,10 @@ class TargetStores {
   Result<std::shared_ptr<storage::ObjectStore>> Get(const catalog::StorageTargetId& id) {
     if (auto it = stores_.find(id.value()); it != stores_.end()) return it->second;
     TS_ASSIGN_OR_RETURN(catalog::StorageTarget target, context_.catalog.storage_targets().Get(id));
-    TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store,
-                        context_.stores.Get(target.id.value(), catalog::StorageKindName(target.kind),
-                                            target.config_json));
+    TS_ASSIGN_OR_RETURN(
+        std::shared_ptr<storage::ObjectStore> store,
+        context_.stores.Get(target.id.value(), catalog::StorageKindName(target.kind),
+                            target.config_json));
     stores_.emplace(id.value(), store);
     return store;
   }
@@ -96,9 +97,9 @@ std::chrono::microseconds GraceFor(JobContext& context, const catalog::Dataset& 
   return context.options.sweep_grace;
 }
 
-Status SweepRemovedFiles(JobContext& context, TargetStores& stores,
-                         const catalog::Dataset& dataset, UnixMicros now,
-                         const std::function<Status()>& after_delete_batch, Tally& tally) {
+Status SweepRemovedFiles(JobContext& context, TargetStores& stores, const catalog::Dataset& dataset,
+                         UnixMicros now, const std::function<Status()>& after_delete_batch,
+                         Tally& tally) {
   const UnixMicros cutoff = now - GraceFor(context, dataset).count();
   while (true) {
     TS_ASSIGN_OR_RETURN(std::vector<catalog::Partition> batch,
@@ -190,8 +191,7 @@ Result<std::string> SweepOperation::Run(JobContext& context) const {
   TargetStores stores(context);
   Tally tally;
   for (const catalog::Dataset& d : datasets) {
-    TS_RETURN_IF_ERROR(
-        SweepRemovedFiles(context, stores, d, now, after_delete_batch_, tally));
+    TS_RETURN_IF_ERROR(SweepRemovedFiles(context, stores, d, now, after_delete_batch_, tally));
   }
   for (const catalog::Dataset& d : datasets) {
     TS_RETURN_IF_ERROR(SweepOrphans(context, stores, targets, d, now, tally));

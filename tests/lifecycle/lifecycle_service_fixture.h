@@ -33,9 +33,7 @@ inline std::string DriverName(const ::testing::TestParamInfo<Driver>& info) {
 inline constexpr int64_t kT0 = 1704067200;  // 2024-01-01T00:00:00Z
 inline constexpr int64_t kDay = 86400;
 
-inline std::string Iso(int64_t second) {
-  return common::FormatIso8601((kT0 + second) * 1'000'000);
-}
+inline std::string Iso(int64_t second) { return common::FormatIso8601((kT0 + second) * 1'000'000); }
 
 // Rows of {"timestamp", "v"} at the given offsets from kT0 (v = the offset).
 inline std::string IngestBody(const std::vector<int64_t>& seconds) {
@@ -162,8 +160,11 @@ class LifecycleServiceTest : public ::testing::TestWithParam<Driver> {
     job.id = catalog::JobId("job-test");
     job.kind = std::string(op.kind());
     job.dataset_id = dataset;
-    JobContext context{
-        .catalog = *catalog_, .stores = *stores_, .cache = nullptr, .options = options_, .job = job};
+    JobContext context{.catalog = *catalog_,
+                       .stores = *stores_,
+                       .cache = nullptr,
+                       .options = options_,
+                       .job = job};
     context.now = [now] { return now; };
     if (heartbeat) context.heartbeat = std::move(heartbeat);
     context.actor = "lifecycle:test";

@@ -37,8 +37,7 @@ TEST_P(RetentionTest, AgeRemovesFullyExpiredPartitionsAndKeepsTheStraddlingOne) 
   catalog::Dataset d = Ingest("cpu", FourDays());
   ASSERT_EQ(Live(d.id).size(), 4u);
   ASSERT_TRUE(PutRetentionPolicy(*catalog_, d.id,
-                                 R"({"rules":{"maxAgeHours":48},"deleteGraceMinutes":10})",
-                                 "admin")
+                                 R"({"rules":{"maxAgeHours":48},"deleteGraceMinutes":10})", "admin")
                   .ok());
   const std::vector<int64_t> before = QueryValues("cpu");
   ASSERT_EQ(before.size(), 16u);
@@ -78,11 +77,10 @@ TEST_P(RetentionTest, AgeRemovesFullyExpiredPartitionsAndKeepsTheStraddlingOne) 
   RetentionOperation op;
   auto result = RunJob(op, d.id, now);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
-  EXPECT_EQ(*result,
-            R"({"partitionsRemoved":2,"rowsRemoved":8,"bytesRemoved":)" +
-                std::to_string(plan->bytes) +
-                R"(,"byAge":2,"bySize":0,"version":2,)"
-                R"("policy":{"rules":{"maxAgeHours":48},"deleteGraceMinutes":10}})");
+  EXPECT_EQ(*result, R"({"partitionsRemoved":2,"rowsRemoved":8,"bytesRemoved":)" +
+                         std::to_string(plan->bytes) +
+                         R"(,"byAge":2,"bySize":0,"version":2,)"
+                         R"("policy":{"rules":{"maxAgeHours":48},"deleteGraceMinutes":10}})");
 
   // The run removed exactly the planned partitions, in one retention version.
   std::set<std::string> removed;
@@ -264,9 +262,8 @@ TEST_P(RetentionTest, PolicyPutFindRoundTripAndDefaultsWithoutOne) {
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
 
-  auto put = PutRetentionPolicy(*catalog_, d->id,
-                                R"({ "rules": { "maxAgeHours": 24 }, "deleteGraceMinutes": 1 })",
-                                "alice");
+  auto put = PutRetentionPolicy(
+      *catalog_, d->id, R"({ "rules": { "maxAgeHours": 24 }, "deleteGraceMinutes": 1 })", "alice");
   ASSERT_TRUE(put.ok()) << put.status().ToString();
   auto found = catalog_->retention().Find(d->id);
   ASSERT_TRUE(found.ok() && found->has_value());

@@ -18,6 +18,7 @@ using namespace std::chrono_literals;
 
 constexpr int64_t kHour = 3600;
 constexpr int64_t kMinuteMicros = 60'000'000;
+constexpr int64_t kHourMicros = 60 * kMinuteMicros;
 
 common::UnixMicros Micros(int64_t second) { return (kT0 + second) * 1'000'000; }
 
@@ -154,7 +155,8 @@ TEST_P(SweeperTest, RemovedFilesStayThroughTheGraceThenGoOnce) {
 
 TEST_P(SweeperTest, PolicyWithoutGraceUsesTheSweepGraceOption) {
   options_.sweep_grace = 60s;
-  std::vector<catalog::Partition> removed = IngestAndExpire("mem", R"({"rules":{"maxAgeHours":48}})");
+  std::vector<catalog::Partition> removed =
+      IngestAndExpire("mem", R"({"rules":{"maxAgeHours":48}})");
   const common::UnixMicros real_now = common::NowMicros();
   EXPECT_EQ(Sweep(real_now + 30'000'000).files, 0);
   for (const auto& p : removed) EXPECT_TRUE(Exists(p.object_key));
@@ -183,14 +185,14 @@ TEST_P(SweeperTest, OrphansGoOnceOlderThanTheOrphanAgeLiveFilesAndExportsNever) 
   EXPECT_TRUE(Exists(orphan_mem));
 
   // A sweep of one dataset only touches that dataset's keys.
-  c = Sweep(real_now + 2 * 3600 * 1'000'000LL, mem.id);
+  c = Sweep(real_now + 2 * kHourMicros, mem.id);
   EXPECT_EQ(c.orphans, 1);
   EXPECT_EQ(c.keys, (std::set<std::string>{orphan_mem}));
   EXPECT_TRUE(Exists(orphan_cpu));
   EXPECT_FALSE(Exists(orphan_mem));
 
   // Every dataset: the remaining orphan goes; live files, exports and other keys stay.
-  c = Sweep(real_now + 2 * 3600 * 1'000'000LL);
+  c = Sweep(real_now + 2 * kHourMicros);
   EXPECT_EQ(c.orphans, 1);
   EXPECT_EQ(c.files, 0);
   EXPECT_EQ(c.keys, (std::set<std::string>{orphan_cpu}));
@@ -201,7 +203,7 @@ TEST_P(SweeperTest, OrphansGoOnceOlderThanTheOrphanAgeLiveFilesAndExportsNever) 
   for (const std::string& key : live_keys) EXPECT_TRUE(Exists(key)) << key;
   EXPECT_EQ(QueryValues("cpu"), (std::vector<int64_t>{0, kDay}));
   EXPECT_EQ(QueryValues("mem"), (std::vector<int64_t>{0}));
-  EXPECT_EQ(Sweep(real_now + 3 * 3600 * 1'000'000LL).orphans, 0);
+  EXPECT_EQ(Sweep(real_now + 3 * kHourMicros).orphans, 0);
 }
 
 TEST_P(SweeperTest, SweepInterruptedBeforeMarkingCompletesOnTheNextRun) {
