@@ -31,7 +31,9 @@ Catalog::Catalog(const CatalogOptions& options)
       jobs_(pool_),
       audit_(pool_),
       saved_queries_(pool_),
-      exports_(pool_) {}
+      exports_(pool_),
+      retention_(pool_),
+      sweep_(pool_) {}
 
 Result<int> Catalog::Migrate() {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());

@@ -11,8 +11,10 @@
 #include "catalog/job_repository.h"
 #include "catalog/manifest_repository.h"
 #include "catalog/pg_pool.h"
+#include "catalog/retention_repository.h"
 #include "catalog/saved_query_repository.h"
 #include "catalog/storage_target_repository.h"
+#include "catalog/sweep_repository.h"
 #include "common/status.h"
 
 namespace timestore::catalog {
@@ -50,6 +52,8 @@ class Catalog {
   AuditRepository& audit() { return audit_; }
   SavedQueryRepository& saved_queries() { return saved_queries_; }
   ExportRepository& exports() { return exports_; }
+  RetentionRepository& retention() { return retention_; }
+  SweepRepository& sweep() { return sweep_; }
 
  private:
   const std::string schema_;
@@ -61,6 +65,8 @@ class Catalog {
   AuditRepository audit_;
   SavedQueryRepository saved_queries_;
   ExportRepository exports_;
+  RetentionRepository retention_;
+  SweepRepository sweep_;
 };
 
 }  // namespace timestore::catalog
