@@ -5,6 +5,10 @@
 #include <signal.h>
 
 #include "app/service.h"
+#include "lifecycle/compaction.h"
+#include "lifecycle/parquet_export.h"
+#include "lifecycle/retention.h"
+#include "lifecycle/sweeper.h"
 
 namespace timestore::app {
 
@@ -24,6 +28,10 @@ LifecycleRuntime::LifecycleRuntime(catalog::Catalog& catalog, storage::ObjectSto
                                    const config::LifecycleConfig& config,
                                    observability::MetricsRegistry* metrics)
     : config_(config), options_(LifecycleOptionsFor(config)), catalog_(catalog) {
+  operations_.Add(std::make_unique<lifecycle::CompactionOperation>());
+  operations_.Add(std::make_unique<lifecycle::RetentionOperation>());
+  operations_.Add(std::make_unique<lifecycle::ExportOperation>());
+  operations_.Add(std::make_unique<lifecycle::SweepOperation>());
   lifecycle::RunnerOptions runner_options;
   runner_options.lease = config.lease;
   runner_ = std::make_unique<lifecycle::JobRunner>(catalog, stores, cache, options_, operations_,
