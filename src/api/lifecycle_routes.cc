@@ -4,6 +4,7 @@
 
 #include "api/api_error.h"
 #include "api/json_body.h"
+#include "api/request_actor.h"
 #include "api/routes.h"
 #include "common/json_describe.h"
 
@@ -85,6 +86,39 @@ void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifec
         if (!json.ok()) return ErrorAnswer(json.status());
         return http::Response::Json(std::move(json).value());
       });
+  AddVersionedRoute(router, "GET", "/admin/datasets/:datasetId/retention",
+                    [&lifecycle](const http::Request& request) {
+                      auto json = lifecycle.RetentionJson(*request.PathParam("datasetId"));
+                      if (!json.ok()) return ErrorAnswer(json.status());
+                      return http::Response::Json(std::move(json).value());
+                    });
+  AddVersionedRoute(router, "PUT", "/admin/datasets/:datasetId/retention",
+                    JsonRoute([&lifecycle](const http::Request& request, element) {
+                      auto json = lifecycle.PutRetentionJson(*request.PathParam("datasetId"),
+                                                             request.body, ActorOf(request));
+                      if (!json.ok()) return ErrorAnswer(json.status());
+                      return http::Response::Json(std::move(json).value());
+                    }));
+  AddVersionedRoute(router, "POST", "/admin/datasets/:datasetId/retention/preview",
+                    [&lifecycle](const http::Request& request) {
+                      auto json = lifecycle.PreviewRetentionJson(*request.PathParam("datasetId"));
+                      if (!json.ok()) return ErrorAnswer(json.status());
+                      return http::Response::Json(std::move(json).value());
+                    });
+  AddVersionedRoute(router, "GET", "/admin/datasets/:datasetId/exports",
+                    [&lifecycle](const http::Request& request) {
+                      int limit = 50;
+                      if (auto raw = request.QueryParam("limit")) {
+                        auto [end, ec] =
+                            std::from_chars(raw->data(), raw->data() + raw->size(), limit);
+                        if (ec != std::errc() || end != raw->data() + raw->size()) {
+                          return ErrorAnswer(common::InvalidArgument("limit: must be 1..500"));
+                        }
+                      }
+                      auto json = lifecycle.ExportsJson(*request.PathParam("datasetId"), limit);
+                      if (!json.ok()) return ErrorAnswer(json.status());
+                      return http::Response::Json(std::move(json).value());
+                    });
   AddVersionedRoute(
       router, "POST", "/admin/lifecycle/reschedule",
       JsonRoute([&lifecycle](const http::Request&, element body) {

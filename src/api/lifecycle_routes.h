@@ -5,6 +5,12 @@
 //                                     202 {"status":"queued","jobId",...} queued
 //   GET  /admin/lifecycle/status      ?limit=N&datasetId=.. -> {"jobs":[...],"totals":{...}}
 //   POST /admin/lifecycle/reschedule  {"jobId"} -> {"jobId","status":"queued","job":{...}}
+//   GET  /admin/datasets/:datasetId/retention          the policy (the default when none is set)
+//   PUT  /admin/datasets/:datasetId/retention          {"rules":{"maxAgeHours"?,"maxTotalBytes"?},
+//                                                       "deleteGraceMinutes"?} -> the policy
+//   POST /admin/datasets/:datasetId/retention/preview  what a retention run would remove now
+//   GET  /admin/datasets/:datasetId/exports            ?limit=N -> {"exports":[...]}
+// :datasetId is a dataset id or slug.
 #pragma once
 
 #include "http/router.h"

@@ -36,7 +36,8 @@ LifecycleRuntime::LifecycleRuntime(catalog::Catalog& catalog, storage::ObjectSto
   runner_options.lease = config.lease;
   runner_ = std::make_unique<lifecycle::JobRunner>(catalog, stores, cache, options_, operations_,
                                                    runner_options, metrics);
-  service_ = std::make_unique<lifecycle::LifecycleService>(catalog, *runner_, operations_);
+  service_ =
+      std::make_unique<lifecycle::LifecycleService>(catalog, *runner_, operations_, options_);
 }
 
 LifecycleRuntime::~LifecycleRuntime() { Stop(); }

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "common/json_writer.h"
+#include "lifecycle/retention.h"
 
 namespace timestore::lifecycle {
 namespace {
@@ -55,10 +56,11 @@ void WriteJobJson(common::JsonWriter& w, const catalog::Job& job) {
 }
 
 LifecycleService::LifecycleService(catalog::Catalog& catalog, JobRunner& runner,
-                                   const OperationSet& operations)
+                                   const OperationSet& operations, const LifecycleOptions& options)
     : catalog_(catalog),
       runner_(runner),
       operations_(operations),
+      options_(options),
       owner_(DefaultWorkerPrefix() + "-inline") {}
 
 common::Result<catalog::Dataset> LifecycleService::FindDataset(const RunRequest& request) {
@@ -188,6 +190,81 @@ common::Result<std::string> LifecycleService::StatusJson(
     w.EndObject();
   }
   w.EndObject();
+  w.EndObject();
+  return w.TakeBuffer();
+}
+
+common::Result<catalog::Dataset> LifecycleService::DatasetByIdOrSlug(std::string_view dataset) {
+  TS_ASSIGN_OR_RETURN(std::optional<catalog::Dataset> by_id,
+                      catalog_.datasets().FindById(catalog::DatasetId(std::string(dataset))));
+  if (by_id) return *by_id;
+  return catalog_.datasets().GetBySlug(dataset);
+}
+
+common::Result<std::string> LifecycleService::RetentionJson(std::string_view dataset) {
+  TS_ASSIGN_OR_RETURN(catalog::Dataset d, DatasetByIdOrSlug(dataset));
+  TS_ASSIGN_OR_RETURN(StoredRetentionPolicy stored, LoadRetentionPolicy(catalog_, d.id, options_));
+  common::JsonWriter w;
+  w.BeginObject();
+  w.Key("datasetId").String(d.id.value());
+  w.Key("datasetSlug").String(d.slug);
+  w.Key("policy").Raw(RetentionPolicyJson(stored.policy));
+  w.Key("isDefault").Bool(stored.is_default);
+  w.Key("updatedBy");
+  stored.updated_by ? w.String(*stored.updated_by) : w.Null();
+  OptionalTime(w, "updatedAt", stored.updated_at);
+  w.EndObject();
+  return w.TakeBuffer();
+}
+
+common::Result<std::string> LifecycleService::PutRetentionJson(
+    std::string_view dataset, std::string_view policy_json,
+    const std::optional<std::string>& actor) {
+  TS_ASSIGN_OR_RETURN(catalog::Dataset d, DatasetByIdOrSlug(dataset));
+  TS_RETURN_IF_ERROR(PutRetentionPolicy(catalog_, d.id, policy_json, actor).status());
+  return RetentionJson(d.id.value());
+}
+
+common::Result<std::string> LifecycleService::PreviewRetentionJson(std::string_view dataset) {
+  TS_ASSIGN_OR_RETURN(catalog::Dataset d, DatasetByIdOrSlug(dataset));
+  TS_ASSIGN_OR_RETURN(StoredRetentionPolicy stored, LoadRetentionPolicy(catalog_, d.id, options_));
+  TS_ASSIGN_OR_RETURN(RetentionPlan plan,
+                      PlanRetention(catalog_, d, stored.policy, common::NowMicros()));
+  return RetentionPlanJson(plan);
+}
+
+common::Result<std::string> LifecycleService::ExportsJson(std::string_view dataset, int limit) {
+  TS_ASSIGN_OR_RETURN(catalog::Dataset d, DatasetByIdOrSlug(dataset));
+  TS_ASSIGN_OR_RETURN(std::vector<catalog::DatasetExport> exports,
+                      catalog_.exports().List(d.id, limit));
+  common::JsonWriter w;
+  w.BeginObject();
+  w.Key("exports").BeginArray();
+  for (const catalog::DatasetExport& e : exports) {
+    w.BeginObject();
+    w.Key("id").String(e.id.value());
+    w.Key("datasetId").String(e.dataset_id.value());
+    w.Key("storageTargetId").String(e.storage_target_id.value());
+    w.Key("objectKey").String(e.object_key);
+    w.Key("version").Int(e.version);
+    w.Key("timeRange");
+    if (e.range_start && e.range_end) {
+      w.BeginObject();
+      w.Key("start").String(common::FormatIso8601(*e.range_start));
+      w.Key("end").String(common::FormatIso8601(*e.range_end));
+      w.EndObject();
+    } else {
+      w.Null();
+    }
+    w.Key("rows").Int(e.row_count);
+    w.Key("bytes").Int(e.file_size_bytes);
+    w.Key("sha256").String(e.checksum_sha256);
+    w.Key("jobId");
+    e.job_id ? w.String(e.job_id->value()) : w.Null();
+    w.Key("createdAt").String(common::FormatIso8601(e.created_at));
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
   return w.TakeBuffer();
 }

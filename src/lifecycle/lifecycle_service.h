@@ -35,7 +35,9 @@ struct RunAnswer {
 
 class LifecycleService {
  public:
-  LifecycleService(catalog::Catalog& catalog, JobRunner& runner, const OperationSet& operations);
+  // `options` supplies the default retention policy.
+  LifecycleService(catalog::Catalog& catalog, JobRunner& runner, const OperationSet& operations,
+                   const LifecycleOptions& options);
 
   // Inline: 200
   // {"status":"completed","report":{"datasetId","datasetSlug","operations":[{"operation",
@@ -48,16 +50,33 @@ class LifecycleService {
   // of one dataset when given.
   common::Result<std::string> StatusJson(const std::optional<std::string>& dataset_id, int limit);
 
+  // The dataset (by id or slug) retention policy: {"datasetId","policy":{...},"isDefault",
+  // "updatedBy","updatedAt"}. kNotFound for an unknown dataset.
+  common::Result<std::string> RetentionJson(std::string_view dataset);
+  // Validates and stores `policy_json` as the dataset's policy; answers as RetentionJson.
+  // kInvalidArgument naming the field for a bad policy.
+  common::Result<std::string> PutRetentionJson(std::string_view dataset,
+                                               std::string_view policy_json,
+                                               const std::optional<std::string>& actor);
+  // The dry run: what a retention run would remove now (RetentionPlanJson).
+  common::Result<std::string> PreviewRetentionJson(std::string_view dataset);
+  // {"exports":[{"id","storageTargetId","objectKey","version","timeRange"|null,"rows","bytes",
+  // "sha256","jobId","createdAt"}]}, newest first.
+  common::Result<std::string> ExportsJson(std::string_view dataset, int limit);
+
   // Puts a failed or cancelled job back to pending: {"jobId","status":"queued","job":{...}}.
   // kNotFound / kFailedPrecondition from the job table.
   common::Result<std::string> RescheduleJson(const std::string& job_id);
 
  private:
   common::Result<catalog::Dataset> FindDataset(const RunRequest& request);
+  // By id, else by slug; kNotFound naming it.
+  common::Result<catalog::Dataset> DatasetByIdOrSlug(std::string_view dataset);
 
   catalog::Catalog& catalog_;
   JobRunner& runner_;
   const OperationSet& operations_;
+  const LifecycleOptions& options_;
   const std::string owner_;
 };
 

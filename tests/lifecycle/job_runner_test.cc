@@ -210,7 +210,7 @@ TEST_F(JobRunnerTest, TheSchedulerEnqueuesEachDatasetOnceAndPicksUpNewDatasets) 
 
 TEST_F(JobRunnerTest, InlineRunsReportEachOperationAndQueuedRunsJoinPendingJobs) {
   const catalog::Dataset d = MakeDataset("gamma");
-  LifecycleService service(*catalog_, *runner_, operations_);
+  LifecycleService service(*catalog_, *runner_, operations_, options_);
   RunRequest inline_run;
   inline_run.dataset_slug = "gamma";
   inline_run.operations = {"compaction"};

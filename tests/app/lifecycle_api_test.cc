@@ -1,0 +1,200 @@
+// The lifecycle through the admin API and the `timestore lifecycle` command, against a real server,
+// PostgreSQL and partition files: compaction keeps every answer, retention follows a short policy
+// and its dry run, exports are listed and readable, and two lifecycle processes at once merge each
+// partition once.
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include "app/service.h"
+#include "duck/connection.h"
+#include "duck/database.h"
+#include "testing/raw_http_client.h"
+#include "testing/subprocess.h"
+#include "testing/test_env.h"
+
+namespace timestore::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int64_t kT0 = 1704067200;  // 2024-01-01T00:00:00Z
+
+std::string Batch(int from, int count) {
+  std::string rows;
+  for (int i = from; i < from + count; ++i) {
+    rows += std::string(rows.empty() ? "" : ",") + R"({"timestamp":")" +
+            common::FormatIso8601((kT0 + i * 600) * 1'000'000) + R"(","host":"h)" +
+            std::to_string(i % 3) + R"(","v":)" + std::to_string(i) + "}";
+  }
+  return R"({"schema":{"fields":[{"name":"timestamp","type":"timestamp"},)"
+         R"({"name":"host","type":"string"},{"name":"v","type":"double"}]},"rows":[)" +
+         rows + "]}";
+}
+
+constexpr char kAllRows[] =
+    R"({"timeRange":{"start":"2024-01-01T00:00:00Z","end":"2024-01-10T00:00:00Z"},)"
+    R"("limit":100000})";
+
+class LifecycleApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cfg_.http.port = 0;
+    cfg_.postgres.url = testing::PostgresUrl();
+    cfg_.postgres.schema = testing::UniqueName("lca");
+    cfg_.storage.root = (scratch_.path() / "data").string();
+    cfg_.storage.cache_dir = (scratch_.path() / "cache").string();
+    cfg_.lifecycle.enabled = false;  // the test drives the lifecycle itself
+    service_ = std::make_unique<Service>(cfg_);
+    ASSERT_TRUE(service_->Start().ok());
+    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
+  }
+
+  testing::RawResponse Call(const std::string& method, const std::string& target,
+                            const std::string& body = "") {
+    testing::RawHttpClient c(service_->port(), 30s);
+    auto r = c.Roundtrip(
+        testing::MakeRequest(method, target, "Content-Type: application/json\r\n", body));
+    EXPECT_TRUE(r.has_value());
+    return r.value_or(testing::RawResponse{});
+  }
+
+  // 30 small ingests over 3 days (one file each).
+  void IngestSmallBatches(const std::string& slug) {
+    for (int b = 0; b < 30; ++b) {
+      auto r = Call("POST", "/datasets/" + slug + "/ingest", Batch(b * 12, 12));
+      ASSERT_EQ(r.status, 201) << r.body;
+    }
+  }
+
+  // The rows of the query answer (the part that must not change), and the partition count.
+  std::string Rows(const std::string& slug) {
+    auto r = Call("POST", "/datasets/" + slug + "/query", kAllRows);
+    EXPECT_EQ(r.status, 200) << r.body;
+    const size_t at = r.body.find("\"rows\":");
+    const size_t end = r.body.find(",\"truncated\"");
+    return at == std::string::npos ? r.body : r.body.substr(at, end - at);
+  }
+  int64_t PartitionCount(const std::string& slug) {
+    auto r = Call("GET", "/datasets/" + slug + "/manifest");
+    simdjson::dom::parser p;
+    simdjson::dom::element doc;
+    EXPECT_EQ(p.parse(r.body).get(doc), simdjson::SUCCESS) << r.body;
+    return static_cast<int64_t>(doc["partitions"].get_array().value().size());
+  }
+
+  std::map<std::string, std::string> BinaryEnv() {
+    return {{"TIMESTORE_DATABASE_URL", cfg_.postgres.url},
+            {"DATABASE_URL", "<unset>"},
+            {"TIMESTORE_PG_SCHEMA", cfg_.postgres.schema},
+            {"TIMESTORE_STORAGE_ROOT", cfg_.storage.root},
+            {"TIMESTORE_CACHE_DIR", (scratch_.path() / "cli-cache").string()},
+            {"TIMESTORE_LOG_LEVEL", "error"}};
+  }
+
+  testing::TempDir scratch_;
+  config::ServiceConfig cfg_;
+  std::unique_ptr<Service> service_;
+};
+
+TEST_F(LifecycleApiTest, InlineCompactionThroughTheAdminApiKeepsEveryAnswer) {
+  IngestSmallBatches("cpu");
+  const std::string before = Rows("cpu");
+  ASSERT_EQ(PartitionCount("cpu"), 30);
+  auto run = Call("POST", "/admin/lifecycle/run",
+                  R"({"datasetSlug":"cpu","operations":["compaction"],"mode":"inline"})");
+  ASSERT_EQ(run.status, 200) << run.body;
+  EXPECT_NE(run.body.find(R"("status":"completed")"), std::string::npos) << run.body;
+  EXPECT_NE(run.body.find(R"("operation":"compaction")"), std::string::npos) << run.body;
+  EXPECT_NE(run.body.find(R"("partitionsMerged": 30)"), std::string::npos) << run.body;
+  EXPECT_EQ(PartitionCount("cpu"), 3);  // one per day
+  EXPECT_EQ(Rows("cpu"), before);
+
+  auto status = Call("GET", "/v1/admin/lifecycle/status?limit=5");
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_NE(status.body.find(R"("totals":{"compaction":{"succeeded":1}})"), std::string::npos)
+      << status.body;
+  // Bad requests are precise 400s and change nothing.
+  EXPECT_EQ(Call("POST", "/admin/lifecycle/run", R"({"operations":["compaction"]})").status, 400);
+  EXPECT_EQ(Call("POST", "/admin/lifecycle/run", R"({"datasetSlug":"cpu","mode":"later"})").status,
+            400);
+  EXPECT_EQ(Call("POST", "/admin/lifecycle/run", R"({"datasetSlug":"cpu","operations":["defrag"]})")
+                .status,
+            400);
+  EXPECT_EQ(Call("POST", "/admin/lifecycle/run", R"({"datasetSlug":"nope"})").status, 404);
+  EXPECT_EQ(Call("POST", "/admin/lifecycle/reschedule", R"({"jobId":"job-nope"})").status, 404);
+}
+
+TEST_F(LifecycleApiTest, RetentionFollowsTheStoredPolicyAndItsDryRun) {
+  IngestSmallBatches("cpu");
+  auto policy = Call("GET", "/admin/datasets/cpu/retention");
+  ASSERT_EQ(policy.status, 200) << policy.body;
+  EXPECT_NE(policy.body.find(R"("isDefault":true)"), std::string::npos) << policy.body;
+  EXPECT_EQ(Call("PUT", "/admin/datasets/cpu/retention", R"({"rules":{"maxAgeHours":-1}})").status,
+            400);
+  // Everything ingested is from 2024: a one-year age limit expires all of it.
+  auto put = Call("PUT", "/admin/datasets/cpu/retention",
+                  R"({"rules":{"maxAgeHours":8760},"deleteGraceMinutes":1})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_NE(put.body.find(R"("isDefault":false)"), std::string::npos) << put.body;
+  auto preview = Call("POST", "/admin/datasets/cpu/retention/preview", "{}");
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  EXPECT_NE(preview.body.find(R"("partitions":30,"rows":360)"), std::string::npos) << preview.body;
+  auto run =
+      Call("POST", "/admin/lifecycle/run", R"({"datasetSlug":"cpu","operations":["retention"]})");
+  ASSERT_EQ(run.status, 200) << run.body;
+  EXPECT_NE(run.body.find(R"("partitionsRemoved": 30)"), std::string::npos) << run.body;
+  EXPECT_EQ(Rows("cpu"), R"("rows":[])");
+}
+
+TEST_F(LifecycleApiTest, ExportsAreListedAndReadableByAnyParquetReader) {
+  IngestSmallBatches("cpu");
+  auto run = Call("POST", "/admin/lifecycle/run",
+                  R"({"datasetSlug":"cpu","operations":["parquetExport"]})");
+  ASSERT_EQ(run.status, 200) << run.body;
+  auto list = Call("GET", "/admin/datasets/cpu/exports");
+  ASSERT_EQ(list.status, 200) << list.body;
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  ASSERT_EQ(p.parse(list.body).get(doc), simdjson::SUCCESS);
+  simdjson::dom::array exports = doc["exports"].get_array().value();
+  ASSERT_EQ(exports.size(), 1u);
+  const std::string key(exports.at(0)["objectKey"].get_string().value());
+  EXPECT_EQ(key.rfind("exports/cpu/", 0), 0u) << key;
+  EXPECT_EQ(exports.at(0)["rows"].get_int64().value(), 360);
+  auto db = duck::Database::Open(":memory:");
+  auto conn = duck::Connection::Open(*db);
+  auto read = conn->Query("SELECT count(*), sum(v)::BIGINT FROM read_parquet('" +
+                          cfg_.storage.root + "/" + key + "')");
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->GetInt64(0, 0), 360);
+  EXPECT_EQ(read->GetInt64(1, 0), 359 * 360 / 2);
+}
+
+TEST_F(LifecycleApiTest, TwoLifecycleProcessesAtOnceMergeEachPartitionOnce) {
+  IngestSmallBatches("cpu");
+  const std::string before = Rows("cpu");
+  std::vector<std::unique_ptr<testing::Subprocess>> procs;
+  for (int i = 0; i < 2; ++i) {
+    procs.push_back(std::make_unique<testing::Subprocess>(
+        std::vector<std::string>{TIMESTORE_BINARY, "lifecycle", "--once", "--dataset", "cpu",
+                                 "--operations", "compaction"},
+        BinaryEnv()));
+  }
+  for (auto& p : procs) {
+    EXPECT_EQ(p->Wait(60s), 0) << p->Output();
+    EXPECT_NE(p->Output().find(R"("status":"completed")"), std::string::npos) << p->Output();
+  }
+  EXPECT_EQ(PartitionCount("cpu"), 3);
+  EXPECT_EQ(Rows("cpu"), before);
+  // A second pass finds nothing to merge.
+  auto [code, out] = testing::RunCommand(
+      {TIMESTORE_BINARY, "lifecycle", "--once", "--operations", "compaction"}, BinaryEnv(), 60s);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find(R"("partitionsMerged": 0)"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace timestore::app
