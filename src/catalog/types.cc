@@ -103,7 +103,8 @@ bool IsValidDatasetSlug(std::string_view slug) {
   for (char c : slug) {
     if (!alnum(c) && c != '-' && c != '_') return false;
   }
-  return true;
+  // Object keys start with the slug; "exports/" belongs to the Parquet exports.
+  return slug != "exports";
 }
 
 bool IsValidSavedQueryId(std::string_view id) {

@@ -63,7 +63,7 @@ std::string_view WriteFormatName(WriteFormat format);
 std::optional<WriteFormat> ParseWriteFormat(std::string_view name);
 
 // Slug rules: 1-64 characters of lowercase letters, digits, '-' and '_', starting with a letter or
-// digit.
+// digit; "exports" is reserved (object keys start with the slug, and exports/ holds the exports).
 bool IsValidDatasetSlug(std::string_view slug);
 
 struct NewDataset {

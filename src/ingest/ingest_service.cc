@@ -472,7 +472,11 @@ void IngestService::Flush(std::vector<PendingWrite*> writes) {
     commit.dataset_id = dataset.id;
     commit.kind = catalog::VersionKind::kIngest;
     commit.actor = writes.front()->actor;
-    commit.schema_version = writes.front()->schema_version;
+    // The newest schema among the requests sharing the commit (schemas only grow).
+    commit.schema_version = 0;
+    for (const PendingWrite* w : writes) {
+      commit.schema_version = std::max(*commit.schema_version, w->schema_version);
+    }
     commit.add = partitions;
     std::vector<std::string> answers(writes.size());
     for (size_t wi = 0; wi < writes.size(); ++wi) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "storage/local_copy.h"
@@ -95,10 +96,24 @@ common::Result<ResolvedFiles> DatasetReader::Resolve(
     } else {
       open(i);  // local: in place, no I/O
     }
+    const catalog::Partition& p = partitions[i]->partition;
+    // A file that is gone belongs to a partition removed (by retention or compaction) and swept
+    // after its grace period: only old versions still name it.
+    const std::string gone = "partition " + p.id.value() +
+                             " is no longer stored (removed and swept after its grace period); "
+                             "query a newer version";
     if (!copies[i].ok()) {
-      return copies[i].status().WithContext("partition " + partitions[i]->partition.id.value());
+      if (copies[i].status().code() == common::StatusCode::kNotFound) {
+        return common::NotFound(gone);
+      }
+      return copies[i].status().WithContext("partition " + p.id.value());
     }
     storage::LocalCopy copy = std::move(copies[i]).value();
+    std::error_code ec;
+    if (copy.source == storage::LocalCopy::Source::kLocal &&
+        !std::filesystem::exists(copy.path, ec)) {
+      return common::NotFound(gone);
+    }
     out.files[i].path = copy.path;
     switch (copy.source) {
       case storage::LocalCopy::Source::kLocal:

@@ -147,6 +147,27 @@ TEST_F(LifecycleApiTest, RetentionFollowsTheStoredPolicyAndItsDryRun) {
   ASSERT_EQ(run.status, 200) << run.body;
   EXPECT_NE(run.body.find(R"("partitionsRemoved": 30)"), std::string::npos) << run.body;
   EXPECT_EQ(Rows("cpu"), R"("rows":[])");
+  // Until the sweep, the version before the retention still reads every row.
+  const std::string as_of =
+      R"({"timeRange":{"start":"2024-01-01T00:00:00Z","end":"2024-01-10T00:00:00Z"},)"
+      R"("asOfVersion":30,"limit":100000})";
+  EXPECT_NE(Call("POST", "/datasets/cpu/query", as_of).body.find(R"("rowCount":360)"),
+            std::string::npos);
+  // With a grace of 0 minutes the sweep deletes the files at once; the old version then answers
+  // 404 saying why, not a 500 with a server path.
+  ASSERT_EQ(Call("PUT", "/admin/datasets/cpu/retention",
+                 R"({"rules":{"maxAgeHours":8760},"deleteGraceMinutes":0})")
+                .status,
+            200);
+  std::this_thread::sleep_for(20ms);
+  auto sweep =
+      Call("POST", "/admin/lifecycle/run", R"({"datasetSlug":"cpu","operations":["sweep"]})");
+  ASSERT_EQ(sweep.status, 200) << sweep.body;
+  EXPECT_NE(sweep.body.find(R"("filesDeleted": 30)"), std::string::npos) << sweep.body;
+  auto gone = Call("POST", "/datasets/cpu/query", as_of);
+  EXPECT_EQ(gone.status, 404) << gone.body;
+  EXPECT_NE(gone.body.find("no longer stored"), std::string::npos) << gone.body;
+  EXPECT_EQ(gone.body.find(cfg_.storage.root), std::string::npos) << gone.body;
 }
 
 TEST_F(LifecycleApiTest, ExportsAreListedAndReadableByAnyParquetReader) {
