@@ -170,7 +170,7 @@ TEST_F(S3QueryTest, ASmallCacheStillAnswersAndStaysWithinItsLimit) {
   for (int i = 0; i < 100 && cached_bytes() > 100; ++i) std::this_thread::sleep_for(20ms);
   EXPECT_LE(cached_bytes(), 100);
   const std::string metrics = Call("GET", "/metrics").body;
-  const std::string name = "timestore_cache_evictions_total ";
+  const std::string name = "\ntimestore_cache_evictions_total ";
   const size_t at = metrics.find(name);
   ASSERT_NE(at, std::string::npos);
   EXPECT_GE(std::stoi(metrics.substr(at + name.size())), 2);
