@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include "app/service.h"
 #include "lifecycle/compaction.h"
@@ -28,7 +29,14 @@ LifecycleRuntime::LifecycleRuntime(catalog::Catalog& catalog, storage::ObjectSto
                                    const config::LifecycleConfig& config,
                                    observability::MetricsRegistry* metrics)
     : config_(config), options_(LifecycleOptionsFor(config)), catalog_(catalog) {
-  operations_.Add(std::make_unique<lifecycle::CompactionOperation>());
+  lifecycle::CompactionHooks hooks;
+  if (config.fault_injection_point == "compaction_before_commit") {
+    hooks.before_commit = [](const catalog::NewPartition&) {
+      ::kill(::getpid(), SIGKILL);  // a crash at the worst moment, for the crash tests
+      return common::Status::Ok();
+    };
+  }
+  operations_.Add(std::make_unique<lifecycle::CompactionOperation>(std::move(hooks)));
   operations_.Add(std::make_unique<lifecycle::RetentionOperation>());
   operations_.Add(std::make_unique<lifecycle::ExportOperation>());
   operations_.Add(std::make_unique<lifecycle::SweepOperation>());

@@ -251,10 +251,14 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_INGEST_MAX_SMALL_PARTITIONS", 0, 100'000'000,
                                  c.ingest.max_small_partitions));
   if (auto fault = Read(env, "TIMESTORE_FAULT_INJECTION")) {
-    if (*fault != "after_put" && *fault != "after_commit") {
-      return Invalid("TIMESTORE_FAULT_INJECTION", *fault, "one of: after_put, after_commit");
+    if (*fault == "after_put" || *fault == "after_commit") {
+      c.ingest.fault_injection_point = *fault;
+    } else if (*fault == "compaction_before_commit") {
+      c.lifecycle.fault_injection_point = *fault;
+    } else {
+      return Invalid("TIMESTORE_FAULT_INJECTION", *fault,
+                     "one of: after_put, after_commit, compaction_before_commit");
     }
-    c.ingest.fault_injection_point = *fault;
   }
 
   // Query and SQL

@@ -106,6 +106,9 @@ struct LifecycleConfig {
   std::chrono::seconds export_min_interval{86'400};  // TIMESTORE_EXPORT_MIN_INTERVAL_SECONDS
   std::chrono::seconds sweep_grace{300};             // TIMESTORE_SWEEP_GRACE_SECONDS
   std::chrono::seconds sweep_orphan_age{3600};       // TIMESTORE_SWEEP_ORPHAN_AGE_SECONDS
+  // TIMESTORE_FAULT_INJECTION (tests only): "compaction_before_commit" kills the process (SIGKILL)
+  // after a compaction step published its output and before it commits.
+  std::string fault_injection_point;
 };
 
 struct ServiceConfig {

@@ -2,9 +2,11 @@
 // PostgreSQL and partition files: compaction keeps every answer, retention follows a short policy
 // and its dry run, exports are listed and readable, and two lifecycle processes at once merge each
 // partition once.
+#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <simdjson.h>
 
 #include "app/service.h"
@@ -215,6 +217,60 @@ TEST_F(LifecycleApiTest, TwoLifecycleProcessesAtOnceMergeEachPartitionOnce) {
       {TIMESTORE_BINARY, "lifecycle", "--once", "--operations", "compaction"}, BinaryEnv(), 60s);
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find(R"("partitionsMerged": 0)"), std::string::npos) << out;
+}
+
+TEST_F(LifecycleApiTest, AWorkerKilledMidCompactionChangesNothingAndAnotherRedoesTheJob) {
+  IngestSmallBatches("cpu");
+  const std::string before = Rows("cpu");
+  auto env = BinaryEnv();
+  env["TIMESTORE_FAULT_INJECTION"] = "compaction_before_commit";
+  env["TIMESTORE_LIFECYCLE_LEASE_MS"] = "1000";
+  auto [code, out] = testing::RunCommand(
+      {TIMESTORE_BINARY, "lifecycle", "--once", "--dataset", "cpu", "--operations", "compaction"},
+      env, 60s);
+  EXPECT_EQ(code, 128 + SIGKILL) << out;
+  // Killed after publishing a merged file, before committing it: no visible change.
+  EXPECT_EQ(PartitionCount("cpu"), 30);
+  EXPECT_EQ(Rows("cpu"), before);
+  catalog::Catalog catalog(CatalogOptionsFor(cfg_.postgres));
+  catalog::ListJobsOptions running;
+  running.status = catalog::JobStatus::kRunning;
+  auto held = catalog.jobs().List(running);
+  ASSERT_TRUE(held.ok());
+  ASSERT_EQ(held->size(), 1u);  // still leased to the dead worker
+
+  // Once the lease has expired, another worker claims the job and completes it.
+  std::this_thread::sleep_for(1200ms);
+  storage::ObjectStoreRegistry stores;
+  config::LifecycleConfig lc;
+  lc.sweep_grace = std::chrono::seconds(0);
+  lc.sweep_orphan_age = std::chrono::seconds(0);
+  LifecycleRuntime runtime(catalog, stores, nullptr, lc, nullptr);
+  auto redone = runtime.runner().RunNext("second-worker");
+  ASSERT_TRUE(redone.ok() && redone->has_value()) << redone.status().ToString();
+  EXPECT_EQ((*redone)->id, (*held)[0].id);
+  EXPECT_EQ((*redone)->attempts, 2);
+  EXPECT_EQ((*redone)->status, catalog::JobStatus::kSucceeded) << (*redone)->error.value_or("");
+  EXPECT_EQ(PartitionCount("cpu"), 3);
+  EXPECT_EQ(Rows("cpu"), before);
+
+  // The dead worker's unreferenced output is an orphan: the sweep removes it with the merged
+  // inputs, leaving exactly the live files.
+  std::this_thread::sleep_for(1100ms);
+  auto sweep = runtime.service().Run([] {
+    lifecycle::RunRequest r;
+    r.dataset_slug = "cpu";
+    r.operations = {"sweep"};
+    return r;
+  }());
+  ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
+  EXPECT_NE(sweep->body.find(R"("orphansDeleted": 1)"), std::string::npos) << sweep->body;
+  int files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(cfg_.storage.root)) {
+    if (e.is_regular_file() && e.path().extension() == ".parquet") ++files;
+  }
+  EXPECT_EQ(files, 3);
+  EXPECT_EQ(Rows("cpu"), before);
 }
 
 }  // namespace
