@@ -113,6 +113,7 @@ common::Result<std::vector<JobTotals>> JobRepository::Totals(std::optional<Datas
                                                 "GROUP BY kind, status ORDER BY kind, status",
                                                 params));
   std::vector<JobTotals> out;
+  out.reserve(static_cast<size_t>(res.rows()));
   for (int i = 0; i < res.rows(); ++i) {
     out.push_back(
         {std::string(res.GetText(i, 0)), std::string(res.GetText(i, 1)), res.GetInt64(i, 2)});
