@@ -9,6 +9,7 @@
 #include "common/json_writer.h"
 #include "common/text.h"
 #include "common/time.h"
+#include "storage/object_key_segment.h"
 
 namespace timestore::ingest {
 
@@ -86,24 +87,6 @@ Result<std::vector<ColumnDef>> ParseSchemaFields(element fields) {
   return out;
 }
 
-// Percent-encodes everything but [A-Za-z0-9._-] so a value is one safe object-key segment.
-std::string KeySegment(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '.' || c == '_' || c == '-';
-    if (safe) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
-  return out;
-}
-
 Status ParsePartition(element partition, IngestRequest& req) {
   if (partition.type() != element_type::OBJECT)
     return ExpectedJson("partition", "an object", partition);
@@ -129,7 +112,8 @@ Status ParsePartition(element partition, IngestRequest& req) {
       std::string text = value.type() == element_type::STRING
                              ? std::string(value.get_string().value_unsafe())
                              : simdjson::minify(value);
-      req.partition_key.emplace_back(KeySegment(name), KeySegment(text));
+      req.partition_key.emplace_back(storage::EncodeKeySegment(name),
+                                     storage::EncodeKeySegment(text));
     }
     w.EndObject();
     req.partition_key_json = w.TakeBuffer();

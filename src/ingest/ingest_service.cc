@@ -13,6 +13,7 @@
 #include "common/text.h"
 #include "ingest/ingest_request.h"
 #include "ingest/partition_writer.h"
+#include "storage/object_key_segment.h"
 #include "storage/sha256_hasher.h"
 
 namespace timestore::ingest {
@@ -26,16 +27,6 @@ namespace {
 int64_t FloorDiv(int64_t a, int64_t b) {
   const int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-// "20240101T000000Z": the window's start as one object-key segment.
-std::string WindowSegment(common::UnixMicros start) {
-  std::string iso = common::FormatIso8601(start);  // 2024-01-01T00:00:00.000Z
-  std::string out;
-  for (char c : iso.substr(0, 19)) {
-    if (c != '-' && c != ':') out.push_back(c);
-  }
-  return out + "Z";
 }
 
 void InjectFault(const std::string& configured, std::string_view point) {
@@ -408,7 +399,7 @@ void IngestService::Flush(std::vector<PendingWrite*> writes) {
       std::string object_key = w.dataset.slug + "/";
       for (const auto& [k, v] : w.partition_key) object_key += k + "=" + v + "/";
       const int64_t window_start = std::get<3>(gk) * window;
-      object_key += "window=" + WindowSegment(window_start) + "/" + id + "." + ext;
+      object_key += "window=" + storage::CompactTimeSegment(window_start) + "/" + id + "." + ext;
       const std::string staging =
           (std::filesystem::path(w.store->StagingDirectory()) / (id + "." + ext)).string();
       auto written = writer_.ok() ? writer_->Write(g.data(), w.dataset.timestamp_column,

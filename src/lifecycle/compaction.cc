@@ -20,6 +20,7 @@
 #include "duck/query_result.h"
 #include "duck/sql_quoting.h"
 #include "storage/local_copy.h"
+#include "storage/object_key_segment.h"
 #include "storage/object_store.h"
 #include "storage/sha256_hasher.h"
 
@@ -45,35 +46,6 @@ constexpr int64_t kParquetRowGroupRows = 122'880;
 
 // ---- Object keys: ingest's scheme, <slug>/<key>=<value>/.../window=<start>/<id>.<ext> ----------
 
-// A partition-key name or value as one key segment: [A-Za-z0-9._-] kept, other bytes %XX (as
-// ingest's KeySegment).
-std::string KeySegment(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : s) {
-    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '.' || c == '_' || c == '-';
-    if (safe) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
-  return out;
-}
-
-// "20240101T000000Z": a window's start as one key segment.
-std::string WindowSegment(UnixMicros start) {
-  const std::string iso = common::FormatIso8601(start);  // 2024-01-01T00:00:00.000Z
-  std::string out;
-  for (const char c : iso.substr(0, 19)) {
-    if (c != '-' && c != ':') out.push_back(c);
-  }
-  return out + "Z";
-}
-
 // "<key>=<value>/..." for a stored partition_key_json, keys in byte order (as ingest sorts them;
 // PostgreSQL's jsonb orders keys by length first).
 Result<std::string> PartitionKeyPath(const std::string& partition_key_json) {
@@ -91,7 +63,8 @@ Result<std::string> PartitionKeyPath(const std::string& partition_key_json) {
                                          : simdjson::minify(field.value);
   }
   std::string path;
-  for (const auto& [name, value] : sorted) path += KeySegment(name) + "=" + KeySegment(value) + "/";
+  for (const auto& [name, value] : sorted)
+    path += storage::EncodeKeySegment(name) + "=" + storage::EncodeKeySegment(value) + "/";
   return path;
 }
 
@@ -496,7 +469,8 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const CompactionHook
   const std::string ext = dataset.write_format == WriteFormat::kDuckdb ? "duckdb" : "parquet";
   TS_ASSIGN_OR_RETURN(std::string key_path, PartitionKeyPath(first.partition_key_json));
   const std::string key = dataset.slug + "/" + key_path +
-                          "window=" + WindowSegment(first.window_start) + "/" + id + "." + ext;
+                          "window=" + storage::CompactTimeSegment(first.window_start) + "/" + id +
+                          "." + ext;
   std::error_code ec;
   std::filesystem::create_directories(store->StagingDirectory(), ec);
   const std::string staging =

@@ -24,6 +24,7 @@
 #include "duck/sql_quoting.h"
 #include "observability/logger.h"
 #include "storage/local_copy.h"
+#include "storage/object_key_segment.h"
 #include "storage/sha256_hasher.h"
 
 namespace timestore::lifecycle {
@@ -246,16 +247,6 @@ Result<int64_t> RunExportSql(const std::vector<Input>& inputs, const std::string
   return copied->GetInt64(0, 0);
 }
 
-// "20240101T000000Z"
-std::string CompactUtc(UnixMicros t) {
-  const std::string iso = common::FormatIso8601(t);  // 2024-01-01T00:00:00.000Z
-  std::string out;
-  for (char c : iso.substr(0, 19)) {
-    if (c != '-' && c != ':') out.push_back(c);
-  }
-  return out + "Z";
-}
-
 // Removes the staging file and spill directory of one attempt, whatever happened to them.
 struct StagingCleanup {
   StagingCleanup(std::string file_path, std::string spill_path)
@@ -460,8 +451,8 @@ Result<std::string> ExportOperation::Run(JobContext& context) const {
   TS_RETURN_IF_ERROR(lease.status());
 
   // Publish under a fresh key, then record.
-  const std::string key = "exports/" + dataset.slug + "/" + CompactUtc(now) + "-v" +
-                          std::to_string(version) + "-" + common::RandomHex(4) + ".parquet";
+  const std::string key = "exports/" + dataset.slug + "/" + storage::CompactTimeSegment(now) +
+                          "-v" + std::to_string(version) + "-" + common::RandomHex(4) + ".parquet";
   storage::PutOptions put;
   put.move = true;
   put.sha256_hex = sha256;

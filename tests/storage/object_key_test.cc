@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "storage/object_key_segment.h"
 #include "storage/object_store.h"
 
 namespace timestore::storage {
@@ -49,6 +50,24 @@ TEST(ObjectStoreKeyTest, InvalidKeysAreRejectedWithTheRuleTheyBreak) {
     EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << c.key;
     EXPECT_THAT(status.message(), HasSubstr(c.why)) << c.key;
   }
+}
+
+}  // namespace
+}  // namespace timestore::storage
+
+namespace timestore::storage {
+namespace {
+
+TEST(ObjectKeySegmentTest, KeepsSafeCharactersAndPercentEncodesTheRest) {
+  EXPECT_EQ(EncodeKeySegment("eu-west-1_b.2"), "eu-west-1_b.2");
+  EXPECT_EQ(EncodeKeySegment("a/b c=d%"), "a%2Fb%20c%3Dd%25");
+  EXPECT_EQ(EncodeKeySegment("\xC3\xA9"), "%C3%A9");
+  EXPECT_EQ(EncodeKeySegment(".."), "..");  // callers never pass a bare "..": values are key=value
+}
+
+TEST(ObjectKeySegmentTest, CompactTimeIsUtcToTheSecond) {
+  EXPECT_EQ(CompactTimeSegment(1704067200'123456), "20240101T000000Z");
+  EXPECT_EQ(CompactTimeSegment(0), "19700101T000000Z");
 }
 
 }  // namespace
