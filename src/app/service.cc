@@ -144,6 +144,8 @@ common::Status Service::Start() {
   engine_options.connections = config_.query.connections;
   engine_options.threads = config_.query.threads;
   engine_options.memory_limit = config_.query.memory_limit;
+  // Spills stay next to the data (a reserved ".tmp-" name, never listed as an object).
+  engine_options.temp_directory = config_.storage.root + "/.tmp-duckdb-spill";
   auto engine = query::QueryEngine::Open(engine_options);
   if (!engine.ok()) return engine.status().WithContext("query engine");
   query_engine_ = std::move(engine).value();

@@ -10,6 +10,9 @@ common::Result<std::unique_ptr<QueryEngine>> QueryEngine::Open(const QueryEngine
   duck::DatabaseOptions db_options;
   db_options.threads = options.threads;
   db_options.memory_limit = options.memory_limit;
+  if (!options.temp_directory.empty()) {
+    db_options.extra.emplace_back("temp_directory", options.temp_directory);
+  }
   TS_ASSIGN_OR_RETURN(duck::Database db, duck::Database::Open(":memory:", db_options));
   std::unique_ptr<QueryEngine> engine(new QueryEngine(std::move(db), options.max_attachments));
   for (int i = 0; i < std::max(1, options.connections); ++i) {

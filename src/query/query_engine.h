@@ -27,6 +27,9 @@ struct QueryEngineOptions {
   int threads = 0;               // DuckDB worker threads; 0 = one per core
   std::string memory_limit;      // DuckDB memory limit ("4GB"); empty = DuckDB's default
   size_t max_attachments = 256;  // attached DuckDB files kept open when unused
+  // Where DuckDB spills large sorts and aggregates; empty: DuckDB's default (".tmp" in the working
+  // directory).
+  std::string temp_directory;
 };
 
 class QueryEngine {
