@@ -5,6 +5,7 @@
 
 #include "api/ingest_routes.h"
 #include "api/lifecycle_routes.h"
+#include "api/openapi_route.h"
 #include "api/query_routes.h"
 #include "api/routes.h"
 #include "api/sql_routes.h"
@@ -162,11 +163,13 @@ common::Status Service::Start() {
   http::Router router;
   api::AddOperationalRoutes(router, {common::kVersion, [this] { return Readiness(); },
                                      [this] { return metrics_.RenderPrometheus(); }});
+  api::AddOpenApiRoute(router);
   api::AddIngestRoutes(router, *ingest_);
   api::AddQueryRoutes(router, *query_);
   api::AddSqlRoutes(router, *sql_);
   api::AddLifecycleRoutes(router, lifecycle_->service());
   api::AddSavedQueryRoutes(router, catalog_.saved_queries());
+  routes_ = router.Routes();
   server_ = std::make_unique<http::Server>(ServerOptionsFor(config_.http), std::move(router),
                                            observability::GetLogger("http"), &metrics_);
   TS_RETURN_IF_ERROR(server_->Start());

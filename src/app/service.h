@@ -11,6 +11,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "app/lifecycle_runtime.h"
 #include "catalog/catalog.h"
@@ -47,6 +49,10 @@ class Service {
   uint16_t port() const;
   // OK once the catalog is bootstrapped and PostgreSQL answers; else the reason.
   common::Status Readiness();
+  // Every (method, pattern) the HTTP server routes (http::Router::Routes); empty before Start().
+  const std::vector<std::pair<std::string, std::string>>& RegisteredRoutes() const {
+    return routes_;
+  }
 
  private:
   void BootstrapLoop(const std::stop_token& stop);
@@ -67,6 +73,7 @@ class Service {
   // Lifecycle: the admin facade at once; workers and scheduler once the catalog is bootstrapped.
   std::unique_ptr<LifecycleRuntime> lifecycle_;
   std::unique_ptr<http::Server> server_;
+  std::vector<std::pair<std::string, std::string>> routes_;  // set by Start()
 
   std::atomic<bool> bootstrapped_{false};
   std::mutex bootstrap_mu_;

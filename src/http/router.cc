@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <tuple>
 
 namespace timestore::http {
 namespace {
@@ -144,6 +145,20 @@ RouteMatch Router::Match(std::string_view method, std::string_view path) const {
       std::unique(match.allowed_methods.begin(), match.allowed_methods.end()),
       match.allowed_methods.end());
   return match;
+}
+
+std::vector<std::pair<std::string, std::string>> Router::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto visit = [&](auto&& self, const Node& node) -> void {
+    for (const auto& [method, route] : node.routes) out.emplace_back(method, route.pattern);
+    for (const auto& [segment, child] : node.literal_children) self(self, *child);
+    if (node.param_child) self(self, *node.param_child);
+  };
+  visit(visit, *root_);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.second, a.first) < std::tie(b.second, b.first);
+  });
+  return out;
 }
 
 }  // namespace timestore::http

@@ -52,6 +52,11 @@ class Router {
   // A parameter with an invalid %-escape keeps its raw text.
   RouteMatch Match(std::string_view method, std::string_view path) const;
 
+  // Every registered route as (method, pattern), exactly as given to Add, sorted by pattern then
+  // method. HEAD appears only when it was registered itself (its GET fallback is implicit). For
+  // introspection: tests and documentation checks.
+  std::vector<std::pair<std::string, std::string>> Routes() const;
+
  private:
   struct Node;
   std::unique_ptr<Node> root_;

@@ -111,6 +111,25 @@ TEST(RouterDeathTest, RegisteringTheSameRouteTwiceIsAProgrammerError) {
   EXPECT_DEATH(router.Add("GET", "/a/:id/b/:id", Named("d")), "used twice");
 }
 
+TEST(RouterTest, RoutesListsEveryRegistrationSortedByPatternThenMethod) {
+  Router router;
+  EXPECT_TRUE(router.Routes().empty());
+  router.Add("POST", "/datasets/:datasetSlug/ingest", Named("ingest"));
+  router.Add("GET", "/health", Named("health"));
+  router.Add("PUT", "/sql/saved/:id", Named("put"));
+  router.Add("GET", "/sql/saved/:id", Named("get"));
+  router.Add("GET", "/sql/saved", Named("list"));
+  router.Add("GET", "/", Named("root"));
+
+  using Route = std::pair<std::string, std::string>;
+  EXPECT_EQ(router.Routes(), (std::vector<Route>{{"GET", "/"},
+                                                 {"POST", "/datasets/:datasetSlug/ingest"},
+                                                 {"GET", "/health"},
+                                                 {"GET", "/sql/saved"},
+                                                 {"GET", "/sql/saved/:id"},
+                                                 {"PUT", "/sql/saved/:id"}}));
+}
+
 TEST(HttpErrorResponseTest, MapsStatusCodesToHttpStatuses) {
   using common::StatusCode;
   EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), 400);
