@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "api/request_metrics.h"
 #include "app/lifecycle_runtime.h"
 #include "catalog/catalog.h"
 #include "common/status.h"
@@ -66,6 +67,7 @@ class Service {
   std::unique_ptr<query::SqlRuntime> sql_;
   // Lifecycle: the admin facade at once; workers and scheduler once the catalog is bootstrapped.
   std::unique_ptr<LifecycleRuntime> lifecycle_;
+  std::unique_ptr<api::RequestMetrics> request_metrics_;  // created by Start(); used by routes
   std::unique_ptr<http::Server> server_;
 
   std::atomic<bool> bootstrapped_{false};
