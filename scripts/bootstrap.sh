@@ -15,12 +15,15 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 libpq-dev libcurl4-openssl-dev libssl-dev
   clang-format clang-tidy nodejs iproute2 curl
+  prometheus  # for promtool only (tests/app/metrics_test.cc checks the /metrics exposition)
 )
 
 missing=()
 for p in "${packages[@]}"; do
   # nodejs may come from outside Debian (nodesource); a working node+npm is what counts.
   if [[ $p == nodejs ]] && command -v node >/dev/null && command -v npm >/dev/null; then continue; fi
+  # Any promtool will do (a release tarball's too).
+  if [[ $p == prometheus ]] && command -v promtool >/dev/null; then continue; fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
@@ -30,6 +33,12 @@ if ((${#missing[@]})); then
   [[ " ${missing[*]} " == *" nodejs "* ]] && missing+=(npm)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The package also installs a Prometheus server that systemd starts and enables (on :9090); only
+  # promtool is wanted. (Containers without systemd, or with a policy-rc.d denying starts, never
+  # start it.)
+  if [[ " ${missing[*]} " == *" prometheus "* && -d /run/systemd/system ]]; then
+    "${sudo_cmd[@]}" systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
 fi
 
 # The signature-verifying S3 server used by the tests (pinned by tools/s3/package-lock.json).

@@ -1,6 +1,9 @@
 #include "api/ingest_routes.h"
 
 #include <charconv>
+#include <chrono>
+#include <string_view>
+#include <utility>
 
 #include "api/api_error.h"
 #include "api/json_body.h"
@@ -28,25 +31,46 @@ http::Response ManifestAnswer(common::Result<std::string> json) {
 
 }  // namespace
 
-void AddIngestRoutes(http::Router& router, ingest::IngestService& ingest) {
-  AddVersionedRoute(router, "POST", "/datasets/:datasetSlug/ingest",
-                    JsonRoute([&ingest](const http::Request& request, simdjson::dom::element body) {
-                      ingest::IngestCall call;
-                      call.slug = *request.PathParam("datasetSlug");
-                      call.raw_body = request.body;
-                      call.body = body;
-                      if (auto key = request.Header("idempotency-key"); key && !key->empty()) {
-                        call.idempotency_header = std::string(*key);
-                      }
-                      call.actor = ActorOf(request);
-                      auto answer = ingest.Ingest(call);
-                      if (!answer.ok()) return ErrorAnswer(answer.status());
-                      http::Response response =
-                          http::Response::Json(std::move(answer->body), answer->http_status);
-                      if (answer->replayed)
-                        response.headers.emplace_back("Idempotent-Replayed", "true");
-                      return response;
-                    }));
+void AddIngestRoutes(http::Router& router, ingest::IngestService& ingest,
+                     const RequestMetrics* metrics) {
+  http::Handler ingest_handler =
+      JsonRoute([&ingest](const http::Request& request, simdjson::dom::element body) {
+        ingest::IngestCall call;
+        call.slug = *request.PathParam("datasetSlug");
+        call.raw_body = request.body;
+        call.body = body;
+        if (auto key = request.Header("idempotency-key"); key && !key->empty()) {
+          call.idempotency_header = std::string(*key);
+        }
+        call.actor = ActorOf(request);
+        auto answer = ingest.Ingest(call);
+        if (!answer.ok()) return ErrorAnswer(answer.status());
+        http::Response response =
+            http::Response::Json(std::move(answer->body), answer->http_status);
+        if (answer->replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
+        return response;
+      });
+  AddVersionedRoute(
+      router, "POST", "/datasets/:datasetSlug/ingest",
+      [ingest_handler = std::move(ingest_handler), metrics](const http::Request& request) {
+        if (metrics == nullptr) return ingest_handler(request);
+        const auto started = std::chrono::steady_clock::now();
+        const std::string_view slug = *request.PathParam("datasetSlug");
+        auto record = [&](bool success) {
+          metrics->RecordIngest(
+              slug, success,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        };
+        http::Response response;
+        try {
+          response = ingest_handler(request);
+        } catch (...) {
+          record(false);  // the server answers 500
+          throw;
+        }
+        record(response.status < 400);
+        return response;
+      });
   AddVersionedRoute(
       router, "GET", "/datasets/:datasetSlug/manifest", [&ingest](const http::Request& request) {
         auto version = VersionParam(request);

@@ -4,13 +4,16 @@
 // x-timestore-version, x-timestore-partitions-scanned, x-timestore-partitions-pruned.
 #pragma once
 
+#include "api/request_metrics.h"
 #include "http/router.h"
 #include "query/query_service.h"
 
 namespace timestore::api {
 
-// `query` must outlive the router.
-void AddQueryRoutes(http::Router& router, query::QueryService& query);
+// `query` and `metrics` (optional: records every query request's outcome; a streamed answer counts
+// as a success only when its body ends well) must outlive the router.
+void AddQueryRoutes(http::Router& router, query::QueryService& query,
+                    const RequestMetrics* metrics = nullptr);
 
 // The format named by the request's `format` query parameter among `allowed` (the first is the
 // default when absent); kInvalidArgument naming the choices otherwise.

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <string_view>
 
 #include "api/ingest_routes.h"
 #include "api/lifecycle_routes.h"
@@ -12,6 +13,7 @@
 #include "api/sql_saved_routes.h"
 #include "common/build_info.h"
 #include "common/json_writer.h"
+#include "observability/process_metrics.h"
 
 namespace timestore::app {
 catalog::CatalogOptions CatalogOptionsFor(const config::PostgresConfig& pg) {
@@ -131,7 +133,10 @@ Service::Service(config::ServiceConfig config)
       logger_(observability::GetLogger("app")),
       catalog_(CatalogOptionsFor(config_.postgres)),
       stores_(S3DefaultsFor(config_.storage), &metrics_),
-      bootstrap_error_(common::Unavailable("catalog not bootstrapped yet")) {}
+      bootstrap_error_(common::Unavailable("catalog not bootstrapped yet")) {
+  catalog_.pool().AddMetrics(metrics_);
+  observability::AddProcessMetrics(metrics_);
+}
 
 Service::~Service() { Stop(); }
 
@@ -164,8 +169,13 @@ common::Status Service::Start() {
   api::AddOperationalRoutes(router, {common::kVersion, [this] { return Readiness(); },
                                      [this] { return metrics_.RenderPrometheus(); }});
   api::AddOpenApiRoute(router);
-  api::AddIngestRoutes(router, *ingest_);
-  api::AddQueryRoutes(router, *query_);
+  request_metrics_ =
+      std::make_unique<api::RequestMetrics>(&metrics_, [this](std::string_view slug) {
+        auto found = catalog_.datasets().FindBySlug(slug);
+        return found.ok() && found->has_value();
+      });
+  api::AddIngestRoutes(router, *ingest_, request_metrics_.get());
+  api::AddQueryRoutes(router, *query_, request_metrics_.get());
   api::AddSqlRoutes(router, *sql_);
   api::AddLifecycleRoutes(router, lifecycle_->service());
   api::AddSavedQueryRoutes(router, catalog_.saved_queries());

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/request_metrics.h"
 #include "app/lifecycle_runtime.h"
 #include "catalog/catalog.h"
 #include "common/status.h"
@@ -72,6 +73,7 @@ class Service {
   std::unique_ptr<query::SqlRuntime> sql_;
   // Lifecycle: the admin facade at once; workers and scheduler once the catalog is bootstrapped.
   std::unique_ptr<LifecycleRuntime> lifecycle_;
+  std::unique_ptr<api::RequestMetrics> request_metrics_;  // created by Start(); used by routes
   std::unique_ptr<http::Server> server_;
   std::vector<std::pair<std::string, std::string>> routes_;  // set by Start()
 

@@ -70,4 +70,19 @@ int PgPool::idle_connections() const {
   return static_cast<int>(idle_.size());
 }
 
+void PgPool::AddMetrics(observability::MetricsRegistry& registry) {
+  constexpr std::string_view kHelp = "Catalog (PostgreSQL) pool connections, by state.";
+  observability::Gauge& idle =
+      registry.GetGauge("timestore_catalog_pool_connections", kHelp, {{"state", "idle"}});
+  observability::Gauge& in_use =
+      registry.GetGauge("timestore_catalog_pool_connections", kHelp, {{"state", "in_use"}});
+  registry.GetGauge("timestore_catalog_pool_max", "Connections the catalog pool opens at most.")
+      .Set(options_.max_size);
+  registry.AddCollector([this, &idle, &in_use] {
+    std::lock_guard lock(mu_);
+    idle.Set(static_cast<double>(idle_.size()));
+    in_use.Set(static_cast<double>(open_) - static_cast<double>(idle_.size()));
+  });
+}
+
 }  // namespace timestore::catalog

@@ -12,6 +12,7 @@
 
 #include "catalog/pg_connection.h"
 #include "common/status.h"
+#include "observability/metrics.h"
 
 namespace timestore::catalog {
 
@@ -55,6 +56,11 @@ class PgPool {
   int open_connections() const;
   int idle_connections() const;
   const PgPoolOptions& options() const { return options_; }
+
+  // Registers timestore_catalog_pool_connections{state="idle"|"in_use"} (in use: lent or being
+  // opened) and timestore_catalog_pool_max in `registry`, read by a collector at scrape time. The
+  // pool must outlive the registry's renders.
+  void AddMetrics(observability::MetricsRegistry& registry);
 
  private:
   friend class PgLease;

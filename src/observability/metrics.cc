@@ -88,7 +88,7 @@ std::vector<uint64_t> Histogram::CumulativeCounts() const {
 }
 
 std::vector<double> DefaultLatencyBuckets() {
-  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
 MetricsRegistry::Family& MetricsRegistry::GetFamily(std::string_view name, std::string_view help,
@@ -125,7 +125,16 @@ Histogram& MetricsRegistry::GetHistogram(std::string_view name, std::string_view
   return *slot;
 }
 
+void MetricsRegistry::AddCollector(std::function<void()> collect) {
+  std::lock_guard lock(collectors_mu_);
+  collectors_.push_back(std::move(collect));
+}
+
 std::string MetricsRegistry::RenderPrometheus() const {
+  {
+    std::lock_guard collecting(collectors_mu_);
+    for (const auto& collect : collectors_) collect();
+  }
   std::lock_guard lock(mu_);
   std::string out;
   for (const auto& [name, family] : families_) {

@@ -1,10 +1,12 @@
 // MetricsRegistry: counters, gauges and histograms, grouped in families with label sets, rendered
 // in the Prometheus text exposition format (version 0.0.4). Families and series are created on
-// first use and live as long as the registry; the returned references stay valid. All operations
-// are thread-safe; updates to a series are lock-free.
+// first use and live as long as the registry; the returned references stay valid. Collectors
+// refresh values read at scrape time. All operations are thread-safe; updates to a series are
+// lock-free.
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,7 +53,8 @@ class Histogram {
   std::atomic<double> sum_{0.0};
 };
 
-// Default latency buckets in seconds (1 ms .. 30 s).
+// Default latency buckets in seconds: prom-client's defaults, as the original used for every
+// duration (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10; slower lands in +Inf).
 std::vector<double> DefaultLatencyBuckets();
 
 class MetricsRegistry {
@@ -63,7 +66,14 @@ class MetricsRegistry {
   Histogram& GetHistogram(std::string_view name, std::string_view help, const Labels& labels = {},
                           std::vector<double> upper_bounds = DefaultLatencyBuckets());
 
-  // The whole registry in Prometheus text format, families sorted by name.
+  // Registers `collect`, run by every RenderPrometheus before it renders, in registration order,
+  // to set values that are read at scrape time (gauges of pool usage, process memory). It may call
+  // the Get* functions but not AddCollector. Whatever it refers to must outlive the registry's
+  // renders. Collectors of concurrent renders do not overlap.
+  void AddCollector(std::function<void()> collect);
+
+  // Runs the collectors, then returns the whole registry in Prometheus text format, families
+  // sorted by name.
   std::string RenderPrometheus() const;
 
  private:
@@ -78,7 +88,9 @@ class MetricsRegistry {
   Family& GetFamily(std::string_view name, std::string_view help, Kind kind);
 
   mutable std::mutex mu_;
-  std::map<std::string, Family, std::less<>> families_;
+  std::map<std::string, Family, std::less<>> families_;  // guarded by mu_
+  mutable std::mutex collectors_mu_;                     // held while collectors run
+  std::vector<std::function<void()>> collectors_;        // guarded by collectors_mu_
 };
 
 }  // namespace timestore::observability

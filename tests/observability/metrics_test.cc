@@ -1,5 +1,6 @@
 #include "observability/metrics.h"
 
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -59,6 +60,37 @@ TEST(MetricsRegistryTest, LabelValuesAreEscaped) {
   MetricsRegistry registry;
   registry.GetCounter("c", "help", {{"path", "a\"b\\c\nd"}}).Increment();
   EXPECT_NE(registry.RenderPrometheus().find("c{path=\"a\\\"b\\\\c\\nd\"} 1\n"), std::string::npos);
+}
+
+TEST(MetricsRegistryTest, CollectorsRunBeforeEveryRender) {
+  MetricsRegistry registry;
+  Gauge& g = registry.GetGauge("timestore_scrapes", "Renders so far.");
+  int runs = 0;
+  registry.AddCollector([&] { g.Set(++runs); });
+  EXPECT_NE(registry.RenderPrometheus().find("\ntimestore_scrapes 1\n"), std::string::npos);
+  EXPECT_NE(registry.RenderPrometheus().find("\ntimestore_scrapes 2\n"), std::string::npos);
+  EXPECT_EQ(runs, 2);
+}
+
+TEST(MetricsRegistryTest, CollectorsMayCreateSeries) {
+  MetricsRegistry registry;
+  registry.AddCollector([&] { registry.GetGauge("timestore_late", "Created late.").Set(7); });
+  EXPECT_NE(registry.RenderPrometheus().find("\ntimestore_late 7\n"), std::string::npos);
+}
+
+TEST(MetricsRegistryTest, DefaultBucketsAreTheOriginalPromClientDefaults) {
+  EXPECT_EQ(DefaultLatencyBuckets(),
+            (std::vector<double>{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}));
+  MetricsRegistry registry;
+  registry.GetHistogram("h_seconds", "help").Observe(0.007);
+  const std::string text = registry.RenderPrometheus();
+  EXPECT_NE(text.find("h_seconds_bucket{le=\"0.005\"} 0\n"
+                      "h_seconds_bucket{le=\"0.01\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("h_seconds_bucket{le=\"10\"} 1\nh_seconds_bucket{le=\"+Inf\"} 1\n"),
+            std::string::npos)
+      << text;
 }
 
 }  // namespace
