@@ -115,6 +115,9 @@ void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifec
                           return ErrorAnswer(common::InvalidArgument("limit: must be 1..500"));
                         }
                       }
+                      if (limit < 1 || limit > 500) {
+                        return ErrorAnswer(common::InvalidArgument("limit: must be 1..500"));
+                      }
                       auto json = lifecycle.ExportsJson(*request.PathParam("datasetId"), limit);
                       if (!json.ok()) return ErrorAnswer(json.status());
                       return http::Response::Json(std::move(json).value());

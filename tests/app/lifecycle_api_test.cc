@@ -177,6 +177,7 @@ TEST_F(LifecycleApiTest, ExportsAreListedAndReadableByAnyParquetReader) {
   auto run = Call("POST", "/admin/lifecycle/run",
                   R"({"datasetSlug":"cpu","operations":["parquetExport"]})");
   ASSERT_EQ(run.status, 200) << run.body;
+  EXPECT_EQ(Call("GET", "/admin/datasets/cpu/exports?limit=0").status, 400);
   auto list = Call("GET", "/admin/datasets/cpu/exports");
   ASSERT_EQ(list.status, 200) << list.body;
   simdjson::dom::parser p;
