@@ -321,6 +321,11 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
   TS_RETURN_IF_ERROR(
       read_seconds("TIMESTORE_SWEEP_ORPHAN_AGE_SECONDS", 0, c.lifecycle.sweep_orphan_age));
 
+  // Audit
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_AUDIT_TTL_DAYS", 1, 3650, c.audit.ttl_days));
+  TS_RETURN_IF_ERROR(
+      read_seconds("TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS", 1, c.audit.cleanup_interval));
+
   // Logging
   if (auto level = Read(env, "TIMESTORE_LOG_LEVEL")) {
     auto parsed = common::ParseLogLevel(*level);

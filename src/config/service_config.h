@@ -111,6 +111,12 @@ struct LifecycleConfig {
   std::string fault_injection_point;
 };
 
+// The audit trail's retention: a background pass deletes older events in bounded batches.
+struct AuditConfig {
+  int64_t ttl_days = 7;                         // TIMESTORE_AUDIT_TTL_DAYS (1..3650)
+  std::chrono::seconds cleanup_interval{3600};  // TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS (>= 1)
+};
+
 struct ServiceConfig {
   HttpConfig http;
   PostgresConfig postgres;
@@ -119,6 +125,7 @@ struct ServiceConfig {
   QueryConfig query;
   SqlConfig sql;
   LifecycleConfig lifecycle;
+  AuditConfig audit;
   common::LogLevel log_level = common::LogLevel::kInfo;  // TIMESTORE_LOG_LEVEL
 };
 

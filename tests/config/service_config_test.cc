@@ -102,6 +102,16 @@ TEST(ServiceConfigTest, S3VariablesAreParsed) {
   EXPECT_TRUE(Load({})->storage.s3_force_path_style);
 }
 
+TEST(ServiceConfigTest, AuditVariablesAreParsed) {
+  EXPECT_EQ(Load({})->audit.ttl_days, 7);
+  EXPECT_EQ(Load({})->audit.cleanup_interval, std::chrono::seconds(3600));
+  auto c = Load({{"TIMESTORE_AUDIT_TTL_DAYS", "30"},
+                 {"TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS", "60"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->audit.ttl_days, 30);
+  EXPECT_EQ(c->audit.cleanup_interval, std::chrono::seconds(60));
+}
+
 TEST(ServiceConfigTest, EmptyValueCountsAsUnset) {
   EXPECT_EQ(Load({{"TIMESTORE_PORT", ""}, {"TIMESTORE_LOG_LEVEL", "  "}})->http.port, 4100);
 }
@@ -148,7 +158,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"TIMESTORE_FAULT_INJECTION", "later", "after_put, after_commit"},
                       BadValue{"TIMESTORE_S3_ENDPOINT", "127.0.0.1:9000", "http:// or https://"},
                       BadValue{"TIMESTORE_S3_FORCE_PATH_STYLE", "maybe", "true or false"},
-                      BadValue{"TIMESTORE_CACHE_MAX_BYTES", "lots", "integer"}),
+                      BadValue{"TIMESTORE_CACHE_MAX_BYTES", "lots", "integer"},
+                      BadValue{"TIMESTORE_AUDIT_TTL_DAYS", "0", "1 to 3650"},
+                      BadValue{"TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS", "0", "1 to"}),
     [](const ::testing::TestParamInfo<BadValue>& info) {
       return info.param.variable + "_" + std::to_string(info.index);
     });
