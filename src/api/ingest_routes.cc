@@ -9,6 +9,7 @@
 #include "api/json_body.h"
 #include "api/request_actor.h"
 #include "api/routes.h"
+#include "common/json_writer.h"
 
 namespace timestore::api {
 namespace {
@@ -29,10 +30,46 @@ http::Response ManifestAnswer(common::Result<std::string> json) {
   return http::Response::Json(std::move(json).value());
 }
 
+// The audit entry of an ingest answer (null when the handler threw): on success the dataset id,
+// version and rows from the answer body; on failure the error message.
+RequestAudit::Entry IngestAuditEntry(std::string_view slug, const http::Response* response) {
+  RequestAudit::Entry entry;
+  entry.action = "ingest";
+  entry.dataset_slug = std::string(slug);
+  if (response == nullptr) {
+    entry.success = false;
+    entry.metadata_json = R"({"error":"internal error"})";
+    return entry;
+  }
+  entry.success = response->status >= 200 && response->status < 300;
+  common::JsonWriter w;
+  w.BeginObject();
+  if (!entry.success) {
+    w.Key("error").String(ErrorMessageOf(*response));
+  } else {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(response->body).get(root) == simdjson::SUCCESS) {
+      std::string_view id;
+      if (root["dataset"]["id"].get(id) == simdjson::SUCCESS)
+        entry.dataset_id = catalog::DatasetId(std::string(id));
+      int64_t n = 0;
+      if (root["manifest"]["version"].get(n) == simdjson::SUCCESS) w.Key("version").Int(n);
+      if (root["rowsIngested"].get(n) == simdjson::SUCCESS) w.Key("rows").Int(n);
+      std::string_view mode;
+      if (root["mode"].get(mode) == simdjson::SUCCESS) w.Key("mode").String(mode);
+    }
+    w.Key("replayed").Bool(response->status == 200);
+  }
+  w.EndObject();
+  entry.metadata_json = w.TakeBuffer();
+  return entry;
+}
+
 }  // namespace
 
 void AddIngestRoutes(http::Router& router, ingest::IngestService& ingest,
-                     const RequestMetrics* metrics) {
+                     const RequestMetrics* metrics, const RequestAudit* audit) {
   http::Handler ingest_handler =
       JsonRoute([&ingest](const http::Request& request, simdjson::dom::element body) {
         ingest::IngestCall call;
@@ -52,23 +89,26 @@ void AddIngestRoutes(http::Router& router, ingest::IngestService& ingest,
       });
   AddVersionedRoute(
       router, "POST", "/datasets/:datasetSlug/ingest",
-      [ingest_handler = std::move(ingest_handler), metrics](const http::Request& request) {
-        if (metrics == nullptr) return ingest_handler(request);
+      [ingest_handler = std::move(ingest_handler), metrics, audit](const http::Request& request) {
         const auto started = std::chrono::steady_clock::now();
         const std::string_view slug = *request.PathParam("datasetSlug");
-        auto record = [&](bool success) {
-          metrics->RecordIngest(
-              slug, success,
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        auto record = [&](const http::Response* response) {
+          const bool success = response != nullptr && response->status < 400;
+          if (metrics != nullptr) {
+            metrics->RecordIngest(
+                slug, success,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+          }
+          if (audit != nullptr) audit->Record(request, IngestAuditEntry(slug, response));
         };
         http::Response response;
         try {
           response = ingest_handler(request);
         } catch (...) {
-          record(false);  // the server answers 500
+          record(nullptr);  // the server answers 500
           throw;
         }
-        record(response.status < 400);
+        record(&response);
         return response;
       });
   AddVersionedRoute(

@@ -5,6 +5,7 @@
 #include "api/api_error.h"
 #include "api/json_body.h"
 #include "api/request_actor.h"
+#include "api/request_audit.h"
 #include "api/routes.h"
 #include "common/json_describe.h"
 
@@ -58,17 +59,32 @@ common::Result<lifecycle::RunRequest> ParseRun(element body) {
   return run;
 }
 
+// The dataset a run request names (datasetSlug, else datasetId), when its body says.
+std::optional<std::string> DatasetOfRunBody(const http::Request& request) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(request.body).get(root) != simdjson::SUCCESS) return std::nullopt;
+  for (const char* key : {"datasetSlug", "datasetId"}) {
+    std::string_view value;
+    if (root[key].get(value) == simdjson::SUCCESS && !value.empty()) return std::string(value);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifecycle) {
+void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifecycle,
+                        const RequestAudit* audit) {
   AddVersionedRoute(router, "POST", "/admin/lifecycle/run",
-                    JsonRoute([&lifecycle](const http::Request&, element body) {
-                      auto run = ParseRun(body);
-                      if (!run.ok()) return ErrorAnswer(run.status());
-                      auto answer = lifecycle.Run(*run);
-                      if (!answer.ok()) return ErrorAnswer(answer.status());
-                      return http::Response::Json(std::move(answer->body), answer->http_status);
-                    }));
+                    Audited(audit, "lifecycle.run", DatasetOfRunBody,
+                            JsonRoute([&lifecycle](const http::Request&, element body) {
+                              auto run = ParseRun(body);
+                              if (!run.ok()) return ErrorAnswer(run.status());
+                              auto answer = lifecycle.Run(*run);
+                              if (!answer.ok()) return ErrorAnswer(answer.status());
+                              return http::Response::Json(std::move(answer->body),
+                                                          answer->http_status);
+                            })));
   AddVersionedRoute(
       router, "GET", "/admin/lifecycle/status", [&lifecycle](const http::Request& request) {
         int limit = 20;  // the original's default
@@ -93,12 +109,13 @@ void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifec
                       return http::Response::Json(std::move(json).value());
                     });
   AddVersionedRoute(router, "PUT", "/admin/datasets/:datasetId/retention",
-                    JsonRoute([&lifecycle](const http::Request& request, element) {
-                      auto json = lifecycle.PutRetentionJson(*request.PathParam("datasetId"),
-                                                             request.body, ActorOf(request));
-                      if (!json.ok()) return ErrorAnswer(json.status());
-                      return http::Response::Json(std::move(json).value());
-                    }));
+                    Audited(audit, "retention.update", DatasetFromPath("datasetId"),
+                            JsonRoute([&lifecycle](const http::Request& request, element) {
+                              auto json = lifecycle.PutRetentionJson(
+                                  *request.PathParam("datasetId"), request.body, ActorOf(request));
+                              if (!json.ok()) return ErrorAnswer(json.status());
+                              return http::Response::Json(std::move(json).value());
+                            })));
   AddVersionedRoute(router, "POST", "/admin/datasets/:datasetId/retention/preview",
                     [&lifecycle](const http::Request& request) {
                       auto json = lifecycle.PreviewRetentionJson(*request.PathParam("datasetId"));
@@ -124,16 +141,18 @@ void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifec
                     });
   AddVersionedRoute(
       router, "POST", "/admin/lifecycle/reschedule",
-      JsonRoute([&lifecycle](const http::Request&, element body) {
-        element id;
-        if (body.type() != element_type::OBJECT || body["jobId"].get(id) != simdjson::SUCCESS ||
-            id.type() != element_type::STRING) {
-          return ErrorAnswer(common::InvalidArgument("jobId: must be a string"));
-        }
-        auto json = lifecycle.RescheduleJson(std::string(id.get_string().value_unsafe()));
-        if (!json.ok()) return ErrorAnswer(json.status());
-        return http::Response::Json(std::move(json).value());
-      }));
+      Audited(audit, "lifecycle.reschedule", nullptr,
+              JsonRoute([&lifecycle](const http::Request&, element body) {
+                element id;
+                if (body.type() != element_type::OBJECT ||
+                    body["jobId"].get(id) != simdjson::SUCCESS ||
+                    id.type() != element_type::STRING) {
+                  return ErrorAnswer(common::InvalidArgument("jobId: must be a string"));
+                }
+                auto json = lifecycle.RescheduleJson(std::string(id.get_string().value_unsafe()));
+                if (!json.ok()) return ErrorAnswer(json.status());
+                return http::Response::Json(std::move(json).value());
+              })));
 }
 
 }  // namespace timestore::api

@@ -13,12 +13,15 @@
 // :datasetId is a dataset id or slug.
 #pragma once
 
+#include "api/request_audit.h"
 #include "http/router.h"
 #include "lifecycle/lifecycle_service.h"
 
 namespace timestore::api {
 
 // `lifecycle` must outlive the router.
-void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifecycle);
+// `audit` (optional) records run, reschedule and retention PUT requests.
+void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifecycle,
+                        const RequestAudit* audit = nullptr);
 
 }  // namespace timestore::api

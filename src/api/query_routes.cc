@@ -8,6 +8,7 @@
 #include "api/api_error.h"
 #include "api/json_body.h"
 #include "api/routes.h"
+#include "common/json_writer.h"
 
 namespace timestore::api {
 namespace {
@@ -35,25 +36,52 @@ std::string_view ModeOf(simdjson::dom::element body) {
   return object["downsample"].get(downsample) == simdjson::SUCCESS ? "downsampled" : "raw";
 }
 
-// The outcome of a streamed query answer, recorded once: when its body ends, or as a failure when
-// the stream is dropped without having run (the connection went away first).
-class StreamOutcome {
+// The outcome of one query request, recorded once (metrics and audit): at once for an answer
+// without a stream; for a streamed one when its body ends, or as a failure when the stream is
+// dropped without having run (the connection went away first).
+class QueryOutcome {
  public:
-  StreamOutcome(const RequestMetrics* metrics, std::string_view slug, std::string_view mode)
-      : metrics_(metrics), slug_(slug), mode_(mode) {}
-  StreamOutcome(const StreamOutcome&) = delete;
-  StreamOutcome& operator=(const StreamOutcome&) = delete;
-  ~StreamOutcome() { Record(false); }
+  QueryOutcome(const RequestMetrics* metrics, const RequestAudit* audit,
+               const http::Request& request, std::string_view slug, std::string_view mode)
+      : metrics_(metrics),
+        audit_(audit),
+        caller_(audit != nullptr ? RequestAudit::CallerOf(request) : RequestAudit::Caller{}),
+        slug_(slug),
+        mode_(mode) {}
+  QueryOutcome(const QueryOutcome&) = delete;
+  QueryOutcome& operator=(const QueryOutcome&) = delete;
+  ~QueryOutcome() { Record(false, "the answer was not sent"); }
 
-  void Record(bool success) {
+  void set_stream(std::shared_ptr<query::QueryStream> stream) { stream_ = std::move(stream); }
+
+  // `error` is the failure's message (ignored on success).
+  void Record(bool success, std::string_view error) {
     if (recorded_.exchange(true)) return;
-    metrics_->RecordQuery(slug_, mode_, success);
+    if (metrics_ != nullptr) metrics_->RecordQuery(slug_, mode_, success);
+    if (audit_ == nullptr) return;
+    RequestAudit::Entry entry;
+    entry.action = "query";
+    entry.dataset_slug = slug_;
+    entry.success = success;
+    common::JsonWriter w;
+    w.BeginObject().Key("mode").String(stream_ ? stream_->mode() : mode_);
+    if (stream_) {
+      w.Key("version").Int(stream_->version());
+      w.Key("rowCount").Int(stream_->rows_written());
+    }
+    if (!success) w.Key("error").String(error);
+    w.EndObject();
+    entry.metadata_json = w.TakeBuffer();
+    audit_->Record(caller_, std::move(entry));
   }
 
  private:
   const RequestMetrics* const metrics_;
+  const RequestAudit* const audit_;
+  const RequestAudit::Caller caller_;
   const std::string slug_;
   const std::string_view mode_;  // a literal
+  std::shared_ptr<query::QueryStream> stream_;
   std::atomic<bool> recorded_{false};
 };
 
@@ -88,14 +116,17 @@ common::Result<query::OutputFormat> FormatParam(
 namespace {
 
 // The answer to one parsed query request (the stream, when set, writes the rows).
+// `out` (optional) receives the stream.
 http::Response QueryAnswer(query::QueryService& service, const http::Request& request,
-                           simdjson::dom::element body) {
+                           simdjson::dom::element body,
+                           std::shared_ptr<query::QueryStream>* out = nullptr) {
   auto format = FormatParam(request, {query::OutputFormat::kJson, query::OutputFormat::kCsv,
                                       query::OutputFormat::kNdjson});
   if (!format.ok()) return ErrorAnswer(format.status());
   auto answer = service.Query(*request.PathParam("datasetSlug"), body);
   if (!answer.ok()) return ErrorAnswer(answer.status());
   std::shared_ptr<query::QueryStream> stream = std::move(answer).value();
+  if (out != nullptr) *out = stream;
   http::Response response;
   response.content_type = std::string(ContentTypeOf(*format));
   response.headers.emplace_back("x-timestore-mode", stream->mode());
@@ -114,38 +145,41 @@ http::Response QueryAnswer(query::QueryService& service, const http::Request& re
 }  // namespace
 
 void AddQueryRoutes(http::Router& router, query::QueryService& service,
-                    const RequestMetrics* metrics) {
-  AddVersionedRoute(router, "POST", "/datasets/:datasetSlug/query",
-                    [&service, metrics](const http::Request& request) {
-                      const std::string_view slug = *request.PathParam("datasetSlug");
-                      auto body = ParseJsonBody(request.body);
-                      if (!body.ok()) {
-                        if (metrics != nullptr) metrics->RecordQuery(slug, "raw", false);
-                        return ErrorAnswer(body.status());
-                      }
-                      if (metrics == nullptr) return QueryAnswer(service, request, *body);
-                      const std::string_view mode = ModeOf(*body);
-                      http::Response response;
-                      try {
-                        response = QueryAnswer(service, request, *body);
-                      } catch (...) {
-                        metrics->RecordQuery(slug, mode, false);  // the server answers 500
-                        throw;
-                      }
-                      if (response.status >= 400 || !response.stream) {
-                        metrics->RecordQuery(slug, mode, response.status < 400);
-                        return response;
-                      }
-                      auto outcome = std::make_shared<StreamOutcome>(metrics, slug, mode);
-                      response.stream = [stream = std::move(response.stream),
-                                         outcome](http::BodySink& sink) {
-                        // A throwing stream counts as a failure when `outcome` is dropped.
-                        common::Status status = stream(sink);
-                        outcome->Record(status.ok());
-                        return status;
-                      };
-                      return response;
-                    });
+                    const RequestMetrics* metrics, const RequestAudit* audit) {
+  AddVersionedRoute(
+      router, "POST", "/datasets/:datasetSlug/query",
+      [&service, metrics, audit](const http::Request& request) {
+        const std::string_view slug = *request.PathParam("datasetSlug");
+        auto body = ParseJsonBody(request.body);
+        if (!body.ok()) {
+          http::Response response = ErrorAnswer(body.status());
+          QueryOutcome(metrics, audit, request, slug, "raw").Record(false, body.status().message());
+          return response;
+        }
+        if (metrics == nullptr && audit == nullptr) return QueryAnswer(service, request, *body);
+        auto outcome = std::make_shared<QueryOutcome>(metrics, audit, request, slug, ModeOf(*body));
+        std::shared_ptr<query::QueryStream> stream;
+        http::Response response;
+        try {
+          response = QueryAnswer(service, request, *body, &stream);
+        } catch (...) {
+          outcome->Record(false, "internal error");  // the server answers 500
+          throw;
+        }
+        outcome->set_stream(stream);
+        if (response.status >= 400 || !response.stream) {
+          outcome->Record(response.status < 400,
+                          response.status < 400 ? "" : ErrorMessageOf(response));
+          return response;
+        }
+        response.stream = [write = std::move(response.stream), outcome](http::BodySink& sink) {
+          // A throwing stream counts as a failure when `outcome` is dropped.
+          common::Status status = write(sink);
+          outcome->Record(status.ok(), status.ok() ? "" : status.message());
+          return status;
+        };
+        return response;
+      });
 }
 
 }  // namespace timestore::api

@@ -5,6 +5,7 @@
 #include "api/api_error.h"
 #include "api/json_body.h"
 #include "api/query_routes.h"
+#include "api/request_audit.h"
 #include "api/routes.h"
 #include "common/json_writer.h"
 
@@ -61,7 +62,7 @@ common::Result<query::SqlReadRequest> ParseSqlRead(element body) {
 
 }  // namespace
 
-void AddSqlRoutes(http::Router& router, query::SqlRuntime& runtime) {
+void AddSqlRoutes(http::Router& router, query::SqlRuntime& runtime, const RequestAudit* audit) {
   AddVersionedRoute(router, "GET", "/sql/schema", [&runtime](const http::Request&) {
     auto json = runtime.SchemaJson(std::nullopt);
     if (!json.ok()) return ErrorAnswer(json.status());
@@ -69,27 +70,29 @@ void AddSqlRoutes(http::Router& router, query::SqlRuntime& runtime) {
   });
   AddVersionedRoute(
       router, "POST", "/sql/read",
-      JsonRoute([&runtime](const http::Request& request, simdjson::dom::element body) {
-        auto format = FormatParam(request, {query::OutputFormat::kJson, query::OutputFormat::kCsv,
-                                            query::OutputFormat::kTable});
-        if (!format.ok()) return ErrorAnswer(format.status());
-        auto read = ParseSqlRead(body);
-        if (!read.ok()) return ErrorAnswer(read.status());
-        auto answer = runtime.Read(*read);
-        if (!answer.ok()) return ErrorAnswer(answer.status());
-        http::Response response;
-        response.content_type = std::string(ContentTypeOf(*format));
-        response.body = answer->Render(*format);
-        response.headers.emplace_back("x-sql-execution-id", answer->execution_id);
-        if (!answer->warnings.empty()) {
-          common::JsonWriter w;
-          w.BeginArray();
-          for (const std::string& warning : answer->warnings) w.String(warning);
-          w.EndArray();
-          response.headers.emplace_back("x-sql-warnings", w.TakeBuffer());
-        }
-        return response;
-      }));
+      Audited(audit, "sql.read", nullptr,
+              JsonRoute([&runtime](const http::Request& request, simdjson::dom::element body) {
+                auto format =
+                    FormatParam(request, {query::OutputFormat::kJson, query::OutputFormat::kCsv,
+                                          query::OutputFormat::kTable});
+                if (!format.ok()) return ErrorAnswer(format.status());
+                auto read = ParseSqlRead(body);
+                if (!read.ok()) return ErrorAnswer(read.status());
+                auto answer = runtime.Read(*read);
+                if (!answer.ok()) return ErrorAnswer(answer.status());
+                http::Response response;
+                response.content_type = std::string(ContentTypeOf(*format));
+                response.body = answer->Render(*format);
+                response.headers.emplace_back("x-sql-execution-id", answer->execution_id);
+                if (!answer->warnings.empty()) {
+                  common::JsonWriter w;
+                  w.BeginArray();
+                  for (const std::string& warning : answer->warnings) w.String(warning);
+                  w.EndArray();
+                  response.headers.emplace_back("x-sql-warnings", w.TakeBuffer());
+                }
+                return response;
+              })));
 }
 
 }  // namespace timestore::api

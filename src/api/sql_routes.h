@@ -7,12 +7,15 @@
 // 504 when it ran past the time limit; 503 when every sandbox stayed busy.
 #pragma once
 
+#include "api/request_audit.h"
 #include "http/router.h"
 #include "query/sql_runtime.h"
 
 namespace timestore::api {
 
 // `runtime` must outlive the router.
-void AddSqlRoutes(http::Router& router, query::SqlRuntime& runtime);
+// `audit` (optional) records every POST /sql/read as "sql.read".
+void AddSqlRoutes(http::Router& router, query::SqlRuntime& runtime,
+                  const RequestAudit* audit = nullptr);
 
 }  // namespace timestore::api

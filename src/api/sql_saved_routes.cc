@@ -11,6 +11,7 @@
 #include "api/api_error.h"
 #include "api/json_body.h"
 #include "api/request_actor.h"
+#include "api/request_audit.h"
 #include "api/routes.h"
 #include "catalog/json_encoding.h"
 #include "common/json_writer.h"
@@ -131,7 +132,8 @@ common::Status NotFound(const catalog::SavedQueryId& id) {
 
 }  // namespace
 
-void AddSavedQueryRoutes(http::Router& router, catalog::SavedQueryRepository& saved_queries) {
+void AddSavedQueryRoutes(http::Router& router, catalog::SavedQueryRepository& saved_queries,
+                         const RequestAudit* audit) {
   AddVersionedRoute(router, "GET", "/sql/saved", [&saved_queries](const http::Request&) {
     auto all = saved_queries.List();
     if (!all.ok()) return ErrorAnswer(all.status());
@@ -151,22 +153,24 @@ void AddSavedQueryRoutes(http::Router& router, catalog::SavedQueryRepository& sa
                       return SavedQueryAnswer(**found);
                     });
   AddVersionedRoute(router, "PUT", "/sql/saved/:id",
-                    JsonRoute([&saved_queries](const http::Request& request, element body) {
-                      auto upsert = DecodeUpsert(request, body);
-                      if (!upsert.ok()) return ErrorAnswer(upsert.status());
-                      auto saved = saved_queries.Upsert(*upsert);
-                      if (!saved.ok()) return ErrorAnswer(saved.status());
-                      return SavedQueryAnswer(*saved);
-                    }));
-  AddVersionedRoute(router, "DELETE", "/sql/saved/:id",
-                    [&saved_queries](const http::Request& request) {
-                      auto id = IdParam(request);
-                      if (!id.ok()) return ErrorAnswer(id.status());
-                      auto deleted = saved_queries.Delete(*id);
-                      if (!deleted.ok()) return ErrorAnswer(deleted.status());
-                      if (!*deleted) return ErrorAnswer(NotFound(*id));
-                      return http::Response::NoContent();
-                    });
+                    Audited(audit, "sql.saved.upsert", nullptr,
+                            JsonRoute([&saved_queries](const http::Request& request, element body) {
+                              auto upsert = DecodeUpsert(request, body);
+                              if (!upsert.ok()) return ErrorAnswer(upsert.status());
+                              auto saved = saved_queries.Upsert(*upsert);
+                              if (!saved.ok()) return ErrorAnswer(saved.status());
+                              return SavedQueryAnswer(*saved);
+                            })));
+  AddVersionedRoute(
+      router, "DELETE", "/sql/saved/:id",
+      Audited(audit, "sql.saved.delete", nullptr, [&saved_queries](const http::Request& request) {
+        auto id = IdParam(request);
+        if (!id.ok()) return ErrorAnswer(id.status());
+        auto deleted = saved_queries.Delete(*id);
+        if (!deleted.ok()) return ErrorAnswer(deleted.status());
+        if (!*deleted) return ErrorAnswer(NotFound(*id));
+        return http::Response::NoContent();
+      }));
 }
 
 }  // namespace timestore::api

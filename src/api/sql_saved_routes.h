@@ -12,12 +12,15 @@
 // so is an :id that is not 1-128 characters of [A-Za-z0-9._:-].
 #pragma once
 
+#include "api/request_audit.h"
 #include "catalog/saved_query_repository.h"
 #include "http/router.h"
 
 namespace timestore::api {
 
 // `saved_queries` must outlive the router.
-void AddSavedQueryRoutes(http::Router& router, catalog::SavedQueryRepository& saved_queries);
+// `audit` (optional) records PUT and DELETE as "sql.saved.upsert" and "sql.saved.delete".
+void AddSavedQueryRoutes(http::Router& router, catalog::SavedQueryRepository& saved_queries,
+                         const RequestAudit* audit = nullptr);
 
 }  // namespace timestore::api

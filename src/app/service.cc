@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <string_view>
 
+#include "api/audit_routes.h"
 #include "api/ingest_routes.h"
 #include "api/lifecycle_routes.h"
 #include "api/openapi_route.h"
@@ -174,16 +175,25 @@ common::Status Service::Start() {
         auto found = catalog_.datasets().FindBySlug(slug);
         return found.ok() && found->has_value();
       });
-  api::AddIngestRoutes(router, *ingest_, request_metrics_.get());
-  api::AddQueryRoutes(router, *query_, request_metrics_.get());
-  api::AddSqlRoutes(router, *sql_);
-  api::AddLifecycleRoutes(router, lifecycle_->service());
-  api::AddSavedQueryRoutes(router, catalog_.saved_queries());
+  request_audit_ = std::make_unique<api::RequestAudit>(
+      &catalog_.audit(), [this](std::string_view slug) -> std::optional<catalog::DatasetId> {
+        auto found = catalog_.datasets().FindBySlug(slug);
+        if (!found.ok() || !found->has_value()) return std::nullopt;
+        return (*found)->id;
+      });
+  api::AddIngestRoutes(router, *ingest_, request_metrics_.get(), request_audit_.get());
+  api::AddQueryRoutes(router, *query_, request_metrics_.get(), request_audit_.get());
+  api::AddSqlRoutes(router, *sql_, request_audit_.get());
+  api::AddLifecycleRoutes(router, lifecycle_->service(), request_audit_.get());
+  api::AddSavedQueryRoutes(router, catalog_.saved_queries(), request_audit_.get());
+  api::AddAuditRoutes(router, catalog_);
   routes_ = router.Routes();
   server_ = std::make_unique<http::Server>(ServerOptionsFor(config_.http), std::move(router),
                                            observability::GetLogger("http"), &metrics_);
   TS_RETURN_IF_ERROR(server_->Start());
   bootstrap_thread_ = std::jthread([this](const std::stop_token& stop) { BootstrapLoop(stop); });
+  audit_cleanup_thread_ =
+      std::jthread([this](const std::stop_token& stop) { AuditCleanupLoop(stop); });
   logger_.Info("timestore listening",
                observability::LogFields()
                    .Add("host", config_.http.host)
@@ -199,6 +209,10 @@ void Service::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (server_) server_->Stop();
+  if (audit_cleanup_thread_.joinable()) {
+    audit_cleanup_thread_.request_stop();
+    audit_cleanup_thread_.join();
+  }
   if (bootstrap_thread_.joinable()) {
     bootstrap_thread_.request_stop();
     bootstrap_thread_.join();
@@ -223,6 +237,40 @@ common::Status Service::Readiness() {
     return common::Unavailable("storage " + (*store)->Describe() + ": " + st.message());
   }
   return common::Status::Ok();
+}
+
+common::Result<int64_t> Service::CleanupAuditTrail(common::UnixMicros now) {
+  const common::UnixMicros cutoff = now - config_.audit.ttl_days * 86'400 * 1'000'000;
+  int64_t deleted = 0;
+  for (int batch = 0; batch < kAuditCleanupBatches; ++batch) {
+    TS_ASSIGN_OR_RETURN(int64_t n, catalog_.audit().DeleteOlderThan(cutoff, kAuditCleanupBatch));
+    deleted += n;
+    if (n < kAuditCleanupBatch) break;
+  }
+  return deleted;
+}
+
+void Service::AuditCleanupLoop(const std::stop_token& stop) {
+  std::mutex wait_mu;
+  std::condition_variable_any wake;
+  while (!stop.stop_requested()) {
+    if (bootstrapped_.load()) {
+      auto deleted = CleanupAuditTrail(common::NowMicros());
+      if (!deleted.ok()) {
+        logger_.Warn("audit cleanup failed",
+                     observability::LogFields().Add("error", deleted.status().message()));
+      } else if (*deleted > 0) {
+        logger_.Info("audit events deleted", observability::LogFields().Add("count", *deleted));
+      }
+    }
+    // Until bootstrapped, look again soon; then every cleanup interval.
+    const auto delay =
+        bootstrapped_.load()
+            ? std::chrono::duration_cast<std::chrono::milliseconds>(config_.audit.cleanup_interval)
+            : std::chrono::milliseconds(500);
+    std::unique_lock lock(wait_mu);
+    wake.wait_for(lock, stop, delay, [] { return false; });
+  }
 }
 
 common::Result<int> BootstrapCatalog(catalog::Catalog& catalog,

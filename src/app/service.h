@@ -14,10 +14,12 @@
 #include <utility>
 #include <vector>
 
+#include "api/request_audit.h"
 #include "api/request_metrics.h"
 #include "app/lifecycle_runtime.h"
 #include "catalog/catalog.h"
 #include "common/status.h"
+#include "common/time.h"
 #include "config/service_config.h"
 #include "http/server.h"
 #include "ingest/ingest_service.h"
@@ -50,6 +52,13 @@ class Service {
   uint16_t port() const;
   // OK once the catalog is bootstrapped and PostgreSQL answers; else the reason.
   common::Status Readiness();
+  // One audit cleanup pass: deletes events older than TIMESTORE_AUDIT_TTL_DAYS (before `now`) in
+  // batches of kAuditCleanupBatch, at most kAuditCleanupBatches batches; returns how many went.
+  // The background thread calls it every TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS.
+  common::Result<int64_t> CleanupAuditTrail(common::UnixMicros now);
+  static constexpr int kAuditCleanupBatch = 1000;
+  static constexpr int kAuditCleanupBatches = 10;
+
   // Every (method, pattern) the HTTP server routes (http::Router::Routes); empty before Start().
   const std::vector<std::pair<std::string, std::string>>& RegisteredRoutes() const {
     return routes_;
@@ -57,6 +66,7 @@ class Service {
 
  private:
   void BootstrapLoop(const std::stop_token& stop);
+  void AuditCleanupLoop(const std::stop_token& stop);
 
   const config::ServiceConfig config_;
   observability::Logger logger_;
@@ -74,6 +84,7 @@ class Service {
   // Lifecycle: the admin facade at once; workers and scheduler once the catalog is bootstrapped.
   std::unique_ptr<LifecycleRuntime> lifecycle_;
   std::unique_ptr<api::RequestMetrics> request_metrics_;  // created by Start(); used by routes
+  std::unique_ptr<api::RequestAudit> request_audit_;      // created by Start(); used by routes
   std::unique_ptr<http::Server> server_;
   std::vector<std::pair<std::string, std::string>> routes_;  // set by Start()
 
@@ -81,6 +92,7 @@ class Service {
   std::mutex bootstrap_mu_;
   common::Status bootstrap_error_;  // guarded by bootstrap_mu_; why the catalog is not ready yet
   std::jthread bootstrap_thread_;
+  std::jthread audit_cleanup_thread_;  // started by Start()
   bool stopped_ = false;
 };
 

@@ -1,0 +1,14 @@
+// Audit routes: GET /admin/datasets/:datasetId/audit (also under /v1), the dataset's audit trail
+// newest first, filtered by `actions`, `success`, `since`/`until` (half-open) and paged by an
+// opaque `cursor` (`limit` 1..500, default 50). Every bad parameter is a 400 naming it.
+#pragma once
+
+#include "catalog/catalog.h"
+#include "http/router.h"
+
+namespace timestore::api {
+
+// `catalog` must outlive the router.
+void AddAuditRoutes(http::Router& router, catalog::Catalog& catalog);
+
+}  // namespace timestore::api

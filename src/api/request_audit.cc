@@ -1,0 +1,137 @@
+#include "api/request_audit.h"
+
+#include <exception>
+#include <utility>
+
+#include <simdjson.h>
+
+#include "api/request_actor.h"
+#include "common/json_writer.h"
+
+namespace timestore::api {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string ErrorMetadata(const http::Response& response) {
+  common::JsonWriter w;
+  w.BeginObject().Key("error").String(ErrorMessageOf(response)).EndObject();
+  return w.TakeBuffer();
+}
+
+}  // namespace
+
+std::vector<std::string> ScopesOf(const http::Request& request) {
+  // Claimed, not verified: authentication comes later.
+  std::vector<std::string> scopes;
+  auto header = request.Header("x-iam-scopes");
+  if (!header) return scopes;
+  std::string_view rest = *header;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view item = Trim(rest.substr(0, comma));
+    if (!item.empty()) scopes.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return scopes;
+}
+
+std::string ErrorMessageOf(const http::Response& response) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string_view message;
+  if (parser.parse(response.body).get(root) == simdjson::SUCCESS &&
+      root["message"].get(message) == simdjson::SUCCESS) {
+    return std::string(message);
+  }
+  return response.body;
+}
+
+RequestAudit::RequestAudit(catalog::AuditRepository* repository, ResolveSlug resolve_slug)
+    : repository_(repository),
+      resolve_slug_(std::move(resolve_slug)),
+      logger_(observability::GetLogger("api.audit")) {}
+
+std::optional<catalog::DatasetId> RequestAudit::Resolve(const std::string& slug) const {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = ids_.find(slug); it != ids_.end()) return it->second;
+  }
+  if (!resolve_slug_ || !catalog::IsValidDatasetSlug(slug)) return std::nullopt;
+  std::optional<catalog::DatasetId> id = resolve_slug_(slug);
+  if (id) {
+    std::lock_guard lock(mu_);
+    if (ids_.size() >= kMaxCachedSlugs) ids_.clear();
+    ids_.emplace(slug, *id);
+  }
+  return id;
+}
+
+RequestAudit::Caller RequestAudit::CallerOf(const http::Request& request) {
+  return Caller{ActorOf(request), ScopesOf(request), request.request_id};
+}
+
+void RequestAudit::Record(const Caller& caller, Entry entry) const {
+  if (repository_ == nullptr) return;
+  catalog::AuditEvent event;
+  event.actor = caller.actor;
+  event.scopes = caller.scopes;
+  if (!entry.dataset_id && entry.dataset_slug) entry.dataset_id = Resolve(*entry.dataset_slug);
+  event.dataset_id = std::move(entry.dataset_id);
+  event.dataset_slug = std::move(entry.dataset_slug);
+  event.action = std::move(entry.action);
+  event.success = entry.success;
+  event.request_id = caller.request_id;
+  event.metadata_json = std::move(entry.metadata_json);
+  auto recorded = repository_->Record(event);
+  if (!recorded.ok()) {
+    logger_.Warn("audit event not recorded", observability::LogFields()
+                                                 .Add("action", event.action)
+                                                 .Add("requestId", caller.request_id)
+                                                 .Add("error", recorded.status().message()));
+  }
+}
+
+http::Handler RequestAudit::Wrap(std::string action, DatasetOf dataset_of,
+                                 http::Handler handler) const {
+  return [this, action = std::move(action), dataset_of = std::move(dataset_of),
+          handler = std::move(handler)](const http::Request& request) {
+    Entry entry;
+    entry.action = action;
+    if (dataset_of) entry.dataset_slug = dataset_of(request);
+    http::Response response;
+    try {
+      response = handler(request);
+    } catch (const std::exception& e) {
+      entry.success = false;  // the server answers 500
+      entry.metadata_json = ErrorMetadata(http::Response::Json(e.what(), 500));
+      Record(request, std::move(entry));
+      throw;
+    }
+    entry.success = response.status >= 200 && response.status < 300;
+    if (!entry.success) entry.metadata_json = ErrorMetadata(response);
+    Record(request, std::move(entry));
+    return response;
+  };
+}
+
+http::Handler Audited(const RequestAudit* audit, std::string action,
+                      RequestAudit::DatasetOf dataset_of, http::Handler handler) {
+  if (audit == nullptr) return handler;
+  return audit->Wrap(std::move(action), std::move(dataset_of), std::move(handler));
+}
+
+RequestAudit::DatasetOf DatasetFromPath(std::string name) {
+  return [name = std::move(name)](const http::Request& request) -> std::optional<std::string> {
+    auto value = request.PathParam(name);
+    if (!value || value->empty()) return std::nullopt;
+    return std::string(*value);
+  };
+}
+
+}  // namespace timestore::api

@@ -1,0 +1,286 @@
+// The audit trail through a real Service: one event per ingest, query, SQL read and admin change
+// (actor and scopes from the headers, metadata, failures with their message), the listing route's
+// filters and exact page boundaries, the TTL cleanup, and a failed audit write not failing the
+// request.
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include "app/service.h"
+#include "catalog/catalog.h"
+#include "common/time.h"
+#include "testing/raw_http_client.h"
+#include "testing/test_env.h"
+
+namespace timestore::app {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::RawHttpClient;
+using testing::RawResponse;
+
+constexpr const char* kCaller =
+    "x-iam-user: alice\r\nx-iam-scopes: timestore:write , timestore:read,\r\n";
+
+std::string IngestBody(int rows, int offset = 0) {
+  std::string body = R"({"schema":{"fields":[{"name":"timestamp","type":"timestamp"},)"
+                     R"({"name":"usage","type":"double"}]},"rows":[)";
+  for (int i = 0; i < rows; ++i) {
+    body += (i ? "," : "") + std::string(R"({"timestamp":")") +
+            common::FormatIso8601((1704067200LL + offset + i) * 1'000'000) + R"(","usage":)" +
+            std::to_string(i) + "}";
+  }
+  return body + "]}";
+}
+
+const std::string kQuery =
+    R"({"timeRange":{"start":"2024-01-01T00:00:00Z","end":"2024-01-02T00:00:00Z"}})";
+
+class AuditTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cfg_.http.port = 0;
+    cfg_.postgres.url = testing::PostgresUrl();
+    cfg_.postgres.schema = testing::UniqueName("aud");
+    cfg_.storage.root = storage_.path().string();
+    cfg_.storage.cache_dir = (cache_.path() / "cache").string();
+    cfg_.lifecycle.enabled = false;
+    service_ = std::make_unique<Service>(cfg_);
+    ASSERT_TRUE(service_->Start().ok());
+    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
+    catalog_ = std::make_unique<catalog::Catalog>(CatalogOptionsFor(cfg_.postgres));
+  }
+
+  RawResponse Call(const std::string& method, const std::string& target,
+                   const std::string& body = "", const std::string& headers = "") {
+    RawHttpClient c(service_->port());
+    auto r = c.Roundtrip(
+        testing::MakeRequest(method, target, "Content-Type: application/json\r\n" + headers, body));
+    EXPECT_TRUE(r.has_value());
+    return r.value_or(RawResponse{});
+  }
+
+  std::vector<catalog::AuditEvent> Events(const std::string& action) {
+    catalog::ListAuditOptions o;
+    o.actions = {action};
+    o.limit = 500;
+    auto events = catalog_->audit().List(o);
+    EXPECT_TRUE(events.ok()) << events.status().ToString();
+    return events.ok() ? *events : std::vector<catalog::AuditEvent>{};
+  }
+
+  // GET the listing and parse it (kept alive in parser_).
+  simdjson::dom::element List(const std::string& query, int expected_status = 200) {
+    last_ = Call("GET", "/v1/admin/datasets/cpu/audit" + query);
+    EXPECT_EQ(last_.status, expected_status) << query << "\n" << last_.body;
+    simdjson::dom::element doc;
+    EXPECT_EQ(parser_.parse(last_.body).get(doc), simdjson::SUCCESS) << last_.body;
+    return doc;
+  }
+
+  static size_t Count(simdjson::dom::element doc) { return doc["events"].get_array().size(); }
+  static std::string Cursor(simdjson::dom::element doc) {
+    simdjson::dom::element c = doc["nextCursor"].value();
+    return c.is_null() ? "" : std::string(c.get_string().value());
+  }
+
+  testing::TempDir storage_;
+  testing::TempDir cache_;
+  config::ServiceConfig cfg_;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  RawResponse last_;
+  simdjson::dom::parser parser_;
+};
+
+TEST_F(AuditTest, IngestRecordsActorScopesVersionAndRows) {
+  RawResponse r = Call("POST", "/datasets/cpu/ingest", IngestBody(3), kCaller);
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto events = Events("ingest");
+  ASSERT_EQ(events.size(), 1u);
+  const catalog::AuditEvent& e = events[0];
+  EXPECT_EQ(e.actor, "alice");
+  EXPECT_EQ(e.scopes, (std::vector<std::string>{"timestore:write", "timestore:read"}));
+  EXPECT_TRUE(e.success);
+  ASSERT_TRUE(e.dataset_id.has_value());
+  EXPECT_EQ(e.dataset_slug, "cpu");
+  EXPECT_EQ(e.request_id, r.Header("x-request-id"));
+  EXPECT_NE(e.metadata_json.find(R"("version": 1)"), std::string::npos) << e.metadata_json;
+  EXPECT_NE(e.metadata_json.find(R"("rows": 3)"), std::string::npos) << e.metadata_json;
+}
+
+TEST_F(AuditTest, FailedIngestRecordsTheErrorMessage) {
+  RawResponse r = Call("POST", "/datasets/cpu/ingest", R"({"schema":{"fields":[]}})");
+  ASSERT_EQ(r.status, 400) << r.body;
+  auto events = Events("ingest");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_FALSE(events[0].success);
+  EXPECT_FALSE(events[0].actor.has_value());
+  EXPECT_TRUE(events[0].scopes.empty());
+  simdjson::dom::parser parser;
+  std::string_view message = parser.parse(r.body)["message"].get_string().value();
+  EXPECT_NE(events[0].metadata_json.find(R"("error": ")" + std::string(message)), std::string::npos)
+      << events[0].metadata_json << " vs " << r.body;
+}
+
+TEST_F(AuditTest, QueryRecordsModeAndRowCountAfterTheStreamEnds) {
+  ASSERT_EQ(Call("POST", "/datasets/cpu/ingest", IngestBody(4)).status, 201);
+  RawResponse ok = Call("POST", "/datasets/cpu/query", kQuery, "x-user-id: bob\r\n");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  RawResponse bad = Call("POST", "/datasets/cpu/query", R"({"timeRange":{}})");
+  ASSERT_EQ(bad.status, 400) << bad.body;
+  auto events = Events("query");  // newest first
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_FALSE(events[0].success);
+  EXPECT_NE(events[0].metadata_json.find("\"error\""), std::string::npos);
+  EXPECT_TRUE(events[1].success);
+  EXPECT_EQ(events[1].actor, "bob");
+  ASSERT_TRUE(events[1].dataset_id.has_value());
+  EXPECT_NE(events[1].metadata_json.find(R"("mode": "raw")"), std::string::npos)
+      << events[1].metadata_json;
+  EXPECT_NE(events[1].metadata_json.find(R"("rowCount": 4)"), std::string::npos)
+      << events[1].metadata_json;
+}
+
+TEST_F(AuditTest, SqlReadAndAdminChangesAreRecorded) {
+  ASSERT_EQ(Call("POST", "/datasets/cpu/ingest", IngestBody(2)).status, 201);
+  EXPECT_EQ(
+      Call("POST", "/sql/read", R"({"sql":"SELECT count(*) FROM timestore.cpu"})", kCaller).status,
+      200);
+  EXPECT_EQ(Call("POST", "/sql/read", R"({"sql":"DROP TABLE x"})").status, 400);
+  auto sql = Events("sql.read");
+  ASSERT_EQ(sql.size(), 2u);
+  EXPECT_FALSE(sql[0].success);
+  EXPECT_NE(sql[0].metadata_json.find("\"error\""), std::string::npos);
+  EXPECT_TRUE(sql[1].success);
+  EXPECT_EQ(sql[1].actor, "alice");
+
+  EXPECT_EQ(
+      Call("PUT", "/admin/datasets/cpu/retention", R"({"rules":{"maxAgeHours":8760}})").status,
+      200);
+  auto retention = Events("retention.update");
+  ASSERT_EQ(retention.size(), 1u);
+  EXPECT_TRUE(retention[0].success);
+  EXPECT_TRUE(retention[0].dataset_id.has_value());
+
+  EXPECT_EQ(Call("POST", "/admin/lifecycle/run",
+                 R"({"datasetSlug":"cpu","operations":["compaction"],"mode":"inline"})")
+                .status,
+            200);
+  auto run = Events("lifecycle.run");
+  ASSERT_EQ(run.size(), 1u);
+  EXPECT_EQ(run[0].dataset_slug, "cpu");
+
+  EXPECT_EQ(Call("POST", "/admin/lifecycle/reschedule", R"({"jobId":"nope"})").status, 404);
+  auto reschedule = Events("lifecycle.reschedule");
+  ASSERT_EQ(reschedule.size(), 1u);
+  EXPECT_FALSE(reschedule[0].success);
+
+  EXPECT_EQ(Call("PUT", "/sql/saved/n",
+                 R"({"statement":"SELECT count(*) FROM timestore.cpu","label":"n"})")
+                .status,
+            200);
+  EXPECT_EQ(Call("DELETE", "/sql/saved/n").status, 204);
+  EXPECT_EQ(Events("sql.saved.upsert").size(), 1u);
+  EXPECT_EQ(Events("sql.saved.delete").size(), 1u);
+}
+
+TEST_F(AuditTest, ListingFiltersByActionSuccessAndTime) {
+  ASSERT_EQ(Call("POST", "/datasets/cpu/ingest", IngestBody(2)).status, 201);
+  ASSERT_EQ(Call("POST", "/datasets/cpu/query", kQuery).status, 200);
+  ASSERT_EQ(Call("POST", "/datasets/cpu/query", R"({"timeRange":{}})").status, 400);
+  auto doc = List("");
+  EXPECT_EQ(Count(doc), 3u) << last_.body;
+  EXPECT_EQ(Cursor(doc), "");
+  auto first = doc["events"].at(0);
+  EXPECT_EQ(std::string(first["action"].get_string().value()), "query");
+  EXPECT_FALSE(first["success"].get_bool().value());
+  EXPECT_EQ(std::string(first["datasetSlug"].get_string().value()), "cpu");
+
+  EXPECT_EQ(Count(List("?actions=query")), 2u);
+  EXPECT_EQ(Count(List("?actions=query,%20ingest&success=true")), 2u);
+  EXPECT_EQ(Count(List("?success=false")), 1u);
+  EXPECT_EQ(Count(List("?until=2000-01-01T00:00:00Z")), 0u);
+  EXPECT_EQ(Count(List("?since=2000-01-01T00:00:00Z")), 3u);
+
+  // The dataset id names it too.
+  auto d = catalog_->datasets().GetBySlug("cpu");
+  ASSERT_TRUE(d.ok());
+  RawResponse by_id = Call("GET", "/admin/datasets/" + d->id.value() + "/audit");
+  EXPECT_EQ(by_id.status, 200);
+  EXPECT_EQ(by_id.body, last_.body);
+
+  for (const auto& [query, field] :
+       std::vector<std::pair<std::string, std::string>>{{"?limit=0", "limit"},
+                                                        {"?limit=501", "limit"},
+                                                        {"?limit=x", "limit"},
+                                                        {"?success=yes", "success"},
+                                                        {"?since=yesterday", "since"},
+                                                        {"?until=2", "until"},
+                                                        {"?cursor=abc", "cursor"},
+                                                        {"?actions=,", "actions"}}) {
+    List(query, 400);
+    EXPECT_NE(last_.body.find(field + ":"), std::string::npos) << query << " " << last_.body;
+  }
+  EXPECT_EQ(Call("GET", "/admin/datasets/nope/audit").status, 404);
+}
+
+TEST_F(AuditTest, PagesEndExactlyAtTheLastEvent) {
+  ASSERT_EQ(Call("POST", "/datasets/cpu/ingest", IngestBody(1)).status, 201);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Call("POST", "/datasets/cpu/query", kQuery).status, 200);
+  // 4 events: a page of exactly 4 has no next page.
+  auto all = List("?limit=4");
+  EXPECT_EQ(Count(all), 4u);
+  EXPECT_EQ(Cursor(all), "");
+  // limit 3: one more page with the one remaining (oldest) event.
+  auto page1 = List("?limit=3");
+  EXPECT_EQ(Count(page1), 3u);
+  const std::string cursor = Cursor(page1);
+  ASSERT_FALSE(cursor.empty());
+  auto page2 = List("?limit=3&cursor=" + cursor);
+  ASSERT_EQ(Count(page2), 1u);
+  EXPECT_EQ(std::string(page2["events"].at(0)["action"].get_string().value()), "ingest");
+  EXPECT_EQ(Cursor(page2), "");
+  // limit 2: two full pages, the second says there is nothing more.
+  auto a = List("?limit=2");
+  auto b = List("?limit=2&cursor=" + Cursor(a));
+  EXPECT_EQ(Count(b), 2u);
+  EXPECT_EQ(Cursor(b), "");
+}
+
+TEST_F(AuditTest, CleanupDeletesOnlyEventsOlderThanTheTtl) {
+  const common::UnixMicros now = common::NowMicros();
+  constexpr int64_t kDay = 86'400'000'000;
+  for (int i = 0; i < 3; ++i) {
+    catalog::AuditEvent old;
+    old.action = "ingest";
+    old.occurred_at = now - 8 * kDay - i;
+    ASSERT_TRUE(catalog_->audit().Record(old).ok());
+  }
+  catalog::AuditEvent recent;
+  recent.action = "ingest";
+  recent.occurred_at = now - 6 * kDay;
+  ASSERT_TRUE(catalog_->audit().Record(recent).ok());
+  auto deleted = service_->CleanupAuditTrail(now);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(*deleted, 3);
+  auto left = Events("ingest");
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].occurred_at, recent.occurred_at);
+}
+
+TEST_F(AuditTest, AFailedAuditWriteDoesNotFailTheRequest) {
+  auto lease = catalog_->pool().Acquire();
+  ASSERT_TRUE(lease.ok());
+  ASSERT_TRUE((*lease)->Exec("DROP TABLE audit_events").ok());
+  EXPECT_EQ(Call("POST", "/datasets/cpu/ingest", IngestBody(2)).status, 201);
+  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kQuery).status, 200);
+}
+
+}  // namespace
+}  // namespace timestore::app
