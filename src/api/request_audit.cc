@@ -1,6 +1,5 @@
 #include "api/request_audit.h"
 
-#include <exception>
 #include <utility>
 
 #include <simdjson.h>
@@ -52,24 +51,24 @@ std::string ErrorMessageOf(const http::Response& response) {
   return response.body;
 }
 
-RequestAudit::RequestAudit(catalog::AuditRepository* repository, ResolveSlug resolve_slug)
+RequestAudit::RequestAudit(catalog::AuditRepository* repository, ResolveDataset resolve_dataset)
     : repository_(repository),
-      resolve_slug_(std::move(resolve_slug)),
+      resolve_dataset_(std::move(resolve_dataset)),
       logger_(observability::GetLogger("api.audit")) {}
 
-std::optional<catalog::DatasetId> RequestAudit::Resolve(const std::string& slug) const {
+std::optional<catalog::Dataset> RequestAudit::Resolve(const std::string& name) const {
   {
     std::lock_guard lock(mu_);
-    if (auto it = ids_.find(slug); it != ids_.end()) return it->second;
+    if (auto it = datasets_.find(name); it != datasets_.end()) return it->second;
   }
-  if (!resolve_slug_ || !catalog::IsValidDatasetSlug(slug)) return std::nullopt;
-  std::optional<catalog::DatasetId> id = resolve_slug_(slug);
-  if (id) {
+  if (!resolve_dataset_ || name.empty()) return std::nullopt;
+  std::optional<catalog::Dataset> dataset = resolve_dataset_(name);
+  if (dataset) {
     std::lock_guard lock(mu_);
-    if (ids_.size() >= kMaxCachedSlugs) ids_.clear();
-    ids_.emplace(slug, *id);
+    if (datasets_.size() >= kMaxCachedDatasets) datasets_.clear();
+    datasets_.emplace(name, *dataset);
   }
-  return id;
+  return dataset;
 }
 
 RequestAudit::Caller RequestAudit::CallerOf(const http::Request& request) {
@@ -81,7 +80,12 @@ void RequestAudit::Record(const Caller& caller, Entry entry) const {
   catalog::AuditEvent event;
   event.actor = caller.actor;
   event.scopes = caller.scopes;
-  if (!entry.dataset_id && entry.dataset_slug) entry.dataset_id = Resolve(*entry.dataset_slug);
+  if (!entry.dataset_id && entry.dataset_slug) {
+    if (std::optional<catalog::Dataset> dataset = Resolve(*entry.dataset_slug)) {
+      entry.dataset_id = dataset->id;
+      entry.dataset_slug = dataset->slug;
+    }
+  }
   event.dataset_id = std::move(entry.dataset_id);
   event.dataset_slug = std::move(entry.dataset_slug);
   event.action = std::move(entry.action);
@@ -107,9 +111,9 @@ http::Handler RequestAudit::Wrap(std::string action, DatasetOf dataset_of,
     http::Response response;
     try {
       response = handler(request);
-    } catch (const std::exception& e) {
+    } catch (...) {
       entry.success = false;  // the server answers 500
-      entry.metadata_json = ErrorMetadata(http::Response::Json(e.what(), 500));
+      entry.metadata_json = R"({"error":"internal error"})";
       Record(request, std::move(entry));
       throw;
     }

@@ -31,16 +31,18 @@ std::string ErrorMessageOf(const http::Response& response);
 
 class RequestAudit {
  public:
-  // The id of the dataset called `slug`, or nothing (absent, or the catalog failed).
-  using ResolveSlug = std::function<std::optional<catalog::DatasetId>(std::string_view slug)>;
+  // The dataset whose id or slug is `name`, or nothing (absent, or the catalog failed).
+  using ResolveDataset = std::function<std::optional<catalog::Dataset>(std::string_view name)>;
 
   // `repository` may be null: nothing is recorded then.
-  RequestAudit(catalog::AuditRepository* repository, ResolveSlug resolve_slug);
+  RequestAudit(catalog::AuditRepository* repository, ResolveDataset resolve_dataset);
 
   struct Entry {
     std::string action;  // "ingest", "query", "sql.read", "lifecycle.run", ...
+    // The dataset as the request named it (id or slug); when `dataset_id` is absent both are
+    // resolved through the catalog (the event keeps the name as given when none matches).
     std::optional<std::string> dataset_slug;
-    std::optional<catalog::DatasetId> dataset_id;  // resolved from the slug when absent
+    std::optional<catalog::DatasetId> dataset_id;
     bool success = true;
     std::string metadata_json = "{}";  // a JSON object
   };
@@ -54,7 +56,7 @@ class RequestAudit {
   static Caller CallerOf(const http::Request& request);
 
   // Records `entry` with the actor, scopes and request id of the caller. Synchronous (one INSERT,
-  // plus one SELECT the first time a slug is seen); never fails.
+  // plus a lookup the first time a dataset name is seen); never fails.
   void Record(const Caller& caller, Entry entry) const;
   void Record(const http::Request& request, Entry entry) const {
     Record(CallerOf(request), std::move(entry));
@@ -66,15 +68,16 @@ class RequestAudit {
   http::Handler Wrap(std::string action, DatasetOf dataset_of, http::Handler handler) const;
 
  private:
-  std::optional<catalog::DatasetId> Resolve(const std::string& slug) const;
+  std::optional<catalog::Dataset> Resolve(const std::string& name) const;
 
   catalog::AuditRepository* const repository_;
-  const ResolveSlug resolve_slug_;
+  const ResolveDataset resolve_dataset_;
   observability::Logger logger_;
   mutable std::mutex mu_;
-  // Slug → id of datasets seen; bounded by kMaxCachedSlugs (cleared when full).
-  mutable std::unordered_map<std::string, catalog::DatasetId> ids_;
-  static constexpr size_t kMaxCachedSlugs = 10000;
+  // Id or slug → dataset seen (datasets are never deleted or renamed); bounded by
+  // kMaxCachedDatasets (cleared when full). Guarded by mu_.
+  mutable std::unordered_map<std::string, catalog::Dataset> datasets_;
+  static constexpr size_t kMaxCachedDatasets = 10000;
 };
 
 // audit->Wrap(...), or `handler` itself when `audit` is null.

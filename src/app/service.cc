@@ -176,10 +176,14 @@ common::Status Service::Start() {
         return found.ok() && found->has_value();
       });
   request_audit_ = std::make_unique<api::RequestAudit>(
-      &catalog_.audit(), [this](std::string_view slug) -> std::optional<catalog::DatasetId> {
-        auto found = catalog_.datasets().FindBySlug(slug);
-        if (!found.ok() || !found->has_value()) return std::nullopt;
-        return (*found)->id;
+      &catalog_.audit(), [this](std::string_view name) -> std::optional<catalog::Dataset> {
+        if (catalog::IsValidDatasetSlug(name)) {
+          auto by_slug = catalog_.datasets().FindBySlug(name);
+          if (by_slug.ok() && by_slug->has_value()) return **by_slug;
+        }
+        auto by_id = catalog_.datasets().FindById(catalog::DatasetId(std::string(name)));
+        if (by_id.ok() && by_id->has_value()) return **by_id;
+        return std::nullopt;
       });
   api::AddIngestRoutes(router, *ingest_, request_metrics_.get(), request_audit_.get());
   api::AddQueryRoutes(router, *query_, request_metrics_.get(), request_audit_.get());

@@ -164,10 +164,19 @@ TEST_F(AuditTest, SqlReadAndAdminChangesAreRecorded) {
   EXPECT_EQ(
       Call("PUT", "/admin/datasets/cpu/retention", R"({"rules":{"maxAgeHours":8760}})").status,
       200);
+  auto d = catalog_->datasets().GetBySlug("cpu");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(Call("PUT", "/admin/datasets/" + d->id.value() + "/retention",
+                 R"({"rules":{"maxAgeHours":8760}})")
+                .status,
+            200);
   auto retention = Events("retention.update");
-  ASSERT_EQ(retention.size(), 1u);
-  EXPECT_TRUE(retention[0].success);
-  EXPECT_TRUE(retention[0].dataset_id.has_value());
+  ASSERT_EQ(retention.size(), 2u);
+  for (const catalog::AuditEvent& e : retention) {
+    EXPECT_TRUE(e.success);
+    EXPECT_EQ(e.dataset_id, d->id);  // named by slug or by id
+    EXPECT_EQ(e.dataset_slug, "cpu");
+  }
 
   EXPECT_EQ(Call("POST", "/admin/lifecycle/run",
                  R"({"datasetSlug":"cpu","operations":["compaction"],"mode":"inline"})")
