@@ -105,8 +105,8 @@ TEST(ServiceConfigTest, S3VariablesAreParsed) {
 TEST(ServiceConfigTest, AuditVariablesAreParsed) {
   EXPECT_EQ(Load({})->audit.ttl_days, 7);
   EXPECT_EQ(Load({})->audit.cleanup_interval, std::chrono::seconds(3600));
-  auto c = Load({{"TIMESTORE_AUDIT_TTL_DAYS", "30"},
-                 {"TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS", "60"}});
+  auto c = Load(
+      {{"TIMESTORE_AUDIT_TTL_DAYS", "30"}, {"TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS", "60"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->audit.ttl_days, 30);
   EXPECT_EQ(c->audit.cleanup_interval, std::chrono::seconds(60));
