@@ -738,12 +738,7 @@ int Main(int argc, char** argv) {
     PrintSummary(o, data, gen_rate, series, raw_runs);
   }
 
-  const int server_exit = server->Stop();
-  if (server_exit != 0) {
-    std::fprintf(stderr, "warning: timestore exited with %d on SIGTERM\n", server_exit);
-    exit_code = exit_code == 0 ? 1 : exit_code;
-  }
-  if (exit_code != 0) PrintLogTail(server_options.log_path, 10);
+  exit_code = StopServerAtEndOfRun(*server, server_options.log_path, exit_code);
   if (common::Status s = pg->Stop(); !s.ok()) {
     std::fprintf(stderr, "warning: %s\n", s.ToString().c_str());
   }

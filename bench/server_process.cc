@@ -1,6 +1,7 @@
 #include "bench/server_process.h"
 
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -12,6 +13,7 @@
 #include <signal.h>
 
 #include "bench/http_client.h"
+#include "bench/work_dir.h"
 
 namespace timestore::bench {
 
@@ -180,6 +182,16 @@ int ServerProcess::Stop(std::chrono::milliseconds grace) {
   if (cleanup_ != nullptr && cleanup_id_ != 0) cleanup_->Remove(cleanup_id_);
   cleanup_id_ = 0;
   return child_.Terminate(grace);
+}
+
+int StopServerAtEndOfRun(ServerProcess& server, const std::string& log_path, int exit_code) {
+  const int server_exit = server.Stop();
+  if (server_exit != 0) {
+    std::fprintf(stderr, "warning: timestore exited with %d on SIGTERM\n", server_exit);
+    exit_code = exit_code == 0 ? 1 : exit_code;
+  }
+  if (exit_code != 0) PrintLogTail(log_path, 10);
+  return exit_code;
 }
 
 }  // namespace timestore::bench

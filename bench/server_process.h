@@ -67,4 +67,9 @@ class ServerProcess {
   CleanupRegistry::Id cleanup_id_ = 0;
 };
 
+// Ends a run: stops `server` and folds its exit into the run's `exit_code` - a server that did not
+// stop cleanly turns a successful run (0) into a failure (1) - and, when the run failed, prints the
+// last lines of the server's log at `log_path`. Returns the run's exit code.
+int StopServerAtEndOfRun(ServerProcess& server, const std::string& log_path, int exit_code);
+
 }  // namespace timestore::bench
