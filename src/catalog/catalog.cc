@@ -31,6 +31,7 @@ Catalog::Catalog(const CatalogOptions& options)
       jobs_(pool_),
       audit_(pool_),
       saved_queries_(pool_),
+      tokens_(pool_),
       exports_(pool_),
       retention_(pool_),
       sweep_(pool_) {}

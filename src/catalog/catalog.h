@@ -13,6 +13,7 @@
 #include "catalog/pg_pool.h"
 #include "catalog/retention_repository.h"
 #include "catalog/saved_query_repository.h"
+#include "catalog/token_repository.h"
 #include "catalog/storage_target_repository.h"
 #include "catalog/sweep_repository.h"
 #include "common/status.h"
@@ -51,6 +52,7 @@ class Catalog {
   JobRepository& jobs() { return jobs_; }
   AuditRepository& audit() { return audit_; }
   SavedQueryRepository& saved_queries() { return saved_queries_; }
+  TokenRepository& tokens() { return tokens_; }
   ExportRepository& exports() { return exports_; }
   RetentionRepository& retention() { return retention_; }
   SweepRepository& sweep() { return sweep_; }
@@ -64,6 +66,7 @@ class Catalog {
   JobRepository jobs_;
   AuditRepository audit_;
   SavedQueryRepository saved_queries_;
+  TokenRepository tokens_;
   ExportRepository exports_;
   RetentionRepository retention_;
   SweepRepository sweep_;

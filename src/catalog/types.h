@@ -287,4 +287,28 @@ struct SavedQuery {
   UnixMicros updated_at = 0;  // last save
 };
 
+using ApiTokenId = common::StrongId<struct ApiTokenIdTag, std::string>;
+
+// A bearer token as stored: only the SHA-256 of its secret, never the secret.
+struct NewApiToken {
+  std::string name;
+  std::string token_hash;  // 64 lowercase hex digits
+  std::vector<std::string> scopes;
+  std::optional<std::vector<std::string>> datasets;  // slugs; nothing = every dataset
+  std::optional<std::string> created_by;
+  std::optional<UnixMicros> expires_at;
+};
+
+struct ApiToken {
+  ApiTokenId id;
+  std::string name;
+  std::vector<std::string> scopes;
+  std::optional<std::vector<std::string>> datasets;
+  std::optional<std::string> created_by;
+  UnixMicros created_at = 0;
+  std::optional<UnixMicros> expires_at;
+  std::optional<UnixMicros> revoked_at;
+  std::optional<UnixMicros> last_used_at;
+};
+
 }  // namespace timestore::catalog

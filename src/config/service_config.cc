@@ -326,6 +326,42 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
   TS_RETURN_IF_ERROR(
       read_seconds("TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS", 1, c.audit.cleanup_interval));
 
+  // Access control
+  if (auto mode = Read(env, "TIMESTORE_AUTH_MODE")) {
+    if (*mode == "none") {
+      c.auth.mode = AuthMode::kNone;
+    } else if (*mode == "headers") {
+      c.auth.mode = AuthMode::kHeaders;
+    } else if (*mode == "tokens") {
+      c.auth.mode = AuthMode::kTokens;
+    } else {
+      return Invalid("TIMESTORE_AUTH_MODE", *mode, "one of: none, headers, tokens");
+    }
+  }
+  TS_RETURN_IF_ERROR(read_bool("TIMESTORE_ALLOW_INSECURE", c.auth.allow_insecure));
+  if (auto token = Read(env, "TIMESTORE_ADMIN_TOKEN")) {
+    // Not echoed: the value is a secret.
+    if (token->size() < 32 || token->size() > 512 ||
+        token->find_first_of(" \t\r\n") != std::string::npos) {
+      return InvalidArgument(
+          "TIMESTORE_ADMIN_TOKEN: must be 32 to 512 characters without whitespace (the value is "
+          "not shown)");
+    }
+    c.auth.admin_token = std::move(*token);
+  }
+  for (auto [name, out] : {std::pair{"TIMESTORE_REQUIRE_SCOPE", &c.auth.read_scope},
+                           std::pair{"TIMESTORE_REQUIRE_WRITE_SCOPE", &c.auth.write_scope},
+                           std::pair{"TIMESTORE_ADMIN_SCOPE", &c.auth.admin_scope},
+                           std::pair{"TIMESTORE_SQL_READ_SCOPE", &c.auth.sql_read_scope},
+                           std::pair{"TIMESTORE_METRICS_SCOPE", &c.auth.metrics_scope}}) {
+    if (auto scope = Read(env, name)) {
+      if (scope->size() > 200 || scope->find_first_of(", \t\r\n") != std::string::npos) {
+        return Invalid(name, *scope, "one scope name, without commas or whitespace");
+      }
+      *out = std::move(*scope);
+    }
+  }
+
   // Logging
   if (auto level = Read(env, "TIMESTORE_LOG_LEVEL")) {
     auto parsed = common::ParseLogLevel(*level);
@@ -336,6 +372,44 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
     c.log_level = *parsed;
   }
   return c;
+}
+
+std::string_view AuthModeName(AuthMode mode) {
+  switch (mode) {
+    case AuthMode::kNone:
+      return "none";
+    case AuthMode::kHeaders:
+      return "headers";
+    case AuthMode::kTokens:
+      return "tokens";
+  }
+  return "none";
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  if (!host.starts_with("127.")) return false;
+  int dots = 0;
+  for (char ch : host) {
+    if (ch == '.') {
+      ++dots;
+    } else if (ch < '0' || ch > '9') {
+      return false;
+    }
+  }
+  return dots == 3;
+}
+
+common::Status CheckAuthBinding(const ServiceConfig& config) {
+  if (config.auth.mode != AuthMode::kNone || config.auth.allow_insecure ||
+      IsLoopbackHost(config.http.host)) {
+    return Status::Ok();
+  }
+  return InvalidArgument("refusing to serve " + config.http.host +
+                         " with TIMESTORE_AUTH_MODE=none: anyone who can reach it could read, "
+                         "write and administer every dataset. Set TIMESTORE_AUTH_MODE=tokens (or "
+                         "headers behind a gateway that sets x-iam-scopes), bind a loopback "
+                         "TIMESTORE_HOST, or set TIMESTORE_ALLOW_INSECURE=true to accept the risk");
 }
 
 }  // namespace timestore::config

@@ -117,6 +117,25 @@ struct AuditConfig {
   std::chrono::seconds cleanup_interval{3600};  // TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS (>= 1)
 };
 
+// Who may do what (api::AccessControl). The scope variables rename the scopes each permission
+// needs; the admin scope passes every check.
+enum class AuthMode { kNone, kHeaders, kTokens };
+std::string_view AuthModeName(AuthMode mode);  // "none", "headers", "tokens"
+
+struct AuthConfig {
+  AuthMode mode = AuthMode::kNone;  // TIMESTORE_AUTH_MODE
+  // TIMESTORE_ALLOW_INSECURE: lets mode none bind a non-loopback address (CheckAuthBinding).
+  bool allow_insecure = false;
+  // TIMESTORE_ADMIN_TOKEN (tokens mode; at least 32 characters): one more bearer token carrying
+  // the admin scope, to bootstrap the first tokens. Never logged.
+  std::optional<std::string> admin_token;
+  std::string read_scope = "timestore:read";          // TIMESTORE_REQUIRE_SCOPE
+  std::string write_scope = "timestore:write";        // TIMESTORE_REQUIRE_WRITE_SCOPE
+  std::string admin_scope = "timestore:admin";        // TIMESTORE_ADMIN_SCOPE
+  std::string sql_read_scope = "timestore:sql:read";  // TIMESTORE_SQL_READ_SCOPE
+  std::string metrics_scope = "timestore:metrics";    // TIMESTORE_METRICS_SCOPE
+};
+
 struct ServiceConfig {
   HttpConfig http;
   PostgresConfig postgres;
@@ -126,6 +145,7 @@ struct ServiceConfig {
   SqlConfig sql;
   LifecycleConfig lifecycle;
   AuditConfig audit;
+  AuthConfig auth;
   common::LogLevel log_level = common::LogLevel::kInfo;  // TIMESTORE_LOG_LEVEL
 };
 
@@ -141,6 +161,13 @@ EnvLookup ProcessEnvironment();
 // and relative storage roots.
 common::Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
                                                 const std::string& working_directory);
+
+// kInvalidArgument, saying what to set, when auth mode none would serve a non-loopback address
+// without TIMESTORE_ALLOW_INSECURE=true. Checked by `serve` only: other commands bind nothing.
+common::Status CheckAuthBinding(const ServiceConfig& config);
+
+// True for "localhost", 127.0.0.0/8 and ::1.
+bool IsLoopbackHost(std::string_view host);
 
 // The storage driver's name as written in TIMESTORE_STORAGE_DRIVER.
 std::string_view StorageDriverName(StorageDriver driver);

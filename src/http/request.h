@@ -13,7 +13,25 @@
 #include <utility>
 #include <vector>
 
+#include "common/status.h"
+
 namespace timestore::http {
+
+// Who sent a request, as the server's identify hook (ServerOptions::identify) established it
+// before the handler ran. Plain data; the http layer only logs `actor`, the api layer decides what
+// it may do.
+struct Identity {
+  // Credentials were presented and verified.
+  bool authenticated = false;
+  // Credentials were presented but refused (kUnauthenticated), or could not be checked
+  // (kUnavailable); OK otherwise.
+  common::Status error;
+  std::optional<std::string> actor;  // for attribution: audit, authorship, the access log
+  std::vector<std::string> scopes;
+  // The datasets (slugs) the credentials are limited to; nothing = every dataset.
+  std::optional<std::vector<std::string>> datasets;
+};
+
 
 using QueryParams = std::multimap<std::string, std::string, std::less<>>;
 
@@ -34,6 +52,9 @@ struct Request {
   // Requested when the server gives up waiting at shutdown (after shutdown_grace); long handlers
   // should poll it and return early.
   std::stop_token stop_token;
+  // Filled on the worker thread just before the handler runs (ServerOptions::identify); empty
+  // (not authenticated, no actor) without a hook.
+  Identity identity;
 
   // First value of header `name` (case-insensitive), or nullopt.
   std::optional<std::string_view> Header(std::string_view name) const;

@@ -141,6 +141,7 @@ struct Exchange {
   std::string url;
   std::string route;  // the matched pattern; empty when none matched
   std::string request_id;
+  std::optional<std::string> actor;  // from the request's identity, once the handler ran
   Clock::time_point start = Clock::now();
   int status = 0;
   uint64_t bytes = 0;  // body bytes sent
@@ -250,8 +251,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Reject(int status, std::string_view message);
 
   // Worker thread.
-  void RunHandler(const Request& request, const Handler* handler, bool head);
-  void StreamOnWorker(Response response, bool head);
+  void RunHandler(Request& request, const Handler* handler, bool head);
+  void StreamOnWorker(Response response, bool head, std::optional<std::string> actor);
   beast::error_code CallOnStrandAndWait(std::function<void(Done)> initiate);
 
   template <class Body>
@@ -538,7 +539,7 @@ void Connection::Dispatch() {
   request.stop_token = core_.shutdown_token();
   const bool queued = core_.pool().TrySubmit(
       [self = shared_from_this(), request = std::move(request), handler = match.handler,
-       head = head_]() { self->RunHandler(request, handler, head); });
+       head = head_]() mutable { self->RunHandler(request, handler, head); });
   if (!queued) {
     Response busy = ErrorResponse(503, "Server is busy, try again later");
     busy.headers.emplace_back("Retry-After", "1");
@@ -549,7 +550,8 @@ void Connection::Dispatch() {
 // ---------------------------------------------------------------------------------------------
 // Running the handler (worker thread).
 
-void Connection::RunHandler(const Request& request, const Handler* handler, bool head) {
+void Connection::RunHandler(Request& request, const Handler* handler, bool head) {
+  if (core_.options().identify) request.identity = core_.options().identify(request);
   Response response;
   try {
     response = (*handler)(request);
@@ -567,13 +569,14 @@ void Connection::RunHandler(const Request& request, const Handler* handler, bool
     response = ErrorResponse(500, "Internal Server Error");
   }
   if (response.stream) {
-    StreamOnWorker(std::move(response), head);
+    StreamOnWorker(std::move(response), head, request.identity.actor);
     return;
   }
-  net::post(stream_.get_executor(),
-            [self = shared_from_this(), response = std::move(response)]() mutable {
-              self->SendResponse(std::move(response));
-            });
+  net::post(stream_.get_executor(), [self = shared_from_this(), response = std::move(response),
+                                     actor = request.identity.actor]() mutable {
+    self->exchange_.actor = std::move(actor);
+    self->SendResponse(std::move(response));
+  });
 }
 
 beast::error_code Connection::CallOnStrandAndWait(std::function<void(Done)> initiate) {
@@ -607,11 +610,13 @@ beast::error_code Connection::WriteChunkAndWait(std::string_view data) {
   });
 }
 
-void Connection::StreamOnWorker(Response response, bool head) {
+void Connection::StreamOnWorker(Response response, bool head, std::optional<std::string> actor) {
   auto produce = std::move(response.stream);
   response.stream = nullptr;
   const beast::error_code ec =
-      CallOnStrandAndWait([self = shared_from_this(), response = std::move(response)](Done done) {
+      CallOnStrandAndWait([self = shared_from_this(), response = std::move(response),
+                           actor = std::move(actor)](Done done) mutable {
+        self->exchange_.actor = std::move(actor);
         self->WriteStreamHeader(response, std::move(done));
       });
   Status status;
@@ -976,15 +981,17 @@ void ServerCore::Record(const Exchange& exchange, const std::string& remote) con
         .Observe(seconds);
   }
   if (logger_.Enabled(common::LogLevel::kInfo)) {
-    logger_.Info("request", observability::LogFields()
-                                .Add("method", exchange.method)
-                                .Add("url", exchange.url)
-                                .Add("route", exchange.route)
-                                .Add("status", exchange.status)
-                                .Add("duration_ms", seconds * 1000.0)
-                                .Add("bytes", exchange.bytes)
-                                .Add("request_id", exchange.request_id)
-                                .Add("remote", remote));
+    observability::LogFields fields;
+    fields.Add("method", exchange.method)
+        .Add("url", exchange.url)
+        .Add("route", exchange.route)
+        .Add("status", exchange.status)
+        .Add("duration_ms", seconds * 1000.0)
+        .Add("bytes", exchange.bytes)
+        .Add("request_id", exchange.request_id)
+        .Add("remote", remote);
+    if (exchange.actor) fields.Add("actor", *exchange.actor);
+    logger_.Info("request", fields);
   }
 }
 

@@ -36,6 +36,10 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{60'000};
   // Stop() lets in-flight requests finish for this long, then closes what is left.
   std::chrono::milliseconds shutdown_grace{10'000};
+  // Establishes who sent a routed request; runs on the worker thread before its handler, and its
+  // answer becomes Request::identity (its actor is logged). May block (a catalog lookup) and must
+  // not throw. Unset: every request has an empty identity.
+  std::function<Identity(const Request&)> identify;
 };
 
 class Server {
