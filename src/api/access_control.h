@@ -10,7 +10,8 @@
 // Rules: no credentials or refused ones → 401; a missing scope → 403 naming it. The admin scope
 // passes every check. A dataset's own read/write scopes (iam.readScopes / iam.writeScopes) replace
 // the global read/write scope for it. Credentials limited to some datasets (a token's `datasets`)
-// pass only for those, and never for routes that name no dataset but need the admin scope.
+// pass only for those: on routes that name no dataset only SQL is open to them (it sees just those
+// datasets), never metrics or the global admin routes.
 // Thread-safe; the repositories must outlive it.
 #pragma once
 

@@ -1,9 +1,11 @@
 // timestore: the single binary. `serve` (the default) runs the HTTP service; `migrate` applies the
-// catalog migrations and exits; `version` prints the version. Configuration comes from TIMESTORE_*
+// catalog migrations and exits; `lifecycle` runs lifecycle workers; `token` manages bearer tokens;
+// `version` prints the version. Configuration comes from TIMESTORE_*
 // variables (see README); an invalid value exits with status 2 naming the variable.
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <signal.h>
@@ -11,6 +13,7 @@
 
 #include "app/lifecycle_runtime.h"
 #include "app/service.h"
+#include "app/token_command.h"
 #include "common/build_info.h"
 #include "config/service_config.h"
 #include "observability/logger.h"
@@ -66,6 +69,18 @@ int Migrate(const config::ServiceConfig& cfg) {
   return 0;
 }
 
+// "a,b,,c" → {"a", "b", "c"}.
+std::vector<std::string> SplitCommas(const std::string& list) {
+  std::vector<std::string> items;
+  for (size_t start = 0; start < list.size();) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    if (comma > start) items.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -91,6 +106,26 @@ int main(int argc, char** argv) {
                         "compaction,retention,export");
   CLI::Option* workers_option = lifecycle->add_option(
       "--workers", workers, "Worker threads (default TIMESTORE_LIFECYCLE_CONCURRENCY)");
+  timestore::app::TokenCommand token_command;
+  std::string token_scopes;
+  std::string token_datasets;
+  std::string token_expires;
+  CLI::App* token = app.add_subcommand("token", "Manage bearer tokens (auth mode tokens)");
+  token->require_subcommand(1);
+  CLI::App* token_create =
+      token->add_subcommand("create", "Create a token and print it once, with its secret");
+  token_create->add_option("--name", token_command.name, "What the token is for")->required();
+  token_create
+      ->add_option("--scopes", token_scopes,
+                   "Comma list of scopes, e.g. timestore:read,timestore:sql:read")
+      ->required();
+  token_create->add_option("--datasets", token_datasets,
+                           "Comma list of dataset slugs it is limited to (default: all)");
+  token_create->add_option("--expires", token_expires,
+                           "When it expires: an ISO 8601 time or a duration (90d, 12h, 30m)");
+  CLI::App* token_list = token->add_subcommand("list", "List tokens (never their secrets)");
+  CLI::App* token_revoke = token->add_subcommand("revoke", "Revoke a token at once");
+  token_revoke->add_option("id", token_command.id, "The token's id (tok-...)")->required();
   app.footer("Configuration: TIMESTORE_* environment variables (see README.md).");
   CLI11_PARSE(app, argc, argv);
 
@@ -106,15 +141,23 @@ int main(int argc, char** argv) {
   observability::InitLogging(cfg->log_level);
   if (migrate->parsed()) return Migrate(*cfg);
   if (lifecycle->parsed()) {
-    for (size_t start = 0; start < operations.size();) {
-      size_t comma = operations.find(',', start);
-      if (comma == std::string::npos) comma = operations.size();
-      if (comma > start)
-        lifecycle_command.operations.push_back(operations.substr(start, comma - start));
-      start = comma + 1;
-    }
+    lifecycle_command.operations = SplitCommas(operations);
     if (workers_option->count() > 0) lifecycle_command.workers = workers;
     return timestore::app::RunLifecycleCommand(*cfg, lifecycle_command);
+  }
+  if (token->parsed()) {
+    if (token_create->parsed()) {
+      token_command.action = timestore::app::TokenCommand::Action::kCreate;
+      token_command.scopes = SplitCommas(token_scopes);
+      token_command.datasets = SplitCommas(token_datasets);
+      if (!token_expires.empty()) token_command.expires = token_expires;
+    } else if (token_revoke->parsed()) {
+      token_command.action = timestore::app::TokenCommand::Action::kRevoke;
+    } else {
+      (void)token_list;
+      token_command.action = timestore::app::TokenCommand::Action::kList;
+    }
+    return timestore::app::RunTokenCommand(*cfg, token_command);
   }
   (void)serve;  // serve is also what runs without a subcommand
   return Serve(*cfg);

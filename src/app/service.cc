@@ -12,6 +12,7 @@
 #include "api/routes.h"
 #include "api/sql_routes.h"
 #include "api/sql_saved_routes.h"
+#include "api/token_routes.h"
 #include "common/build_info.h"
 #include "common/json_writer.h"
 #include "observability/process_metrics.h"
@@ -195,6 +196,7 @@ common::Status Service::Start() {
   api::AddLifecycleRoutes(router, lifecycle_->service(), request_audit_.get(), access);
   api::AddSavedQueryRoutes(router, catalog_.saved_queries(), request_audit_.get(), access);
   api::AddAuditRoutes(router, catalog_, access);
+  api::AddTokenRoutes(router, catalog_.tokens(), request_audit_.get(), access);
   routes_ = router.Routes();
   http::ServerOptions server_options = ServerOptionsFor(config_.http);
   server_options.identify = [access](const http::Request& request) {
