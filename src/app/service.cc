@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <string_view>
 
+#include "api/admin_routes.h"
 #include "api/audit_routes.h"
 #include "api/ingest_routes.h"
 #include "api/lifecycle_routes.h"
@@ -191,6 +192,10 @@ common::Status Service::Start() {
   api::AddLifecycleRoutes(router, lifecycle_->service(), request_audit_.get());
   api::AddSavedQueryRoutes(router, catalog_.saved_queries(), request_audit_.get());
   api::AddAuditRoutes(router, catalog_);
+  api::AddAdminRoutes(
+      router, catalog_, stores_, nullptr, request_audit_.get(),
+      {IngestOptionsFor(config_.ingest).default_write_format,
+       [this](const catalog::StorageTargetId& id) { dataset_reader_->ForgetStorageTarget(id); }});
   routes_ = router.Routes();
   server_ = std::make_unique<http::Server>(ServerOptionsFor(config_.http), std::move(router),
                                            observability::GetLogger("http"), &metrics_);
