@@ -199,8 +199,8 @@ TEST_F(AdminApiTest, ListVisitsEveryDatasetOnceAndTheLastFullPageHasNoCursor) {
     EXPECT_EQ(seen.size(), all.size()) << "limit " << limit;
     EXPECT_EQ(pages, (6 + limit - 1) / limit) << "limit " << limit;
   }
-  for (const std::string& bad : {"cursor=!!", "limit=0", "limit=501", "limit=x", "status=gone"}) {
-    RawResponse r = Call("GET", "/admin/datasets?" + bad);
+  for (const char* bad : {"cursor=!!", "limit=0", "limit=501", "limit=x", "status=gone"}) {
+    RawResponse r = Call("GET", std::string("/admin/datasets?") + bad);
     EXPECT_EQ(r.status, 400) << bad << " " << r.body;
   }
   ASSERT_EQ(Call("POST", "/admin/datasets/ds3/archive").status, 200);
