@@ -4,7 +4,7 @@ namespace timestore::api {
 
 void AddAdminRoutes(http::Router& router, catalog::Catalog& catalog,
                     storage::ObjectStoreRegistry& stores, const AccessControl* access,
-                    const RequestAudit* audit, AdminRouteOptions options) {
+                    const RequestAudit* audit, const AdminRouteOptions& options) {
   AddAdminDatasetRoutes(router, catalog, access, audit, options);
   AddAdminStorageTargetRoutes(router, catalog, stores, access, audit, options);
 }

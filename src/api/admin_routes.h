@@ -38,7 +38,7 @@ struct AdminRouteOptions {
 // `access` (null: no checks) and `audit` (null: nothing recorded) too.
 void AddAdminRoutes(http::Router& router, catalog::Catalog& catalog,
                     storage::ObjectStoreRegistry& stores, const AccessControl* access,
-                    const RequestAudit* audit, AdminRouteOptions options = {});
+                    const RequestAudit* audit, const AdminRouteOptions& options = {});
 
 // The two halves of AddAdminRoutes.
 void AddAdminDatasetRoutes(http::Router& router, catalog::Catalog& catalog,
