@@ -5,8 +5,8 @@
 // - headers: trust x-iam-scopes (comma-separated) and x-iam-user / x-user-id / x-actor-id, as the
 //   original did behind its gateway. A request with none of them has no credentials.
 // - tokens: `Authorization: Bearer <token>`, looked up by SHA-256 hash in api_tokens on every
-//   request (revocation is immediate); TIMESTORE_ADMIN_TOKEN is one more token with the admin scope.
-//   x-iam-* headers are ignored.
+//   request (revocation is immediate); TIMESTORE_ADMIN_TOKEN is one more token with the admin
+//   scope. x-iam-* headers are ignored.
 // Rules: no credentials or refused ones → 401; a missing scope → 403 naming it. The admin scope
 // passes every check. A dataset's own read/write scopes (iam.readScopes / iam.writeScopes) replace
 // the global read/write scope for it. Credentials limited to some datasets (a token's `datasets`)
@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/request_audit.h"
 #include "catalog/dataset_repository.h"
 #include "catalog/token_repository.h"
 #include "catalog/types.h"
@@ -50,8 +51,9 @@ std::string NewTokenSecret();
 
 class AccessControl {
  public:
+  // `audit` (optional) records every refused request as "access.denied".
   AccessControl(config::AuthConfig config, catalog::DatasetRepository& datasets,
-                catalog::TokenRepository& tokens);
+                catalog::TokenRepository& tokens, const RequestAudit* audit = nullptr);
 
   const config::AuthConfig& config() const { return config_; }
   // The scope name `permission` requires globally (the TIMESTORE_*_SCOPE variables).
@@ -68,6 +70,13 @@ class AccessControl {
                        const catalog::Dataset* dataset,
                        std::optional<std::string_view> dataset_name = std::nullopt) const;
 
+  // The dataset whose slug or id is `name`, or nothing.
+  common::Result<std::optional<catalog::Dataset>> FindDataset(std::string_view name) const;
+
+  // Records the refusal of `request` (the 401/403/503 `verdict`) in the audit trail.
+  void RecordDenial(const http::Request& request, const Requirement& requirement,
+                    const common::Status& verdict) const;
+
   // The slugs `identity` may read, or nothing when it may read every dataset (mode none, or an
   // unrestricted admin). For SQL: every other dataset is as if it did not exist.
   common::Result<std::optional<std::set<std::string>>> ReadableDatasets(
@@ -81,11 +90,13 @@ class AccessControl {
   const std::string admin_token_hash_;  // empty without TIMESTORE_ADMIN_TOKEN
   catalog::DatasetRepository& datasets_;
   catalog::TokenRepository& tokens_;
+  const RequestAudit* const audit_;
 };
 
 // `handler`, run only when the request meets `requirement`; otherwise the Fastify-shaped 401
-// (with `WWW-Authenticate: Bearer` in tokens mode), 403 or 503. For a dataset route the dataset is
-// looked up by slug or id from the path parameter. `access` null: no checks.
+// (with `WWW-Authenticate: Bearer` in tokens mode), 403 or 503, recorded as "access.denied". For a
+// dataset route the dataset is looked up by slug or id from the path parameter. `access` null: no
+// checks.
 http::Handler Secured(const AccessControl* access, Requirement requirement, http::Handler handler);
 
 }  // namespace timestore::api

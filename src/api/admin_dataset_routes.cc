@@ -331,8 +331,8 @@ void AddAdminDatasetRoutes(http::Router& router, catalog::Catalog& catalog,
   const catalog::WriteFormat default_format = options.default_write_format;
   AddVersionedRoute(
       router, "POST", "/admin/datasets",
-      Audited(audit, "dataset.create", SlugOfBody,
-              Secured(access, admin,
+      Secured(access, admin,
+              Audited(audit, "dataset.create", SlugOfBody,
                       JsonRoute([&catalog, default_format](const http::Request&, element body) {
                         auto parsed = ParseCreate(body, default_format);
                         if (!parsed.ok()) return ErrorAnswer(parsed.status());
@@ -356,9 +356,9 @@ void AddAdminDatasetRoutes(http::Router& router, catalog::Catalog& catalog,
 
   AddVersionedRoute(
       router, "PATCH", "/admin/datasets/:datasetId",
-      Audited(
-          audit, "dataset.update", DatasetFromPath("datasetId"),
-          Secured(access, admin_of_dataset,
+      Secured(
+          access, admin_of_dataset,
+          Audited(audit, "dataset.update", DatasetFromPath("datasetId"),
                   JsonRoute([&catalog](const http::Request& request, element body) {
                     auto patch = ParsePatch(body);
                     if (!patch.ok()) return ErrorAnswer(patch.status());
@@ -381,27 +381,28 @@ void AddAdminDatasetRoutes(http::Router& router, catalog::Catalog& catalog,
                     return DatasetAnswer(*updated);
                   }))));
 
-  AddVersionedRoute(
-      router, "POST", "/admin/datasets/:datasetId/archive",
-      Audited(audit, "dataset.archive", DatasetFromPath("datasetId"),
-              Secured(access, admin_of_dataset, [&catalog](const http::Request& request) {
-                auto dataset = ResolveDataset(catalog, *request.PathParam("datasetId"));
-                if (!dataset.ok()) return ErrorAnswer(dataset.status());
-                if (dataset->status == catalog::DatasetStatus::kArchived) {
-                  return DatasetAnswer(*dataset);
-                }
-                catalog::DatasetPatch patch;
-                patch.status = catalog::DatasetStatus::kArchived;
-                auto updated = catalog.datasets().Update(dataset->id, patch);
-                if (!updated.ok()) return ErrorAnswer(updated.status());
-                return DatasetAnswer(*updated);
-              })));
+  AddVersionedRoute(router, "POST", "/admin/datasets/:datasetId/archive",
+                    Secured(access, admin_of_dataset,
+                            Audited(audit, "dataset.archive", DatasetFromPath("datasetId"),
+                                    [&catalog](const http::Request& request) {
+                                      auto dataset =
+                                          ResolveDataset(catalog, *request.PathParam("datasetId"));
+                                      if (!dataset.ok()) return ErrorAnswer(dataset.status());
+                                      if (dataset->status == catalog::DatasetStatus::kArchived) {
+                                        return DatasetAnswer(*dataset);
+                                      }
+                                      catalog::DatasetPatch patch;
+                                      patch.status = catalog::DatasetStatus::kArchived;
+                                      auto updated = catalog.datasets().Update(dataset->id, patch);
+                                      if (!updated.ok()) return ErrorAnswer(updated.status());
+                                      return DatasetAnswer(*updated);
+                                    })));
 
   AddVersionedRoute(
       router, "PUT", "/admin/datasets/:datasetId/storage-target",
-      Audited(
-          audit, "dataset.storage_target", DatasetFromPath("datasetId"),
-          Secured(access, admin_of_dataset,
+      Secured(
+          access, admin_of_dataset,
+          Audited(audit, "dataset.storage_target", DatasetFromPath("datasetId"),
                   JsonRoute([&catalog](const http::Request& request, element body) {
                     if (body.type() != element_type::OBJECT) {
                       return ErrorAnswer(ExpectedJson("body", "an object", body));

@@ -281,28 +281,28 @@ void AddAdminStorageTargetRoutes(http::Router& router, catalog::Catalog& catalog
 
   AddVersionedRoute(
       router, "POST", "/admin/storage-targets",
-      Audited(
-          audit, "storage_target.create", nullptr,
-          Secured(access, admin, JsonRoute([&catalog, &stores](const http::Request&, element body) {
-                    auto parsed = ParseCreate(body);
-                    if (!parsed.ok()) return ErrorAnswer(parsed.status());
-                    if (common::Status st =
-                            ValidateConfig(stores, parsed->kind, parsed->config_json);
-                        !st.ok()) {
-                      return ErrorAnswer(st);
-                    }
-                    auto created = catalog.storage_targets().Create(*parsed);
-                    if (!created.ok()) return ErrorAnswer(created.status());
-                    return TargetAnswer(*created, 201);
-                  }))));
+      Secured(access, admin,
+              Audited(audit, "storage_target.create", nullptr,
+                      JsonRoute([&catalog, &stores](const http::Request&, element body) {
+                        auto parsed = ParseCreate(body);
+                        if (!parsed.ok()) return ErrorAnswer(parsed.status());
+                        if (common::Status st =
+                                ValidateConfig(stores, parsed->kind, parsed->config_json);
+                            !st.ok()) {
+                          return ErrorAnswer(st);
+                        }
+                        auto created = catalog.storage_targets().Create(*parsed);
+                        if (!created.ok()) return ErrorAnswer(created.status());
+                        return TargetAnswer(*created, 201);
+                      }))));
 
   auto changed = options.storage_target_changed;
   AddVersionedRoute(
       router, "PATCH", "/admin/storage-targets/:targetId",
-      Audited(
-          audit, "storage_target.update", nullptr,
-          Secured(
-              access, admin,
+      Secured(
+          access, admin,
+          Audited(
+              audit, "storage_target.update", nullptr,
               JsonRoute([&catalog, &stores, changed](const http::Request& request, element body) {
                 auto stored = catalog.storage_targets().Get(
                     catalog::StorageTargetId(std::string(*request.PathParam("targetId"))));

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/access_control.h"
 #include "api/api_error.h"
 #include "api/routes.h"
 #include "common/json_writer.h"
@@ -106,28 +107,29 @@ common::Result<catalog::Dataset> DatasetByIdOrSlug(catalog::Catalog& catalog,
 
 }  // namespace
 
-void AddAuditRoutes(http::Router& router, catalog::Catalog& catalog) {
-  AddVersionedRoute(router, "GET", "/admin/datasets/:datasetId/audit",
-                    [&catalog](const http::Request& request) {
-                      auto options = ParseListing(request);
-                      if (!options.ok()) return ErrorAnswer(options.status());
-                      auto dataset = DatasetByIdOrSlug(catalog, *request.PathParam("datasetId"));
-                      if (!dataset.ok()) return ErrorAnswer(dataset.status());
-                      options->dataset_id = dataset->id;
-                      const int limit = options->limit;
-                      options->limit = limit + 1;  // one more tells whether a next page exists
-                      auto events = catalog.audit().List(*options);
-                      if (!events.ok()) return ErrorAnswer(events.status());
-                      const bool more = static_cast<int>(events->size()) > limit;
-                      if (more) events->resize(static_cast<size_t>(limit));
-                      common::JsonWriter w;
-                      w.BeginObject().Key("events").BeginArray();
-                      for (const catalog::AuditEvent& e : *events) WriteEvent(w, e);
-                      w.EndArray().Key("nextCursor");
-                      more ? w.String(std::to_string(events->back().id)) : w.Null();
-                      w.EndObject();
-                      return http::Response::Json(w.TakeBuffer());
-                    });
+void AddAuditRoutes(http::Router& router, catalog::Catalog& catalog, const AccessControl* access) {
+  AddVersionedRoute(
+      router, "GET", "/admin/datasets/:datasetId/audit",
+      Secured(access, {Permission::kAdmin, "datasetId"}, [&catalog](const http::Request& request) {
+        auto options = ParseListing(request);
+        if (!options.ok()) return ErrorAnswer(options.status());
+        auto dataset = DatasetByIdOrSlug(catalog, *request.PathParam("datasetId"));
+        if (!dataset.ok()) return ErrorAnswer(dataset.status());
+        options->dataset_id = dataset->id;
+        const int limit = options->limit;
+        options->limit = limit + 1;  // one more tells whether a next page exists
+        auto events = catalog.audit().List(*options);
+        if (!events.ok()) return ErrorAnswer(events.status());
+        const bool more = static_cast<int>(events->size()) > limit;
+        if (more) events->resize(static_cast<size_t>(limit));
+        common::JsonWriter w;
+        w.BeginObject().Key("events").BeginArray();
+        for (const catalog::AuditEvent& e : *events) WriteEvent(w, e);
+        w.EndArray().Key("nextCursor");
+        more ? w.String(std::to_string(events->back().id)) : w.Null();
+        w.EndObject();
+        return http::Response::Json(w.TakeBuffer());
+      }));
 }
 
 }  // namespace timestore::api

@@ -3,12 +3,14 @@
 // opaque `cursor` (`limit` 1..500, default 50). Every bad parameter is a 400 naming it.
 #pragma once
 
+#include "api/access_control.h"
 #include "catalog/catalog.h"
 #include "http/router.h"
 
 namespace timestore::api {
 
 // `catalog` must outlive the router.
-void AddAuditRoutes(http::Router& router, catalog::Catalog& catalog);
+void AddAuditRoutes(http::Router& router, catalog::Catalog& catalog,
+                    const AccessControl* access = nullptr);
 
 }  // namespace timestore::api

@@ -5,9 +5,9 @@
 #include <string_view>
 #include <utility>
 
+#include "api/access_control.h"
 #include "api/api_error.h"
 #include "api/json_body.h"
-#include "api/request_actor.h"
 #include "api/routes.h"
 #include "common/json_writer.h"
 
@@ -69,7 +69,8 @@ RequestAudit::Entry IngestAuditEntry(std::string_view slug, const http::Response
 }  // namespace
 
 void AddIngestRoutes(http::Router& router, ingest::IngestService& ingest,
-                     const RequestMetrics* metrics, const RequestAudit* audit) {
+                     const RequestMetrics* metrics, const RequestAudit* audit,
+                     const AccessControl* access) {
   http::Handler ingest_handler =
       JsonRoute([&ingest](const http::Request& request, simdjson::dom::element body) {
         ingest::IngestCall call;
@@ -79,7 +80,7 @@ void AddIngestRoutes(http::Router& router, ingest::IngestService& ingest,
         if (auto key = request.Header("idempotency-key"); key && !key->empty()) {
           call.idempotency_header = std::string(*key);
         }
-        call.actor = ActorOf(request);
+        call.actor = request.identity.actor;
         auto answer = ingest.Ingest(call);
         if (!answer.ok()) return ErrorAnswer(answer.status());
         http::Response response =
@@ -89,41 +90,46 @@ void AddIngestRoutes(http::Router& router, ingest::IngestService& ingest,
       });
   AddVersionedRoute(
       router, "POST", "/datasets/:datasetSlug/ingest",
-      [ingest_handler = std::move(ingest_handler), metrics, audit](const http::Request& request) {
-        const auto started = std::chrono::steady_clock::now();
-        const std::string_view slug = *request.PathParam("datasetSlug");
-        auto record = [&](const http::Response* response) {
-          const bool success = response != nullptr && response->status < 400;
-          if (metrics != nullptr) {
-            metrics->RecordIngest(
-                slug, success,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-          }
-          if (audit != nullptr) audit->Record(request, IngestAuditEntry(slug, response));
-        };
-        http::Response response;
-        try {
-          response = ingest_handler(request);
-        } catch (...) {
-          record(nullptr);  // the server answers 500
-          throw;
-        }
-        record(&response);
-        return response;
-      });
+      Secured(access, {Permission::kWrite, "datasetSlug"},
+              [ingest_handler = std::move(ingest_handler), metrics,
+               audit](const http::Request& request) {
+                const auto started = std::chrono::steady_clock::now();
+                const std::string_view slug = *request.PathParam("datasetSlug");
+                auto record = [&](const http::Response* response) {
+                  const bool success = response != nullptr && response->status < 400;
+                  if (metrics != nullptr) {
+                    metrics->RecordIngest(
+                        slug, success,
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                            .count());
+                  }
+                  if (audit != nullptr) audit->Record(request, IngestAuditEntry(slug, response));
+                };
+                http::Response response;
+                try {
+                  response = ingest_handler(request);
+                } catch (...) {
+                  record(nullptr);  // the server answers 500
+                  throw;
+                }
+                record(&response);
+                return response;
+              }));
   AddVersionedRoute(
-      router, "GET", "/datasets/:datasetSlug/manifest", [&ingest](const http::Request& request) {
+      router, "GET", "/datasets/:datasetSlug/manifest",
+      Secured(access, {Permission::kRead, "datasetSlug"}, [&ingest](const http::Request& request) {
         auto version = VersionParam(request);
         if (!version.ok()) return ErrorAnswer(version.status());
         return ManifestAnswer(ingest.ManifestJson(*request.PathParam("datasetSlug"), *version));
-      });
-  AddVersionedRoute(router, "GET", "/admin/datasets/:datasetId/manifest",
-                    [&ingest](const http::Request& request) {
-                      auto version = VersionParam(request);
-                      if (!version.ok()) return ErrorAnswer(version.status());
-                      return ManifestAnswer(
-                          ingest.ManifestJsonByIdOrSlug(*request.PathParam("datasetId"), *version));
-                    });
+      }));
+  AddVersionedRoute(
+      router, "GET", "/admin/datasets/:datasetId/manifest",
+      Secured(access, {Permission::kAdmin, "datasetId"}, [&ingest](const http::Request& request) {
+        auto version = VersionParam(request);
+        if (!version.ok()) return ErrorAnswer(version.status());
+        return ManifestAnswer(
+            ingest.ManifestJsonByIdOrSlug(*request.PathParam("datasetId"), *version));
+      }));
 }
 
 }  // namespace timestore::api

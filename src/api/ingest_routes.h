@@ -2,6 +2,7 @@
 // GET /admin/datasets/:datasetId/manifest (each also under /v1).
 #pragma once
 
+#include "api/access_control.h"
 #include "api/request_audit.h"
 #include "api/request_metrics.h"
 #include "http/router.h"
@@ -13,6 +14,7 @@ namespace timestore::api {
 // router.
 // `audit` (optional) records one "ingest" event per request.
 void AddIngestRoutes(http::Router& router, ingest::IngestService& ingest,
-                     const RequestMetrics* metrics = nullptr, const RequestAudit* audit = nullptr);
+                     const RequestMetrics* metrics = nullptr, const RequestAudit* audit = nullptr,
+                     const AccessControl* access = nullptr);
 
 }  // namespace timestore::api

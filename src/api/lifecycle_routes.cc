@@ -2,9 +2,9 @@
 
 #include <charconv>
 
+#include "api/access_control.h"
 #include "api/api_error.h"
 #include "api/json_body.h"
-#include "api/request_actor.h"
 #include "api/request_audit.h"
 #include "api/routes.h"
 #include "common/json_describe.h"
@@ -74,19 +74,21 @@ std::optional<std::string> DatasetOfRunBody(const http::Request& request) {
 }  // namespace
 
 void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifecycle,
-                        const RequestAudit* audit) {
+                        const RequestAudit* audit, const AccessControl* access) {
   AddVersionedRoute(router, "POST", "/admin/lifecycle/run",
-                    Audited(audit, "lifecycle.run", DatasetOfRunBody,
-                            JsonRoute([&lifecycle](const http::Request&, element body) {
-                              auto run = ParseRun(body);
-                              if (!run.ok()) return ErrorAnswer(run.status());
-                              auto answer = lifecycle.Run(*run);
-                              if (!answer.ok()) return ErrorAnswer(answer.status());
-                              return http::Response::Json(std::move(answer->body),
-                                                          answer->http_status);
-                            })));
+                    Secured(access, {Permission::kAdmin, ""},
+                            Audited(audit, "lifecycle.run", DatasetOfRunBody,
+                                    JsonRoute([&lifecycle](const http::Request&, element body) {
+                                      auto run = ParseRun(body);
+                                      if (!run.ok()) return ErrorAnswer(run.status());
+                                      auto answer = lifecycle.Run(*run);
+                                      if (!answer.ok()) return ErrorAnswer(answer.status());
+                                      return http::Response::Json(std::move(answer->body),
+                                                                  answer->http_status);
+                                    }))));
   AddVersionedRoute(
-      router, "GET", "/admin/lifecycle/status", [&lifecycle](const http::Request& request) {
+      router, "GET", "/admin/lifecycle/status",
+      Secured(access, {Permission::kAdmin, ""}, [&lifecycle](const http::Request& request) {
         int limit = 20;  // the original's default
         if (auto raw = request.QueryParam("limit")) {
           auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), limit);
@@ -101,58 +103,66 @@ void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifec
         auto json = lifecycle.StatusJson(dataset, limit);
         if (!json.ok()) return ErrorAnswer(json.status());
         return http::Response::Json(std::move(json).value());
-      });
+      }));
   AddVersionedRoute(router, "GET", "/admin/datasets/:datasetId/retention",
-                    [&lifecycle](const http::Request& request) {
-                      auto json = lifecycle.RetentionJson(*request.PathParam("datasetId"));
-                      if (!json.ok()) return ErrorAnswer(json.status());
-                      return http::Response::Json(std::move(json).value());
-                    });
-  AddVersionedRoute(router, "PUT", "/admin/datasets/:datasetId/retention",
-                    Audited(audit, "retention.update", DatasetFromPath("datasetId"),
-                            JsonRoute([&lifecycle](const http::Request& request, element) {
-                              auto json = lifecycle.PutRetentionJson(
-                                  *request.PathParam("datasetId"), request.body, ActorOf(request));
+                    Secured(access, {Permission::kAdmin, "datasetId"},
+                            [&lifecycle](const http::Request& request) {
+                              auto json = lifecycle.RetentionJson(*request.PathParam("datasetId"));
                               if (!json.ok()) return ErrorAnswer(json.status());
                               return http::Response::Json(std::move(json).value());
-                            })));
+                            }));
+  AddVersionedRoute(router, "PUT", "/admin/datasets/:datasetId/retention",
+                    Secured(access, {Permission::kAdmin, "datasetId"},
+                            Audited(audit, "retention.update", DatasetFromPath("datasetId"),
+                                    JsonRoute([&lifecycle](const http::Request& request, element) {
+                                      auto json = lifecycle.PutRetentionJson(
+                                          *request.PathParam("datasetId"), request.body,
+                                          request.identity.actor);
+                                      if (!json.ok()) return ErrorAnswer(json.status());
+                                      return http::Response::Json(std::move(json).value());
+                                    }))));
   AddVersionedRoute(router, "POST", "/admin/datasets/:datasetId/retention/preview",
-                    [&lifecycle](const http::Request& request) {
-                      auto json = lifecycle.PreviewRetentionJson(*request.PathParam("datasetId"));
-                      if (!json.ok()) return ErrorAnswer(json.status());
-                      return http::Response::Json(std::move(json).value());
-                    });
-  AddVersionedRoute(router, "GET", "/admin/datasets/:datasetId/exports",
-                    [&lifecycle](const http::Request& request) {
-                      int limit = 50;
-                      if (auto raw = request.QueryParam("limit")) {
-                        auto [end, ec] =
-                            std::from_chars(raw->data(), raw->data() + raw->size(), limit);
-                        if (ec != std::errc() || end != raw->data() + raw->size()) {
-                          return ErrorAnswer(common::InvalidArgument("limit: must be 1..500"));
-                        }
-                      }
-                      if (limit < 1 || limit > 500) {
-                        return ErrorAnswer(common::InvalidArgument("limit: must be 1..500"));
-                      }
-                      auto json = lifecycle.ExportsJson(*request.PathParam("datasetId"), limit);
-                      if (!json.ok()) return ErrorAnswer(json.status());
-                      return http::Response::Json(std::move(json).value());
-                    });
+                    Secured(access, {Permission::kAdmin, "datasetId"},
+                            [&lifecycle](const http::Request& request) {
+                              auto json =
+                                  lifecycle.PreviewRetentionJson(*request.PathParam("datasetId"));
+                              if (!json.ok()) return ErrorAnswer(json.status());
+                              return http::Response::Json(std::move(json).value());
+                            }));
   AddVersionedRoute(
-      router, "POST", "/admin/lifecycle/reschedule",
-      Audited(audit, "lifecycle.reschedule", nullptr,
-              JsonRoute([&lifecycle](const http::Request&, element body) {
-                element id;
-                if (body.type() != element_type::OBJECT ||
-                    body["jobId"].get(id) != simdjson::SUCCESS ||
-                    id.type() != element_type::STRING) {
-                  return ErrorAnswer(common::InvalidArgument("jobId: must be a string"));
+      router, "GET", "/admin/datasets/:datasetId/exports",
+      Secured(access, {Permission::kAdmin, "datasetId"},
+              [&lifecycle](const http::Request& request) {
+                int limit = 50;
+                if (auto raw = request.QueryParam("limit")) {
+                  auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), limit);
+                  if (ec != std::errc() || end != raw->data() + raw->size()) {
+                    return ErrorAnswer(common::InvalidArgument("limit: must be 1..500"));
+                  }
                 }
-                auto json = lifecycle.RescheduleJson(std::string(id.get_string().value_unsafe()));
+                if (limit < 1 || limit > 500) {
+                  return ErrorAnswer(common::InvalidArgument("limit: must be 1..500"));
+                }
+                auto json = lifecycle.ExportsJson(*request.PathParam("datasetId"), limit);
                 if (!json.ok()) return ErrorAnswer(json.status());
                 return http::Response::Json(std::move(json).value());
-              })));
+              }));
+  AddVersionedRoute(
+      router, "POST", "/admin/lifecycle/reschedule",
+      Secured(access, {Permission::kAdmin, ""},
+              Audited(audit, "lifecycle.reschedule", nullptr,
+                      JsonRoute([&lifecycle](const http::Request&, element body) {
+                        element id;
+                        if (body.type() != element_type::OBJECT ||
+                            body["jobId"].get(id) != simdjson::SUCCESS ||
+                            id.type() != element_type::STRING) {
+                          return ErrorAnswer(common::InvalidArgument("jobId: must be a string"));
+                        }
+                        auto json =
+                            lifecycle.RescheduleJson(std::string(id.get_string().value_unsafe()));
+                        if (!json.ok()) return ErrorAnswer(json.status());
+                        return http::Response::Json(std::move(json).value());
+                      }))));
 }
 
 }  // namespace timestore::api

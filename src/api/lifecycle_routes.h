@@ -13,6 +13,7 @@
 // :datasetId is a dataset id or slug.
 #pragma once
 
+#include "api/access_control.h"
 #include "api/request_audit.h"
 #include "http/router.h"
 #include "lifecycle/lifecycle_service.h"
@@ -22,6 +23,6 @@ namespace timestore::api {
 // `lifecycle` must outlive the router.
 // `audit` (optional) records run, reschedule and retention PUT requests.
 void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifecycle,
-                        const RequestAudit* audit = nullptr);
+                        const RequestAudit* audit = nullptr, const AccessControl* access = nullptr);
 
 }  // namespace timestore::api

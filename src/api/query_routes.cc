@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/access_control.h"
 #include "api/api_error.h"
 #include "api/json_body.h"
 #include "api/routes.h"
@@ -145,41 +146,47 @@ http::Response QueryAnswer(query::QueryService& service, const http::Request& re
 }  // namespace
 
 void AddQueryRoutes(http::Router& router, query::QueryService& service,
-                    const RequestMetrics* metrics, const RequestAudit* audit) {
+                    const RequestMetrics* metrics, const RequestAudit* audit,
+                    const AccessControl* access) {
   AddVersionedRoute(
       router, "POST", "/datasets/:datasetSlug/query",
-      [&service, metrics, audit](const http::Request& request) {
-        const std::string_view slug = *request.PathParam("datasetSlug");
-        auto body = ParseJsonBody(request.body);
-        if (!body.ok()) {
-          http::Response response = ErrorAnswer(body.status());
-          QueryOutcome(metrics, audit, request, slug, "raw").Record(false, body.status().message());
-          return response;
-        }
-        if (metrics == nullptr && audit == nullptr) return QueryAnswer(service, request, *body);
-        auto outcome = std::make_shared<QueryOutcome>(metrics, audit, request, slug, ModeOf(*body));
-        std::shared_ptr<query::QueryStream> stream;
-        http::Response response;
-        try {
-          response = QueryAnswer(service, request, *body, &stream);
-        } catch (...) {
-          outcome->Record(false, "internal error");  // the server answers 500
-          throw;
-        }
-        outcome->set_stream(stream);
-        if (response.status >= 400 || !response.stream) {
-          outcome->Record(response.status < 400,
-                          response.status < 400 ? "" : ErrorMessageOf(response));
-          return response;
-        }
-        response.stream = [write = std::move(response.stream), outcome](http::BodySink& sink) {
-          // A throwing stream counts as a failure when `outcome` is dropped.
-          common::Status status = write(sink);
-          outcome->Record(status.ok(), status.ok() ? "" : status.message());
-          return status;
-        };
-        return response;
-      });
+      Secured(access, {Permission::kRead, "datasetSlug"},
+              [&service, metrics, audit](const http::Request& request) {
+                const std::string_view slug = *request.PathParam("datasetSlug");
+                auto body = ParseJsonBody(request.body);
+                if (!body.ok()) {
+                  http::Response response = ErrorAnswer(body.status());
+                  QueryOutcome(metrics, audit, request, slug, "raw")
+                      .Record(false, body.status().message());
+                  return response;
+                }
+                if (metrics == nullptr && audit == nullptr)
+                  return QueryAnswer(service, request, *body);
+                auto outcome =
+                    std::make_shared<QueryOutcome>(metrics, audit, request, slug, ModeOf(*body));
+                std::shared_ptr<query::QueryStream> stream;
+                http::Response response;
+                try {
+                  response = QueryAnswer(service, request, *body, &stream);
+                } catch (...) {
+                  outcome->Record(false, "internal error");  // the server answers 500
+                  throw;
+                }
+                outcome->set_stream(stream);
+                if (response.status >= 400 || !response.stream) {
+                  outcome->Record(response.status < 400,
+                                  response.status < 400 ? "" : ErrorMessageOf(response));
+                  return response;
+                }
+                response.stream = [write = std::move(response.stream),
+                                   outcome](http::BodySink& sink) {
+                  // A throwing stream counts as a failure when `outcome` is dropped.
+                  common::Status status = write(sink);
+                  outcome->Record(status.ok(), status.ok() ? "" : status.message());
+                  return status;
+                };
+                return response;
+              }));
 }
 
 }  // namespace timestore::api

@@ -4,6 +4,7 @@
 // x-timestore-version, x-timestore-partitions-scanned, x-timestore-partitions-pruned.
 #pragma once
 
+#include "api/access_control.h"
 #include "api/request_audit.h"
 #include "api/request_metrics.h"
 #include "http/router.h"
@@ -15,7 +16,8 @@ namespace timestore::api {
 // as a success only when its body ends well) must outlive the router.
 // `audit` (optional) records one "query" event per request, a streamed one when its body ends.
 void AddQueryRoutes(http::Router& router, query::QueryService& query,
-                    const RequestMetrics* metrics = nullptr, const RequestAudit* audit = nullptr);
+                    const RequestMetrics* metrics = nullptr, const RequestAudit* audit = nullptr,
+                    const AccessControl* access = nullptr);
 
 // The format named by the request's `format` query parameter among `allowed` (the first is the
 // default when absent); kInvalidArgument naming the choices otherwise.

@@ -4,17 +4,10 @@
 
 #include <simdjson.h>
 
-#include "api/request_actor.h"
 #include "common/json_writer.h"
 
 namespace timestore::api {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::string ErrorMetadata(const http::Response& response) {
   common::JsonWriter w;
@@ -23,22 +16,6 @@ std::string ErrorMetadata(const http::Response& response) {
 }
 
 }  // namespace
-
-std::vector<std::string> ScopesOf(const http::Request& request) {
-  // Claimed, not verified: authentication comes later.
-  std::vector<std::string> scopes;
-  auto header = request.Header("x-iam-scopes");
-  if (!header) return scopes;
-  std::string_view rest = *header;
-  while (!rest.empty()) {
-    const size_t comma = rest.find(',');
-    const std::string_view item = Trim(rest.substr(0, comma));
-    if (!item.empty()) scopes.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  return scopes;
-}
 
 std::string ErrorMessageOf(const http::Response& response) {
   simdjson::dom::parser parser;
@@ -72,7 +49,7 @@ std::optional<catalog::Dataset> RequestAudit::Resolve(const std::string& name) c
 }
 
 RequestAudit::Caller RequestAudit::CallerOf(const http::Request& request) {
-  return Caller{ActorOf(request), ScopesOf(request), request.request_id};
+  return Caller{request.identity.actor, request.identity.scopes, request.request_id};
 }
 
 void RequestAudit::Record(const Caller& caller, Entry entry) const {

@@ -22,10 +22,6 @@
 
 namespace timestore::api {
 
-// The scopes a request claims: the comma-separated x-iam-scopes header, trimmed, empty items
-// dropped. Not verified: authentication comes later.
-std::vector<std::string> ScopesOf(const http::Request& request);
-
 // The "message" of a Fastify-shaped error body, or the body itself when it has none.
 std::string ErrorMessageOf(const http::Response& response);
 

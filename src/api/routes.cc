@@ -28,12 +28,14 @@ void AddOperationalRoutes(http::Router& router, const OperationalRoutes& routes)
     w.EndObject();
     return http::Response::Json(w.TakeBuffer(), st.ok() ? 200 : 503);
   });
-  router.Add("GET", "/metrics", [render = routes.render_metrics](const http::Request&) {
-    http::Response r;
-    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = render();
-    return r;
-  });
+  router.Add("GET", "/metrics",
+             Secured(routes.access, {Permission::kMetrics, ""},
+                     [render = routes.render_metrics](const http::Request&) {
+                       http::Response r;
+                       r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                       r.body = render();
+                       return r;
+                     }));
 }
 
 }  // namespace timestore::api

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/access_control.h"
 #include "common/status.h"
 #include "http/router.h"
 
@@ -19,6 +20,8 @@ struct OperationalRoutes {
   std::string version;                          // shown by /health
   std::function<common::Status()> readiness;    // OK when ready; else the reason
   std::function<std::string()> render_metrics;  // Prometheus text exposition
+  // /metrics needs Permission::kMetrics through it; null: no checks.
+  const AccessControl* access = nullptr;
 };
 
 // GET /health: 200 {"status":"ok","version":...} while the process runs.

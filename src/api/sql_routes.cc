@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "api/access_control.h"
 #include "api/api_error.h"
 #include "api/json_body.h"
 #include "api/query_routes.h"
@@ -60,39 +61,56 @@ common::Result<query::SqlReadRequest> ParseSqlRead(element body) {
   return request;
 }
 
+// The datasets the caller may read (nothing: all of them).
+common::Result<std::optional<std::set<std::string>>> ReadableBy(const AccessControl* access,
+                                                                const http::Request& request) {
+  if (access == nullptr) return std::optional<std::set<std::string>>();
+  return access->ReadableDatasets(request.identity);
+}
+
 }  // namespace
 
-void AddSqlRoutes(http::Router& router, query::SqlRuntime& runtime, const RequestAudit* audit) {
-  AddVersionedRoute(router, "GET", "/sql/schema", [&runtime](const http::Request&) {
-    auto json = runtime.SchemaJson(std::nullopt);
-    if (!json.ok()) return ErrorAnswer(json.status());
-    return http::Response::Json(std::move(json).value());
-  });
+void AddSqlRoutes(http::Router& router, query::SqlRuntime& runtime, const RequestAudit* audit,
+                  const AccessControl* access) {
+  AddVersionedRoute(
+      router, "GET", "/sql/schema",
+      Secured(access, {Permission::kSqlRead, ""}, [&runtime, access](const http::Request& request) {
+        auto readable = ReadableBy(access, request);
+        if (!readable.ok()) return ErrorAnswer(readable.status());
+        auto json = runtime.SchemaJson(*readable);
+        if (!json.ok()) return ErrorAnswer(json.status());
+        return http::Response::Json(std::move(json).value());
+      }));
   AddVersionedRoute(
       router, "POST", "/sql/read",
-      Audited(audit, "sql.read", nullptr,
-              JsonRoute([&runtime](const http::Request& request, simdjson::dom::element body) {
-                auto format =
-                    FormatParam(request, {query::OutputFormat::kJson, query::OutputFormat::kCsv,
-                                          query::OutputFormat::kTable});
-                if (!format.ok()) return ErrorAnswer(format.status());
-                auto read = ParseSqlRead(body);
-                if (!read.ok()) return ErrorAnswer(read.status());
-                auto answer = runtime.Read(*read);
-                if (!answer.ok()) return ErrorAnswer(answer.status());
-                http::Response response;
-                response.content_type = std::string(ContentTypeOf(*format));
-                response.body = answer->Render(*format);
-                response.headers.emplace_back("x-sql-execution-id", answer->execution_id);
-                if (!answer->warnings.empty()) {
-                  common::JsonWriter w;
-                  w.BeginArray();
-                  for (const std::string& warning : answer->warnings) w.String(warning);
-                  w.EndArray();
-                  response.headers.emplace_back("x-sql-warnings", w.TakeBuffer());
-                }
-                return response;
-              })));
+      Secured(access, {Permission::kSqlRead, ""},
+              Audited(audit, "sql.read", nullptr,
+                      JsonRoute([&runtime, access](const http::Request& request,
+                                                   simdjson::dom::element body) {
+                        auto format = FormatParam(
+                            request, {query::OutputFormat::kJson, query::OutputFormat::kCsv,
+                                      query::OutputFormat::kTable});
+                        if (!format.ok()) return ErrorAnswer(format.status());
+                        auto read = ParseSqlRead(body);
+                        if (!read.ok()) return ErrorAnswer(read.status());
+                        auto readable = ReadableBy(access, request);
+                        if (!readable.ok()) return ErrorAnswer(readable.status());
+                        read->readable = std::move(readable).value();
+                        auto answer = runtime.Read(*read);
+                        if (!answer.ok()) return ErrorAnswer(answer.status());
+                        http::Response response;
+                        response.content_type = std::string(ContentTypeOf(*format));
+                        response.body = answer->Render(*format);
+                        response.headers.emplace_back("x-sql-execution-id", answer->execution_id);
+                        if (!answer->warnings.empty()) {
+                          common::JsonWriter w;
+                          w.BeginArray();
+                          for (const std::string& warning : answer->warnings) w.String(warning);
+                          w.EndArray();
+                          response.headers.emplace_back("x-sql-warnings", w.TakeBuffer());
+                        }
+                        return response;
+                      }))));
 }
 
 }  // namespace timestore::api

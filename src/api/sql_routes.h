@@ -7,6 +7,7 @@
 // 504 when it ran past the time limit; 503 when every sandbox stayed busy.
 #pragma once
 
+#include "api/access_control.h"
 #include "api/request_audit.h"
 #include "http/router.h"
 #include "query/sql_runtime.h"
@@ -16,6 +17,6 @@ namespace timestore::api {
 // `runtime` must outlive the router.
 // `audit` (optional) records every POST /sql/read as "sql.read".
 void AddSqlRoutes(http::Router& router, query::SqlRuntime& runtime,
-                  const RequestAudit* audit = nullptr);
+                  const RequestAudit* audit = nullptr, const AccessControl* access = nullptr);
 
 }  // namespace timestore::api

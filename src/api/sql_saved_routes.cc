@@ -8,9 +8,9 @@
 
 #include <simdjson.h>
 
+#include "api/access_control.h"
 #include "api/api_error.h"
 #include "api/json_body.h"
-#include "api/request_actor.h"
 #include "api/request_audit.h"
 #include "api/routes.h"
 #include "catalog/json_encoding.h"
@@ -114,7 +114,7 @@ Result<catalog::SavedQueryUpsert> DecodeUpsert(const http::Request& request, ele
     TS_ASSIGN_OR_RETURN(q.stats.row_count, StatsCount(stats, "rowCount"));
     TS_ASSIGN_OR_RETURN(q.stats.elapsed_ms, StatsCount(stats, "elapsedMs"));
   }
-  q.created_by = ActorOf(request);
+  q.created_by = request.identity.actor;
   return q;
 }
 
@@ -133,44 +133,50 @@ common::Status NotFound(const catalog::SavedQueryId& id) {
 }  // namespace
 
 void AddSavedQueryRoutes(http::Router& router, catalog::SavedQueryRepository& saved_queries,
-                         const RequestAudit* audit) {
-  AddVersionedRoute(router, "GET", "/sql/saved", [&saved_queries](const http::Request&) {
-    auto all = saved_queries.List();
-    if (!all.ok()) return ErrorAnswer(all.status());
-    common::JsonWriter w;
-    w.BeginObject().Key("savedQueries").BeginArray();
-    for (const catalog::SavedQuery& q : *all) catalog::WriteSavedQueryJson(w, q);
-    w.EndArray().EndObject();
-    return http::Response::Json(w.TakeBuffer());
-  });
-  AddVersionedRoute(router, "GET", "/sql/saved/:id",
-                    [&saved_queries](const http::Request& request) {
-                      auto id = IdParam(request);
-                      if (!id.ok()) return ErrorAnswer(id.status());
-                      auto found = saved_queries.Find(*id);
-                      if (!found.ok()) return ErrorAnswer(found.status());
-                      if (!*found) return ErrorAnswer(NotFound(*id));
-                      return SavedQueryAnswer(**found);
-                    });
-  AddVersionedRoute(router, "PUT", "/sql/saved/:id",
-                    Audited(audit, "sql.saved.upsert", nullptr,
-                            JsonRoute([&saved_queries](const http::Request& request, element body) {
-                              auto upsert = DecodeUpsert(request, body);
-                              if (!upsert.ok()) return ErrorAnswer(upsert.status());
-                              auto saved = saved_queries.Upsert(*upsert);
-                              if (!saved.ok()) return ErrorAnswer(saved.status());
-                              return SavedQueryAnswer(*saved);
-                            })));
+                         const RequestAudit* audit, const AccessControl* access) {
   AddVersionedRoute(
-      router, "DELETE", "/sql/saved/:id",
-      Audited(audit, "sql.saved.delete", nullptr, [&saved_queries](const http::Request& request) {
+      router, "GET", "/sql/saved",
+      Secured(access, {Permission::kSqlRead, ""}, [&saved_queries](const http::Request&) {
+        auto all = saved_queries.List();
+        if (!all.ok()) return ErrorAnswer(all.status());
+        common::JsonWriter w;
+        w.BeginObject().Key("savedQueries").BeginArray();
+        for (const catalog::SavedQuery& q : *all) catalog::WriteSavedQueryJson(w, q);
+        w.EndArray().EndObject();
+        return http::Response::Json(w.TakeBuffer());
+      }));
+  AddVersionedRoute(
+      router, "GET", "/sql/saved/:id",
+      Secured(access, {Permission::kSqlRead, ""}, [&saved_queries](const http::Request& request) {
         auto id = IdParam(request);
         if (!id.ok()) return ErrorAnswer(id.status());
-        auto deleted = saved_queries.Delete(*id);
-        if (!deleted.ok()) return ErrorAnswer(deleted.status());
-        if (!*deleted) return ErrorAnswer(NotFound(*id));
-        return http::Response::NoContent();
+        auto found = saved_queries.Find(*id);
+        if (!found.ok()) return ErrorAnswer(found.status());
+        if (!*found) return ErrorAnswer(NotFound(*id));
+        return SavedQueryAnswer(**found);
       }));
+  AddVersionedRoute(
+      router, "PUT", "/sql/saved/:id",
+      Secured(access, {Permission::kSqlRead, ""},
+              Audited(audit, "sql.saved.upsert", nullptr,
+                      JsonRoute([&saved_queries](const http::Request& request, element body) {
+                        auto upsert = DecodeUpsert(request, body);
+                        if (!upsert.ok()) return ErrorAnswer(upsert.status());
+                        auto saved = saved_queries.Upsert(*upsert);
+                        if (!saved.ok()) return ErrorAnswer(saved.status());
+                        return SavedQueryAnswer(*saved);
+                      }))));
+  AddVersionedRoute(router, "DELETE", "/sql/saved/:id",
+                    Secured(access, {Permission::kSqlRead, ""},
+                            Audited(audit, "sql.saved.delete", nullptr,
+                                    [&saved_queries](const http::Request& request) {
+                                      auto id = IdParam(request);
+                                      if (!id.ok()) return ErrorAnswer(id.status());
+                                      auto deleted = saved_queries.Delete(*id);
+                                      if (!deleted.ok()) return ErrorAnswer(deleted.status());
+                                      if (!*deleted) return ErrorAnswer(NotFound(*id));
+                                      return http::Response::NoContent();
+                                    })));
 }
 
 }  // namespace timestore::api

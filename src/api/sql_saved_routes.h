@@ -12,6 +12,7 @@
 // so is an :id that is not 1-128 characters of [A-Za-z0-9._:-].
 #pragma once
 
+#include "api/access_control.h"
 #include "api/request_audit.h"
 #include "catalog/saved_query_repository.h"
 #include "http/router.h"
@@ -21,6 +22,7 @@ namespace timestore::api {
 // `saved_queries` must outlive the router.
 // `audit` (optional) records PUT and DELETE as "sql.saved.upsert" and "sql.saved.delete".
 void AddSavedQueryRoutes(http::Router& router, catalog::SavedQueryRepository& saved_queries,
-                         const RequestAudit* audit = nullptr);
+                         const RequestAudit* audit = nullptr,
+                         const AccessControl* access = nullptr);
 
 }  // namespace timestore::api

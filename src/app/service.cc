@@ -143,6 +143,7 @@ Service::Service(config::ServiceConfig config)
 Service::~Service() { Stop(); }
 
 common::Status Service::Start() {
+  TS_RETURN_IF_ERROR(config::CheckAuthBinding(config_));
   auto cache = storage::PartitionCache::Open(PartitionCacheOptionsFor(config_.storage), &metrics_);
   if (!cache.ok()) return cache.status().WithContext("partition cache");
   cache_ = std::move(cache).value();
@@ -168,8 +169,6 @@ common::Status Service::Start() {
       *dataset_reader_, catalog_, SqlOptionsFor(config_.sql, config_.storage, cache_->directory()));
 
   http::Router router;
-  api::AddOperationalRoutes(router, {common::kVersion, [this] { return Readiness(); },
-                                     [this] { return metrics_.RenderPrometheus(); }});
   api::AddOpenApiRoute(router);
   request_metrics_ =
       std::make_unique<api::RequestMetrics>(&metrics_, [this](std::string_view slug) {
@@ -186,18 +185,27 @@ common::Status Service::Start() {
         if (by_id.ok() && by_id->has_value()) return **by_id;
         return std::nullopt;
       });
-  api::AddIngestRoutes(router, *ingest_, request_metrics_.get(), request_audit_.get());
-  api::AddQueryRoutes(router, *query_, request_metrics_.get(), request_audit_.get());
-  api::AddSqlRoutes(router, *sql_, request_audit_.get());
-  api::AddLifecycleRoutes(router, lifecycle_->service(), request_audit_.get());
-  api::AddSavedQueryRoutes(router, catalog_.saved_queries(), request_audit_.get());
-  api::AddAuditRoutes(router, catalog_);
+  access_ = std::make_unique<api::AccessControl>(config_.auth, catalog_.datasets(),
+                                                 catalog_.tokens(), request_audit_.get());
+  const api::AccessControl* access = access_.get();
+  api::AddOperationalRoutes(router, {common::kVersion, [this] { return Readiness(); },
+                                     [this] { return metrics_.RenderPrometheus(); }, access});
+  api::AddIngestRoutes(router, *ingest_, request_metrics_.get(), request_audit_.get(), access);
+  api::AddQueryRoutes(router, *query_, request_metrics_.get(), request_audit_.get(), access);
+  api::AddSqlRoutes(router, *sql_, request_audit_.get(), access);
+  api::AddLifecycleRoutes(router, lifecycle_->service(), request_audit_.get(), access);
+  api::AddSavedQueryRoutes(router, catalog_.saved_queries(), request_audit_.get(), access);
+  api::AddAuditRoutes(router, catalog_, access);
   api::AddAdminRoutes(
-      router, catalog_, stores_, nullptr, request_audit_.get(),
+      router, catalog_, stores_, access, request_audit_.get(),
       {IngestOptionsFor(config_.ingest).default_write_format,
        [this](const catalog::StorageTargetId& id) { dataset_reader_->ForgetStorageTarget(id); }});
   routes_ = router.Routes();
-  server_ = std::make_unique<http::Server>(ServerOptionsFor(config_.http), std::move(router),
+  http::ServerOptions server_options = ServerOptionsFor(config_.http);
+  server_options.identify = [access](const http::Request& request) {
+    return access->Identify(request);
+  };
+  server_ = std::make_unique<http::Server>(std::move(server_options), std::move(router),
                                            observability::GetLogger("http"), &metrics_);
   TS_RETURN_IF_ERROR(server_->Start());
   bootstrap_thread_ = std::jthread([this](const std::stop_token& stop) { BootstrapLoop(stop); });
@@ -210,7 +218,8 @@ common::Status Service::Start() {
                    .Add("version", common::kVersion)
                    .Add("database", config::RedactDatabaseUrl(config_.postgres.url))
                    .Add("schema", config_.postgres.schema)
-                   .Add("storageDriver", config::StorageDriverName(config_.storage.driver)));
+                   .Add("storageDriver", config::StorageDriverName(config_.storage.driver))
+                   .Add("authMode", config::AuthModeName(config_.auth.mode)));
   return common::Status::Ok();
 }
 

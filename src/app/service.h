@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/access_control.h"
 #include "api/request_audit.h"
 #include "api/request_metrics.h"
 #include "app/lifecycle_runtime.h"
@@ -85,6 +86,7 @@ class Service {
   std::unique_ptr<LifecycleRuntime> lifecycle_;
   std::unique_ptr<api::RequestMetrics> request_metrics_;  // created by Start(); used by routes
   std::unique_ptr<api::RequestAudit> request_audit_;      // created by Start(); used by routes
+  std::unique_ptr<api::AccessControl> access_;            // created by Start(); used by routes
   std::unique_ptr<http::Server> server_;
   std::vector<std::pair<std::string, std::string>> routes_;  // set by Start()
 

@@ -43,7 +43,8 @@ Result<ApiToken> TokenRepository::Create(const NewApiToken& token) {
   params.Add(token.created_by).Add(token.expires_at);
   auto res = lease->Exec(
       "INSERT INTO api_tokens (name, token_hash, scopes, datasets, created_by, expires_at) "
-      "VALUES ($1, $2, $3, $4, $5, " TS_FROM_MICROS("$6") ") RETURNING " + Columns(),
+      "VALUES ($1, $2, $3, $4, $5, " TS_FROM_MICROS("$6") ") RETURNING " +
+          Columns(),
       params);
   if (!res.ok()) {
     if (res.status().code() == common::StatusCode::kAlreadyExists) {

@@ -32,7 +32,6 @@ struct Identity {
   std::optional<std::vector<std::string>> datasets;
 };
 
-
 using QueryParams = std::multimap<std::string, std::string, std::less<>>;
 
 struct Request {

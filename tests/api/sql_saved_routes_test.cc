@@ -36,7 +36,9 @@ class SavedQueryRoutesTest : public ::testing::Test {
     catalog_ = std::make_unique<catalog::Catalog>(options);
     auto migrated = catalog_->Migrate();
     ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
-    AddSavedQueryRoutes(router_, catalog_->saved_queries());
+    access_ = std::make_unique<AccessControl>(config::AuthConfig{}, catalog_->datasets(),
+                                              catalog_->tokens());
+    AddSavedQueryRoutes(router_, catalog_->saved_queries(), nullptr, access_.get());
   }
 
   http::Response Call(const std::string& method, const std::string& path, std::string body = {},
@@ -51,6 +53,7 @@ class SavedQueryRoutesTest : public ::testing::Test {
     req.path_params = std::move(m.params);
     req.headers = std::move(headers);
     req.body = std::move(body);
+    req.identity = access_->Identify(req);  // as the server's identify hook does
     return (*m.handler)(req);
   }
 
@@ -67,6 +70,7 @@ class SavedQueryRoutesTest : public ::testing::Test {
   }
 
   std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<AccessControl> access_;  // mode none: attribution from the x-iam-* headers
   http::Router router_;
 };
 

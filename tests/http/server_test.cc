@@ -605,8 +605,10 @@ TEST_F(ServerTest, StartOnAPortInUseOrWithoutThreadsReturnsAStatus) {
       << s.message();
   EXPECT_NE(s.message().find("in use"), std::string::npos) << s.message();
   EXPECT_EQ(second.port(), 0);
-  Server no_workers(ServerOptions{.port = 0, .worker_threads = 0}, EchoRouter(),
-                    observability::Logger());
+  ServerOptions no_worker_options;
+  no_worker_options.port = 0;
+  no_worker_options.worker_threads = 0;
+  Server no_workers(no_worker_options, EchoRouter(), observability::Logger());
   EXPECT_EQ(no_workers.Start().code(), common::StatusCode::kInvalidArgument);
   // The first server is unaffected.
   RawHttpClient c(port_);
