@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <string_view>
 
+#include "api/admin_routes.h"
 #include "api/audit_routes.h"
 #include "api/ingest_routes.h"
 #include "api/lifecycle_routes.h"
@@ -197,6 +198,10 @@ common::Status Service::Start() {
   api::AddSavedQueryRoutes(router, catalog_.saved_queries(), request_audit_.get(), access);
   api::AddAuditRoutes(router, catalog_, access);
   api::AddTokenRoutes(router, catalog_.tokens(), request_audit_.get(), access);
+  api::AddAdminRoutes(
+      router, catalog_, stores_, access, request_audit_.get(),
+      {IngestOptionsFor(config_.ingest).default_write_format,
+       [this](const catalog::StorageTargetId& id) { dataset_reader_->ForgetStorageTarget(id); }});
   routes_ = router.Routes();
   http::ServerOptions server_options = ServerOptionsFor(config_.http);
   server_options.identify = [access](const http::Request& request) {

@@ -95,6 +95,121 @@ Result<Dataset> DatasetRepository::Create(const NewDataset& d) {
   return rows::ReadDataset(*res, 0);
 }
 
+Result<EnsuredDataset> DatasetRepository::Ensure(const NewDataset& d) {
+  auto created = Create(d);
+  if (created.ok()) return EnsuredDataset{std::move(created).value(), true};
+  if (created.status().code() != common::StatusCode::kAlreadyExists) return created.status();
+  // Compared in SQL so jsonb and array equality follow PostgreSQL's rules.
+  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
+  PgParams params;
+  params.Add(d.slug)
+      .Add(d.name.empty() ? d.slug : d.name)
+      .Add(d.description)
+      .Add(d.timestamp_column)
+      .Add(d.partition_window_seconds)
+      .AddTextArray(d.partition_key_columns)
+      .Add(WriteFormatName(d.write_format));
+  if (d.default_storage_target_id) {
+    params.Add(d.default_storage_target_id->value());
+  } else {
+    params.AddNull();
+  }
+  params.AddTextArray(d.read_scopes).AddTextArray(d.write_scopes).Add(d.metadata_json);
+  TS_ASSIGN_OR_RETURN(
+      PgResult res,
+      lease->Exec("SELECT " + std::string(rows::kDatasetColumns) +
+                      " FROM datasets WHERE slug = $1 AND name = $2 AND description IS NOT "
+                      "DISTINCT FROM $3 AND timestamp_column = $4 AND partition_window_seconds = "
+                      "$5 AND partition_key_columns = $6::text[] AND write_format = $7 AND "
+                      "default_storage_target_id IS NOT DISTINCT FROM $8 AND read_scopes = "
+                      "$9::text[] AND write_scopes = $10::text[] AND metadata = $11::jsonb",
+                  params));
+  if (res.rows() == 0) {
+    return common::AlreadyExists("dataset '" + d.slug +
+                                 "' already exists with a different definition");
+  }
+  return EnsuredDataset{rows::ReadDataset(res, 0), false};
+}
+
+Result<Dataset> DatasetRepository::Update(const DatasetId& id, const DatasetPatch& patch,
+                                          std::optional<int64_t> expected_revision) {
+  if (patch.empty()) return common::InvalidArgument("nothing to change");
+  if (patch.name && patch.name->empty()) return common::InvalidArgument("name must not be empty");
+  if (patch.partition_window_seconds && *patch.partition_window_seconds <= 0) {
+    return common::InvalidArgument("partition window must be a positive number of seconds");
+  }
+  PgParams params;
+  params.Add(id.value());
+  std::string sets;
+  auto set = [&](std::string_view column, std::string_view cast = "") {
+    sets += std::string(column) + " = $" + std::to_string(params.size()) + std::string(cast) + ", ";
+  };
+  if (patch.name) {
+    params.Add(*patch.name);
+    set("name");
+  }
+  if (patch.description) {
+    params.Add(*patch.description);
+    set("description");
+  }
+  if (patch.status) {
+    params.Add(DatasetStatusName(*patch.status));
+    set("status");
+  }
+  if (patch.default_storage_target_id) {
+    if (*patch.default_storage_target_id) {
+      params.Add((*patch.default_storage_target_id)->value());
+    } else {
+      params.AddNull();
+    }
+    set("default_storage_target_id");
+  }
+  if (patch.read_scopes) {
+    params.AddTextArray(*patch.read_scopes);
+    set("read_scopes", "::text[]");
+  }
+  if (patch.write_scopes) {
+    params.AddTextArray(*patch.write_scopes);
+    set("write_scopes", "::text[]");
+  }
+  if (patch.partition_window_seconds) {
+    params.Add(*patch.partition_window_seconds);
+    set("partition_window_seconds");
+  }
+  if (patch.write_format) {
+    params.Add(WriteFormatName(*patch.write_format));
+    set("write_format");
+  }
+  if (patch.metadata_json) {
+    params.Add(*patch.metadata_json);
+    set("metadata", "::jsonb");
+  }
+  std::string sql =
+      "UPDATE datasets SET " + sets + "revision = revision + 1, updated_at = now() WHERE id = $1";
+  if (expected_revision) {
+    params.Add(*expected_revision);
+    sql += " AND revision = $" + std::to_string(params.size());
+  }
+  sql += " RETURNING " + std::string(rows::kDatasetColumns);
+  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
+  auto res = lease->Exec(sql, params);
+  if (!res.ok()) {
+    if (res.status().code() == common::StatusCode::kConflict && patch.default_storage_target_id &&
+        *patch.default_storage_target_id) {
+      return common::NotFound("storage target " + (*patch.default_storage_target_id)->value() +
+                              " not found");
+    }
+    return res.status();
+  }
+  if (res->rows() > 0) return rows::ReadDataset(*res, 0);
+  TS_ASSIGN_OR_RETURN(PgResult current, lease->Exec("SELECT revision FROM datasets WHERE id = $1",
+                                                    PgParams().Add(id.value())));
+  if (current.rows() == 0) return common::NotFound("dataset " + id.value() + " not found");
+  return common::FailedPrecondition("dataset " + id.value() + " is at revision " +
+                                    std::to_string(current.GetInt64(0, 0)) + ", not " +
+                                    std::to_string(expected_revision.value_or(0)));
+}
+
 Result<std::optional<Dataset>> DatasetRepository::FindBySlug(std::string_view slug) {
   return FindOne(pool_, "slug = $1", slug);
 }

@@ -18,10 +18,22 @@ class DatasetRepository {
 
   // kInvalidArgument for a bad slug or window; kAlreadyExists when the slug is taken.
   common::Result<Dataset> Create(const NewDataset& dataset);
+  // Create, made safe to replay: when the slug exists with exactly the definition `dataset`
+  // describes (name, description, timestamp column, window, keys, format, storage target, scopes,
+  // metadata), that dataset is returned with created=false; kAlreadyExists when it holds another
+  // definition. Same validation errors as Create.
+  common::Result<EnsuredDataset> Ensure(const NewDataset& dataset);
   common::Result<std::optional<Dataset>> FindBySlug(std::string_view slug);
   common::Result<std::optional<Dataset>> FindById(const DatasetId& id);
   // Like FindBySlug, but kNotFound ("dataset 'cpu' not found") when absent.
   common::Result<Dataset> GetBySlug(std::string_view slug);
+
+  // Applies `patch` and bumps the revision and updated_at in one statement. With
+  // `expected_revision`, a compare-and-set: kFailedPrecondition when the stored revision differs.
+  // kInvalidArgument for an empty patch, an empty name, a window <= 0; kNotFound for an unknown
+  // dataset or storage target.
+  common::Result<Dataset> Update(const DatasetId& id, const DatasetPatch& patch,
+                                 std::optional<int64_t> expected_revision = std::nullopt);
 
   // Datasets ordered by slug, `limit` per page. A page's next_cursor fetches the page after it; it
   // is absent exactly when no dataset follows. kInvalidArgument for a limit outside 1..500 or a bad

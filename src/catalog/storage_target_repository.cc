@@ -33,6 +33,58 @@ Result<StorageTarget> StorageTargetRepository::EnsureDefault(const std::string& 
   return rows::ReadStorageTarget(res, 0);
 }
 
+Result<StorageTarget> StorageTargetRepository::Create(const NewStorageTarget& t) {
+  if (t.name.empty()) return common::InvalidArgument("name must not be empty");
+  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
+  auto res = lease->Exec(
+      "INSERT INTO storage_targets (name, kind, description, config) "
+      "VALUES ($1, $2, $3, $4::jsonb) RETURNING " +
+          std::string(rows::kStorageTargetColumns),
+      PgParams().Add(t.name).Add(StorageKindName(t.kind)).Add(t.description).Add(t.config_json));
+  if (!res.ok()) {
+    if (res.status().code() == common::StatusCode::kAlreadyExists) {
+      return common::AlreadyExists("storage target '" + t.name + "' already exists");
+    }
+    return res.status();
+  }
+  return rows::ReadStorageTarget(*res, 0);
+}
+
+Result<StorageTarget> StorageTargetRepository::Update(const StorageTargetId& id,
+                                                      const StorageTargetPatch& patch) {
+  if (patch.empty()) return common::InvalidArgument("nothing to change");
+  if (patch.name && patch.name->empty()) return common::InvalidArgument("name must not be empty");
+  PgParams params;
+  params.Add(id.value());
+  std::string sets;
+  if (patch.name) {
+    params.Add(*patch.name);
+    sets += "name = $" + std::to_string(params.size()) + ", ";
+  }
+  if (patch.description) {
+    params.Add(*patch.description);
+    sets += "description = $" + std::to_string(params.size()) + ", ";
+  }
+  if (patch.config_json) {
+    params.Add(*patch.config_json);
+    sets += "config = $" + std::to_string(params.size()) + "::jsonb, ";
+  }
+  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
+  auto res = lease->Exec("UPDATE storage_targets SET " + sets +
+                             "updated_at = now() WHERE id = $1 RETURNING " +
+                             std::string(rows::kStorageTargetColumns),
+                         params);
+  if (!res.ok()) {
+    if (res.status().code() == common::StatusCode::kAlreadyExists) {
+      return common::AlreadyExists("storage target '" + patch.name.value_or("") +
+                                   "' already exists");
+    }
+    return res.status();
+  }
+  if (res->rows() == 0) return common::NotFound("storage target " + id.value() + " not found");
+  return rows::ReadStorageTarget(*res, 0);
+}
+
 Result<StorageTarget> StorageTargetRepository::Get(const StorageTargetId& id) {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
   TS_ASSIGN_OR_RETURN(PgResult res,

@@ -20,6 +20,12 @@ class StorageTargetRepository {
   // Safe when several processes boot at once.
   common::Result<StorageTarget> EnsureDefault(const std::string& name, StorageKind kind,
                                               const std::string& config_json);
+  // A new, non-default target. kAlreadyExists when the name is taken; kInvalidArgument for an
+  // empty name. The config is stored as given (the caller validates it).
+  common::Result<StorageTarget> Create(const NewStorageTarget& target);
+  // Applies `patch` and bumps updated_at. kNotFound for an unknown target, kAlreadyExists when the
+  // new name is taken, kInvalidArgument for an empty patch or name.
+  common::Result<StorageTarget> Update(const StorageTargetId& id, const StorageTargetPatch& patch);
   // kNotFound when absent.
   common::Result<StorageTarget> Get(const StorageTargetId& id);
   common::Result<std::optional<StorageTarget>> FindDefault();

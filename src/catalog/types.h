@@ -56,6 +56,23 @@ struct StorageTarget {
   UnixMicros updated_at = 0;
 };
 
+// A storage target to create (not the default one: that comes from the service configuration).
+struct NewStorageTarget {
+  std::string name;
+  StorageKind kind = StorageKind::kLocal;
+  std::optional<std::string> description;
+  std::string config_json = "{}";
+};
+
+// A change of a storage target: each member that is set replaces the stored value. The kind and
+// the default flag never change.
+struct StorageTargetPatch {
+  std::optional<std::string> name;
+  std::optional<std::optional<std::string>> description;  // nothing: cleared
+  std::optional<std::string> config_json;                 // the whole new config
+  bool empty() const { return !name && !description && !config_json; }
+};
+
 enum class DatasetStatus { kActive, kArchived };
 std::string_view DatasetStatusName(DatasetStatus status);
 enum class WriteFormat { kDuckdb, kParquet };
@@ -102,6 +119,30 @@ struct Dataset {
 
   // A strong ETag for the definition: "\"<id>.<revision>\"" (quotes included).
   std::string ETag() const;
+};
+
+// A change of a dataset's definition: each member that is set replaces the stored value (an inner
+// nothing clears a nullable column). Slug, timestamp column and partition keys never change.
+struct DatasetPatch {
+  std::optional<std::string> name;                        // non-empty
+  std::optional<std::optional<std::string>> description;  // nothing: cleared
+  std::optional<DatasetStatus> status;
+  std::optional<std::optional<StorageTargetId>> default_storage_target_id;  // nothing: cleared
+  std::optional<std::vector<std::string>> read_scopes;
+  std::optional<std::vector<std::string>> write_scopes;
+  std::optional<int64_t> partition_window_seconds;  // > 0
+  std::optional<WriteFormat> write_format;          // applies to partitions written afterwards
+  std::optional<std::string> metadata_json;         // a JSON object
+  bool empty() const {
+    return !name && !description && !status && !default_storage_target_id && !read_scopes &&
+           !write_scopes && !partition_window_seconds && !write_format && !metadata_json;
+  }
+};
+
+// The outcome of DatasetRepository::Ensure.
+struct EnsuredDataset {
+  Dataset dataset;
+  bool created = false;  // false: an identical definition already existed
 };
 
 struct DatasetPage {

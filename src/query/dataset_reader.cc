@@ -56,6 +56,11 @@ common::Result<std::shared_ptr<storage::ObjectStore>> DatasetReader::StoreOf(
   return stores_.Get(target.id.value(), catalog::StorageKindName(target.kind), target.config_json);
 }
 
+void DatasetReader::ForgetStorageTarget(const catalog::StorageTargetId& id) {
+  std::lock_guard lock(mu_);
+  targets_.erase(id.value());
+}
+
 common::Result<ResolvedFiles> DatasetReader::Resolve(
     const std::vector<std::shared_ptr<const PartitionEntry>>& partitions) {
   ResolvedFiles out;

@@ -65,6 +65,10 @@ class DatasetReader {
   common::Result<ResolvedFiles> Resolve(
       const std::vector<std::shared_ptr<const PartitionEntry>>& partitions);
 
+  // Drops what is remembered of storage target `id`, so the next read uses its current catalog
+  // definition (call after the target's config changed).
+  void ForgetStorageTarget(const catalog::StorageTargetId& id);
+
  private:
   common::Result<std::shared_ptr<storage::ObjectStore>> StoreOf(const catalog::StorageTargetId& id);
 

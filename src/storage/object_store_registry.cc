@@ -18,4 +18,9 @@ common::Result<std::shared_ptr<ObjectStore>> ObjectStoreRegistry::Get(
   return store;
 }
 
+common::Status ObjectStoreRegistry::Validate(std::string_view kind,
+                                             std::string_view config_json) const {
+  return OpenObjectStore(kind, config_json, s3_defaults_, nullptr).status();
+}
+
 }  // namespace timestore::storage

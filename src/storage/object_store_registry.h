@@ -29,6 +29,11 @@ class ObjectStoreRegistry {
                                                    std::string_view kind,
                                                    std::string_view config_json);
 
+  // OK when a store could be opened from `kind` and `config_json` with this registry's S3
+  // defaults (see OpenObjectStore for the errors); nothing is cached. No network I/O; a local root
+  // is created.
+  common::Status Validate(std::string_view kind, std::string_view config_json) const;
+
  private:
   struct Entry {
     std::string kind;

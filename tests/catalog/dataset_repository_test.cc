@@ -1,6 +1,8 @@
 #include "catalog/dataset_repository.h"
 
 #include <set>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -200,6 +202,156 @@ TEST_F(DatasetRepositoryTest, StorageTargetEnsureDefaultIsIdempotentAndMovesTheD
   ASSERT_EQ(list->size(), 2u);
   EXPECT_FALSE(catalog_->storage_targets().Get(target_.id)->is_default);
   EXPECT_EQ(catalog_->storage_targets().Get(StorageTargetId("st-x")).status().code(),
+            StatusCode::kNotFound);
+}
+
+TEST_F(DatasetRepositoryTest, EnsureReplaysAnIdenticalDefinitionAndRefusesAnother) {
+  NewDataset d;
+  d.slug = "cpu";
+  d.name = "CPU";
+  d.read_scopes = {"a", "b"};
+  d.metadata_json = R"({"team":"infra","tier":1})";
+  auto first = catalog_->datasets().Ensure(d);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->created);
+  d.metadata_json = R"({ "tier": 1, "team": "infra" })";  // the same JSON, written differently
+  auto replay = catalog_->datasets().Ensure(d);
+  ASSERT_TRUE(replay.ok()) << replay.status().ToString();
+  EXPECT_FALSE(replay->created);
+  EXPECT_EQ(replay->dataset.id, first->dataset.id);
+  EXPECT_EQ(replay->dataset.revision, 1);
+
+  d.description = "another definition";
+  auto other = catalog_->datasets().Ensure(d);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(DatasetRepositoryTest, UpdateAppliesThePatchAndBumpsRevisionAndUpdatedAt) {
+  NewDataset nd;
+  nd.slug = "cpu";
+  nd.description = "old";
+  Dataset d = *catalog_->datasets().Create(nd);
+  DatasetPatch patch;
+  patch.name = "Renamed";
+  patch.description = std::optional<std::string>();  // cleared
+  patch.status = DatasetStatus::kArchived;
+  patch.read_scopes = std::vector<std::string>{"r"};
+  patch.write_scopes = std::vector<std::string>{"w1", "w2"};
+  patch.partition_window_seconds = 3600;
+  patch.write_format = WriteFormat::kDuckdb;
+  patch.metadata_json = R"({"k":"v"})";
+  patch.default_storage_target_id = std::optional<StorageTargetId>(target_.id);
+  auto updated = catalog_->datasets().Update(d.id, patch, d.revision);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(updated->revision, d.revision + 1);
+  EXPECT_GE(updated->updated_at, d.updated_at);
+  EXPECT_EQ(updated->name, "Renamed");
+  EXPECT_FALSE(updated->description.has_value());
+  EXPECT_EQ(updated->status, DatasetStatus::kArchived);
+  EXPECT_EQ(updated->read_scopes, std::vector<std::string>{"r"});
+  EXPECT_EQ(updated->write_scopes, (std::vector<std::string>{"w1", "w2"}));
+  EXPECT_EQ(updated->partition_window_seconds, 3600);
+  EXPECT_EQ(updated->write_format, WriteFormat::kDuckdb);
+  EXPECT_EQ(updated->metadata_json, R"({"k": "v"})");
+  EXPECT_EQ(updated->default_storage_target_id, target_.id);
+  EXPECT_EQ(updated->slug, "cpu");
+  EXPECT_NE(updated->ETag(), d.ETag());
+  EXPECT_EQ(catalog_->datasets().GetBySlug("cpu")->ETag(), updated->ETag());
+
+  DatasetPatch clear;
+  clear.default_storage_target_id = std::optional<StorageTargetId>();
+  auto cleared = catalog_->datasets().Update(d.id, clear);
+  ASSERT_TRUE(cleared.ok()) << cleared.status().ToString();
+  EXPECT_FALSE(cleared->default_storage_target_id.has_value());
+  EXPECT_EQ(cleared->revision, d.revision + 2);
+}
+
+TEST_F(DatasetRepositoryTest, UpdateWithStaleRevisionIsFailedPreconditionAndChangesNothing) {
+  Dataset d = MakeDataset("cpu");
+  DatasetPatch patch;
+  patch.name = "first";
+  ASSERT_TRUE(catalog_->datasets().Update(d.id, patch, d.revision).ok());
+  patch.name = "second";
+  auto stale = catalog_->datasets().Update(d.id, patch, d.revision);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(catalog_->datasets().GetBySlug("cpu")->name, "first");
+}
+
+TEST_F(DatasetRepositoryTest, ConcurrentUpdatesWithTheSameRevisionHaveExactlyOneWinner) {
+  Dataset d = MakeDataset("cpu");
+  constexpr int kWriters = 6;
+  std::vector<common::Result<Dataset>> results(kWriters, common::Internal("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      DatasetPatch patch;
+      patch.name = "writer " + std::to_string(i);
+      results[i] = catalog_->datasets().Update(d.id, patch, d.revision);
+    });
+  }
+  for (auto& t : threads) t.join();
+  int winners = 0;
+  for (const auto& r : results) {
+    if (r.ok()) {
+      ++winners;
+    } else {
+      EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status().ToString();
+    }
+  }
+  EXPECT_EQ(winners, 1);
+  EXPECT_EQ(catalog_->datasets().GetBySlug("cpu")->revision, d.revision + 1);
+}
+
+TEST_F(DatasetRepositoryTest, UpdateRejectsEmptyAndInvalidPatchesAndUnknownIds) {
+  Dataset d = MakeDataset("cpu");
+  EXPECT_EQ(catalog_->datasets().Update(d.id, {}).status().code(), StatusCode::kInvalidArgument);
+  DatasetPatch window;
+  window.partition_window_seconds = 0;
+  EXPECT_EQ(catalog_->datasets().Update(d.id, window).status().code(),
+            StatusCode::kInvalidArgument);
+  DatasetPatch target;
+  target.default_storage_target_id = std::optional<StorageTargetId>(StorageTargetId("st-nope"));
+  EXPECT_EQ(catalog_->datasets().Update(d.id, target).status().code(), StatusCode::kNotFound);
+  DatasetPatch name;
+  name.name = "x";
+  EXPECT_EQ(catalog_->datasets().Update(DatasetId("ds-nope"), name).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->datasets().GetBySlug("cpu")->revision, d.revision);
+}
+
+TEST_F(DatasetRepositoryTest, StorageTargetCreateAndUpdate) {
+  NewStorageTarget t;
+  t.name = "archive";
+  t.kind = StorageKind::kS3;
+  t.description = "cold";
+  t.config_json = R"({"bucket":"b","accessKeyId":"AK"})";
+  auto created = catalog_->storage_targets().Create(t);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_FALSE(created->is_default);
+  EXPECT_EQ(created->kind, StorageKind::kS3);
+  EXPECT_EQ(created->description, "cold");
+  EXPECT_EQ(catalog_->storage_targets().Create(t).status().code(), StatusCode::kAlreadyExists);
+
+  StorageTargetPatch patch;
+  patch.name = "archive-2";
+  patch.description = std::optional<std::string>();
+  patch.config_json = R"({"bucket":"c"})";
+  auto updated = catalog_->storage_targets().Update(created->id, patch);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  EXPECT_EQ(updated->name, "archive-2");
+  EXPECT_FALSE(updated->description.has_value());
+  EXPECT_EQ(updated->config_json, R"({"bucket": "c"})");
+  EXPECT_GE(updated->updated_at, created->updated_at);
+
+  StorageTargetPatch taken;
+  taken.name = "local-test";
+  EXPECT_EQ(catalog_->storage_targets().Update(created->id, taken).status().code(),
+            StatusCode::kAlreadyExists);
+  EXPECT_EQ(catalog_->storage_targets().Update(created->id, {}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(catalog_->storage_targets().Update(StorageTargetId("st-x"), patch).status().code(),
             StatusCode::kNotFound);
 }
 

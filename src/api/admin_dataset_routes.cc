@@ -1,0 +1,444 @@
+// Dataset definition routes of AddAdminRoutes (see admin_routes.h).
+#include <charconv>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/admin_routes.h"
+#include "api/api_error.h"
+#include "api/json_body.h"
+#include "api/routes.h"
+#include "catalog/json_encoding.h"
+#include "common/json_describe.h"
+#include "common/json_writer.h"
+
+namespace timestore::api {
+namespace {
+
+using common::ExpectedJson;
+using common::Result;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+constexpr int kDefaultLimit = 50;
+constexpr int kMaxLimit = 500;
+
+common::Result<std::string> StringField(std::string_view key, element value) {
+  if (value.type() != element_type::STRING) return ExpectedJson(key, "a string", value);
+  return std::string(value.get_string().value_unsafe());
+}
+
+common::Result<std::string> NonEmptyString(std::string_view key, element value) {
+  if (value.type() != element_type::STRING || value.get_string().value_unsafe().empty()) {
+    return ExpectedJson(key, "a non-empty string", value);
+  }
+  return std::string(value.get_string().value_unsafe());
+}
+
+common::Result<std::optional<std::string>> NullableString(std::string_view key, element value) {
+  if (value.is_null()) return std::optional<std::string>();
+  TS_ASSIGN_OR_RETURN(std::string s, StringField(key, value));
+  return std::optional<std::string>(std::move(s));
+}
+
+common::Result<std::vector<std::string>> StringArray(const std::string& key, element value) {
+  if (value.type() != element_type::ARRAY) return ExpectedJson(key, "an array of strings", value);
+  std::vector<std::string> out;
+  size_t i = 0;
+  const simdjson::dom::array items = value.get_array().value_unsafe();
+  for (element item : items) {
+    TS_ASSIGN_OR_RETURN(std::string s, NonEmptyString(key + "[" + std::to_string(i) + "]", item));
+    out.push_back(std::move(s));
+    ++i;
+  }
+  return out;
+}
+
+common::Result<int64_t> PositiveWindow(std::string_view key, element value) {
+  int64_t seconds = 0;
+  if (value.type() != element_type::INT64 || value.get_int64().get(seconds) != simdjson::SUCCESS ||
+      seconds <= 0) {
+    return ExpectedJson(key, "a positive integer number of seconds", value);
+  }
+  return seconds;
+}
+
+common::Result<catalog::WriteFormat> WriteFormatField(std::string_view key, element value) {
+  std::optional<catalog::WriteFormat> format;
+  if (value.type() == element_type::STRING) {
+    format = catalog::ParseWriteFormat(value.get_string().value_unsafe());
+  }
+  if (!format) return ExpectedJson(key, "\"parquet\" or \"duckdb\"", value);
+  return *format;
+}
+
+common::Result<std::string> MetadataField(std::string_view key, element value) {
+  if (value.type() != element_type::OBJECT) return ExpectedJson(key, "an object", value);
+  return simdjson::minify(value);
+}
+
+// {"readScopes"?: [..], "writeScopes"?: [..]} into `read` / `write`.
+common::Status IamField(element value, std::optional<std::vector<std::string>>& read,
+                        std::optional<std::vector<std::string>>& write) {
+  if (value.type() != element_type::OBJECT) return ExpectedJson("iam", "an object", value);
+  const simdjson::dom::object fields = value.get_object().value_unsafe();
+  for (auto field : fields) {
+    const std::string_view key = field.key;
+    if (key == "readScopes") {
+      TS_ASSIGN_OR_RETURN(read, StringArray("iam.readScopes", field.value));
+    } else if (key == "writeScopes") {
+      TS_ASSIGN_OR_RETURN(write, StringArray("iam.writeScopes", field.value));
+    } else {
+      return common::InvalidArgument("iam." + std::string(key) + ": unknown field");
+    }
+  }
+  return common::Status::Ok();
+}
+
+common::Status CheckSlug(const std::string& slug) {
+  if (slug == "exports") {
+    return common::InvalidArgument("slug: 'exports' is reserved");
+  }
+  if (!catalog::IsValidDatasetSlug(slug)) {
+    return common::InvalidArgument(
+        "slug: must be 1-64 lowercase letters, digits, '-' or '_', starting with a letter or "
+        "digit, got '" +
+        slug.substr(0, common::kMaxQuotedBytes) + "'");
+  }
+  return common::Status::Ok();
+}
+
+Result<catalog::NewDataset> ParseCreate(element body, catalog::WriteFormat default_format) {
+  if (body.type() != element_type::OBJECT) return ExpectedJson("body", "an object", body);
+  catalog::NewDataset d;
+  d.write_format = default_format;
+  bool has_slug = false;
+  bool has_name = false;
+  const simdjson::dom::object fields = body.get_object().value_unsafe();
+  for (auto field : fields) {
+    const std::string_view key = field.key;
+    const element value = field.value;
+    if (key == "slug") {
+      TS_ASSIGN_OR_RETURN(d.slug, StringField(key, value));
+      TS_RETURN_IF_ERROR(CheckSlug(d.slug));
+      has_slug = true;
+    } else if (key == "name") {
+      TS_ASSIGN_OR_RETURN(d.name, NonEmptyString(key, value));
+      has_name = true;
+    } else if (key == "description") {
+      TS_ASSIGN_OR_RETURN(d.description, NullableString(key, value));
+    } else if (key == "timestampColumn") {
+      TS_ASSIGN_OR_RETURN(d.timestamp_column, NonEmptyString(key, value));
+    } else if (key == "partitionWindowSeconds") {
+      TS_ASSIGN_OR_RETURN(d.partition_window_seconds, PositiveWindow(key, value));
+    } else if (key == "partitionKeyColumns") {
+      TS_ASSIGN_OR_RETURN(d.partition_key_columns, StringArray(std::string(key), value));
+    } else if (key == "writeFormat") {
+      TS_ASSIGN_OR_RETURN(d.write_format, WriteFormatField(key, value));
+    } else if (key == "defaultStorageTargetId") {
+      TS_ASSIGN_OR_RETURN(std::optional<std::string> id, NullableString(key, value));
+      if (id) d.default_storage_target_id = catalog::StorageTargetId(std::move(*id));
+    } else if (key == "iam") {
+      std::optional<std::vector<std::string>> read;
+      std::optional<std::vector<std::string>> write;
+      TS_RETURN_IF_ERROR(IamField(value, read, write));
+      d.read_scopes = read.value_or(std::vector<std::string>{});
+      d.write_scopes = write.value_or(std::vector<std::string>{});
+    } else if (key == "metadata") {
+      TS_ASSIGN_OR_RETURN(d.metadata_json, MetadataField(key, value));
+    } else {
+      return common::InvalidArgument(std::string(key) + ": unknown field");
+    }
+  }
+  if (!has_slug) return common::InvalidArgument("slug: required");
+  if (!has_name) return common::InvalidArgument("name: required");
+  return d;
+}
+
+Result<catalog::DatasetPatch> ParsePatch(element body) {
+  if (body.type() != element_type::OBJECT) return ExpectedJson("body", "an object", body);
+  catalog::DatasetPatch patch;
+  const simdjson::dom::object fields = body.get_object().value_unsafe();
+  for (auto field : fields) {
+    const std::string_view key = field.key;
+    const element value = field.value;
+    if (key == "name") {
+      TS_ASSIGN_OR_RETURN(patch.name, NonEmptyString(key, value));
+    } else if (key == "description") {
+      TS_ASSIGN_OR_RETURN(patch.description, NullableString(key, value));
+    } else if (key == "status") {
+      const std::string_view status =
+          value.type() == element_type::STRING ? value.get_string().value_unsafe() : "";
+      if (status != "active" && status != "archived") {
+        return ExpectedJson(key, "\"active\" or \"archived\"", value);
+      }
+      patch.status =
+          status == "active" ? catalog::DatasetStatus::kActive : catalog::DatasetStatus::kArchived;
+    } else if (key == "defaultStorageTargetId") {
+      TS_ASSIGN_OR_RETURN(std::optional<std::string> id, NullableString(key, value));
+      patch.default_storage_target_id =
+          id ? std::optional<catalog::StorageTargetId>(catalog::StorageTargetId(std::move(*id)))
+             : std::optional<catalog::StorageTargetId>();
+    } else if (key == "iam") {
+      TS_RETURN_IF_ERROR(IamField(value, patch.read_scopes, patch.write_scopes));
+    } else if (key == "partitionWindowSeconds") {
+      TS_ASSIGN_OR_RETURN(patch.partition_window_seconds, PositiveWindow(key, value));
+    } else if (key == "writeFormat") {
+      TS_ASSIGN_OR_RETURN(patch.write_format, WriteFormatField(key, value));
+    } else if (key == "metadata") {
+      TS_ASSIGN_OR_RETURN(patch.metadata_json, MetadataField(key, value));
+    } else if (key == "slug" || key == "id" || key == "timestampColumn" ||
+               key == "partitionKeyColumns") {
+      return common::InvalidArgument(std::string(key) + ": cannot be changed");
+    } else {
+      return common::InvalidArgument(std::string(key) + ": unknown field");
+    }
+  }
+  if (patch.empty()) {
+    return common::InvalidArgument("body: at least one field to change is required");
+  }
+  return patch;
+}
+
+// The dataset named `name` in a path: a slug, else an id. kNotFound when neither matches.
+Result<catalog::Dataset> ResolveDataset(catalog::Catalog& catalog, std::string_view name) {
+  if (catalog::IsValidDatasetSlug(name)) {
+    TS_ASSIGN_OR_RETURN(std::optional<catalog::Dataset> by_slug,
+                        catalog.datasets().FindBySlug(name));
+    if (by_slug) return std::move(*by_slug);
+  }
+  TS_ASSIGN_OR_RETURN(std::optional<catalog::Dataset> by_id,
+                      catalog.datasets().FindById(catalog::DatasetId(std::string(name))));
+  if (by_id) return std::move(*by_id);
+  return common::NotFound("dataset '" + std::string(name) + "' not found");
+}
+
+// OK when the request's If-Match (absent, "*", or a list of ETags) admits `dataset`'s current
+// ETag; kFailedPrecondition otherwise. `compare_and_set` tells whether a precondition was given.
+common::Status CheckIfMatch(const http::Request& request, const catalog::Dataset& dataset,
+                            bool& compare_and_set) {
+  compare_and_set = false;
+  auto header = request.Header("if-match");
+  if (!header) return common::Status::Ok();
+  std::string_view rest = *header;
+  const std::string etag = dataset.ETag();
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == "*") return common::Status::Ok();
+    if (item == etag) {
+      compare_and_set = true;
+      return common::Status::Ok();
+    }
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return common::FailedPrecondition("If-Match: dataset '" + dataset.slug +
+                                    "' has changed (its ETag is now " + etag + ")");
+}
+
+http::Response DatasetAnswer(const catalog::Dataset& dataset, int status = 200) {
+  common::JsonWriter w;
+  w.BeginObject().Key("dataset");
+  catalog::WriteDatasetJson(w, dataset);
+  w.EndObject();
+  http::Response response = http::Response::Json(w.TakeBuffer(), status);
+  response.headers.emplace_back("ETag", dataset.ETag());
+  return response;
+}
+
+// A storage target named by a request field: kInvalidArgument naming `field` when unknown.
+common::Status CheckTargetExists(catalog::Catalog& catalog, const catalog::StorageTargetId& id,
+                                 std::string_view field) {
+  auto target = catalog.storage_targets().Get(id);
+  if (target.ok()) return common::Status::Ok();
+  if (target.status().code() == common::StatusCode::kNotFound) {
+    return common::InvalidArgument(std::string(field) + ": storage target '" + id.value() +
+                                   "' not found");
+  }
+  return target.status();
+}
+
+Result<catalog::ListDatasetsOptions> ParseListing(const http::Request& request) {
+  catalog::ListDatasetsOptions o;
+  if (auto raw = request.QueryParam("status"); raw && !raw->empty()) {
+    if (*raw != "active" && *raw != "archived") {
+      return common::InvalidArgument("status: must be active or archived");
+    }
+    o.status =
+        *raw == "active" ? catalog::DatasetStatus::kActive : catalog::DatasetStatus::kArchived;
+  }
+  if (auto raw = request.QueryParam("search"); raw && !raw->empty()) o.search = std::string(*raw);
+  o.limit = kDefaultLimit;
+  if (auto raw = request.QueryParam("limit")) {
+    int limit = 0;
+    auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), limit);
+    if (raw->empty() || ec != std::errc() || end != raw->data() + raw->size() || limit < 1 ||
+        limit > kMaxLimit) {
+      return common::InvalidArgument("limit: must be 1..500");
+    }
+    o.limit = limit;
+  }
+  if (auto raw = request.QueryParam("cursor"); raw && !raw->empty()) {
+    if (!catalog::IsValidDatasetSlug(*raw)) {
+      return common::InvalidArgument("cursor: must be a cursor from a previous page");
+    }
+    o.cursor = std::string(*raw);
+  }
+  return o;
+}
+
+// The slug a create request's body names, for the audit event.
+std::optional<std::string> SlugOfBody(const http::Request& request) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(request.body).get(root) != simdjson::SUCCESS) return std::nullopt;
+  std::string_view slug;
+  if (root["slug"].get(slug) == simdjson::SUCCESS && !slug.empty()) return std::string(slug);
+  return std::nullopt;
+}
+
+}  // namespace
+
+void AddAdminDatasetRoutes(http::Router& router, catalog::Catalog& catalog,
+                           const AccessControl* access, const RequestAudit* audit,
+                           const AdminRouteOptions& options) {
+  const Requirement admin{Permission::kAdmin, ""};
+  const Requirement admin_of_dataset{Permission::kAdmin, "datasetId"};
+
+  AddVersionedRoute(router, "GET", "/admin/datasets",
+                    Secured(access, admin, [&catalog](const http::Request& request) {
+                      auto listing = ParseListing(request);
+                      if (!listing.ok()) return ErrorAnswer(listing.status());
+                      auto page = catalog.datasets().List(*listing);
+                      if (!page.ok()) return ErrorAnswer(page.status());
+                      common::JsonWriter w;
+                      w.BeginObject().Key("datasets").BeginArray();
+                      for (const catalog::Dataset& d : page->items) catalog::WriteDatasetJson(w, d);
+                      w.EndArray().Key("nextCursor");
+                      if (page->next_cursor) {
+                        w.String(*page->next_cursor);
+                      } else {
+                        w.Null();
+                      }
+                      w.EndObject();
+                      return http::Response::Json(w.TakeBuffer());
+                    }));
+
+  const catalog::WriteFormat default_format = options.default_write_format;
+  AddVersionedRoute(
+      router, "POST", "/admin/datasets",
+      Secured(access, admin,
+              Audited(audit, "dataset.create", SlugOfBody,
+                      JsonRoute([&catalog, default_format](const http::Request&, element body) {
+                        auto parsed = ParseCreate(body, default_format);
+                        if (!parsed.ok()) return ErrorAnswer(parsed.status());
+                        if (parsed->default_storage_target_id) {
+                          common::Status st =
+                              CheckTargetExists(catalog, *parsed->default_storage_target_id,
+                                                "defaultStorageTargetId");
+                          if (!st.ok()) return ErrorAnswer(st);
+                        }
+                        auto ensured = catalog.datasets().Ensure(*parsed);
+                        if (!ensured.ok()) return ErrorAnswer(ensured.status());
+                        return DatasetAnswer(ensured->dataset, ensured->created ? 201 : 200);
+                      }))));
+
+  AddVersionedRoute(router, "GET", "/admin/datasets/:datasetId",
+                    Secured(access, admin_of_dataset, [&catalog](const http::Request& request) {
+                      auto dataset = ResolveDataset(catalog, *request.PathParam("datasetId"));
+                      if (!dataset.ok()) return ErrorAnswer(dataset.status());
+                      return DatasetAnswer(*dataset);
+                    }));
+
+  AddVersionedRoute(
+      router, "PATCH", "/admin/datasets/:datasetId",
+      Secured(
+          access, admin_of_dataset,
+          Audited(audit, "dataset.update", DatasetFromPath("datasetId"),
+                  JsonRoute([&catalog](const http::Request& request, element body) {
+                    auto patch = ParsePatch(body);
+                    if (!patch.ok()) return ErrorAnswer(patch.status());
+                    auto dataset = ResolveDataset(catalog, *request.PathParam("datasetId"));
+                    if (!dataset.ok()) return ErrorAnswer(dataset.status());
+                    bool compare_and_set = false;
+                    if (common::Status st = CheckIfMatch(request, *dataset, compare_and_set);
+                        !st.ok()) {
+                      return ErrorAnswer(st);
+                    }
+                    if (patch->default_storage_target_id && *patch->default_storage_target_id) {
+                      common::Status st = CheckTargetExists(
+                          catalog, **patch->default_storage_target_id, "defaultStorageTargetId");
+                      if (!st.ok()) return ErrorAnswer(st);
+                    }
+                    auto updated = catalog.datasets().Update(
+                        dataset->id, *patch,
+                        compare_and_set ? std::optional<int64_t>(dataset->revision) : std::nullopt);
+                    if (!updated.ok()) return ErrorAnswer(updated.status());
+                    return DatasetAnswer(*updated);
+                  }))));
+
+  AddVersionedRoute(router, "POST", "/admin/datasets/:datasetId/archive",
+                    Secured(access, admin_of_dataset,
+                            Audited(audit, "dataset.archive", DatasetFromPath("datasetId"),
+                                    [&catalog](const http::Request& request) {
+                                      auto dataset =
+                                          ResolveDataset(catalog, *request.PathParam("datasetId"));
+                                      if (!dataset.ok()) return ErrorAnswer(dataset.status());
+                                      if (dataset->status == catalog::DatasetStatus::kArchived) {
+                                        return DatasetAnswer(*dataset);
+                                      }
+                                      catalog::DatasetPatch patch;
+                                      patch.status = catalog::DatasetStatus::kArchived;
+                                      auto updated = catalog.datasets().Update(dataset->id, patch);
+                                      if (!updated.ok()) return ErrorAnswer(updated.status());
+                                      return DatasetAnswer(*updated);
+                                    })));
+
+  AddVersionedRoute(
+      router, "PUT", "/admin/datasets/:datasetId/storage-target",
+      Secured(
+          access, admin_of_dataset,
+          Audited(audit, "dataset.storage_target", DatasetFromPath("datasetId"),
+                  JsonRoute([&catalog](const http::Request& request, element body) {
+                    if (body.type() != element_type::OBJECT) {
+                      return ErrorAnswer(ExpectedJson("body", "an object", body));
+                    }
+                    std::optional<std::string> target_id;
+                    const simdjson::dom::object fields = body.get_object().value_unsafe();
+                    for (auto field : fields) {
+                      if (field.key != "storageTargetId") {
+                        return ErrorAnswer(
+                            common::InvalidArgument(std::string(field.key) + ": unknown field"));
+                      }
+                      auto id = NonEmptyString(field.key, field.value);
+                      if (!id.ok()) return ErrorAnswer(id.status());
+                      target_id = std::move(id).value();
+                    }
+                    if (!target_id) {
+                      return ErrorAnswer(common::InvalidArgument("storageTargetId: required"));
+                    }
+                    auto dataset = ResolveDataset(catalog, *request.PathParam("datasetId"));
+                    if (!dataset.ok()) return ErrorAnswer(dataset.status());
+                    bool compare_and_set = false;
+                    if (common::Status st = CheckIfMatch(request, *dataset, compare_and_set);
+                        !st.ok()) {
+                      return ErrorAnswer(st);
+                    }
+                    const catalog::StorageTargetId id(*target_id);
+                    auto target = catalog.storage_targets().Get(id);  // 404 when unknown
+                    if (!target.ok()) return ErrorAnswer(target.status());
+                    catalog::DatasetPatch patch;
+                    patch.default_storage_target_id = std::optional<catalog::StorageTargetId>(id);
+                    auto updated = catalog.datasets().Update(
+                        dataset->id, patch,
+                        compare_and_set ? std::optional<int64_t>(dataset->revision) : std::nullopt);
+                    if (!updated.ok()) return ErrorAnswer(updated.status());
+                    return DatasetAnswer(*updated);
+                  }))));
+}
+
+}  // namespace timestore::api
