@@ -210,6 +210,36 @@ TEST_F(OpenApiTest, DocumentsEveryRegisteredRouteAndNoOther) {
   EXPECT_TRUE(registered.count({"POST", "/v1/datasets/:datasetSlug/query"}));
 }
 
+// What AuthTest enforces, documented: the operational probes and this document are public (an
+// empty security list); every other operation needs credentials and says so with 401 and 403.
+TEST_F(OpenApiTest, AccessControlIsDocumentedPerOperation) {
+  element schemes;
+  ASSERT_EQ(doc_["components"]["securitySchemes"].get(schemes), simdjson::SUCCESS);
+  EXPECT_EQ(Str(schemes["bearerToken"]["scheme"]), "bearer");
+  EXPECT_EQ(Str(schemes["gatewayScopes"]["name"]), "x-iam-scopes");
+  int protected_operations = 0;
+  ForEachOperation([&](std::string_view path, element, std::string_view method, element operation) {
+    const std::string where = Upper(method) + " " + std::string(path);
+    const bool is_public = path == "/health" || path == "/ready" || path == "/openapi.json";
+    element security;
+    const bool has_security = operation["security"].get(security) == simdjson::SUCCESS;
+    element unauthorized;
+    element forbidden;
+    const bool has_401 = operation["responses"]["401"].get(unauthorized) == simdjson::SUCCESS;
+    const bool has_403 = operation["responses"]["403"].get(forbidden) == simdjson::SUCCESS;
+    if (is_public) {
+      ASSERT_TRUE(has_security) << where;
+      EXPECT_EQ(Array(security).size(), 0u) << where;
+      EXPECT_FALSE(has_401 || has_403) << where;
+    } else {
+      ++protected_operations;
+      EXPECT_FALSE(has_security) << where << ": uses the document's security";
+      EXPECT_TRUE(has_401 && has_403) << where;
+    }
+  });
+  EXPECT_GT(protected_operations, 30);
+}
+
 TEST_F(OpenApiTest, EveryOperationAnswersSuccessAndItsErrorsUseTheErrorSchema) {
   int operations = 0;
   std::set<std::string> operation_ids;
