@@ -13,9 +13,9 @@
 #include "catalog/pg_pool.h"
 #include "catalog/retention_repository.h"
 #include "catalog/saved_query_repository.h"
-#include "catalog/token_repository.h"
 #include "catalog/storage_target_repository.h"
 #include "catalog/sweep_repository.h"
+#include "catalog/token_repository.h"
 #include "common/status.h"
 
 namespace timestore::catalog {

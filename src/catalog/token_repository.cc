@@ -77,9 +77,7 @@ Result<std::vector<ApiToken>> TokenRepository::List() {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
   TS_ASSIGN_OR_RETURN(PgResult res, lease->Exec("SELECT " + Columns() +
                                                 " FROM api_tokens ORDER BY created_at DESC, id"));
-  std::vector<ApiToken> out;
-  for (int i = 0; i < res.rows(); ++i) out.push_back(ReadToken(res, i));
-  return out;
+  return rows::ReadAll(res, &ReadToken);
 }
 
 Result<std::optional<ApiToken>> TokenRepository::Find(const ApiTokenId& id) {

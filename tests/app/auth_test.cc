@@ -398,6 +398,28 @@ TEST_F(AuthTest, MetricsNeedTheMetricsScope) {
   EXPECT_EQ(Call("GET", "/openapi.json").status, 200);
 }
 
+TEST_F(AuthTest, RequestLogLinesNameTheActorAndNeverASecret) {
+  StartService(config::AuthMode::kTokens);
+  ::testing::internal::CaptureStderr();
+  RawResponse created = Call("POST", "/admin/tokens",
+                             R"({"name":"loki","scopes":["timestore:read"]})", Bearer(kAdminToken));
+  ASSERT_EQ(created.status, 201);
+  simdjson::dom::parser parser;
+  const std::string secret(parser.parse(created.body)["token"].get_string().value());
+  Call("POST", "/datasets/nope/query", kQuery, Bearer(secret));
+  Call("GET", "/admin/tokens", "", Bearer(secret));
+  Call("GET", "/admin/tokens", "", Bearer("tst_guess"));
+  service_->Stop();  // flushes: every request line is written before Stop returns
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(log.find(R"("route":"/datasets/:datasetSlug/query","status":404)"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find(R"("actor":"token:loki")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("actor":"admin-token")"), std::string::npos) << log;
+  EXPECT_EQ(log.find(secret.substr(4)), std::string::npos) << "token secret logged";
+  EXPECT_EQ(log.find(kAdminToken), std::string::npos) << "admin token logged";
+  EXPECT_EQ(log.find("tst_guess"), std::string::npos) << "presented credentials logged";
+}
+
 TEST_F(AuthTest, HeadersModeTrustsTheGatewayHeaders) {
   StartService(config::AuthMode::kHeaders);
   CreateDataset("cpu", {}, {});
