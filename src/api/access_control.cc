@@ -262,12 +262,7 @@ common::Status AccessControl::Check(const http::Identity& identity, Permission p
 
 common::Result<std::optional<catalog::Dataset>> AccessControl::FindDataset(
     std::string_view name) const {
-  if (catalog::IsValidDatasetSlug(name)) {
-    TS_ASSIGN_OR_RETURN(auto by_slug, datasets_.FindBySlug(name));
-    if (by_slug) return by_slug;
-  }
-  if (name.empty()) return std::optional<catalog::Dataset>();
-  return datasets_.FindById(catalog::DatasetId(std::string(name)));
+  return datasets_.FindByIdOrSlug(name);
 }
 
 common::Result<std::optional<std::set<std::string>>> AccessControl::ReadableDatasets(

@@ -24,37 +24,6 @@ using simdjson::dom::element_type;
 constexpr int kDefaultLimit = 50;
 constexpr int kMaxLimit = 500;
 
-common::Result<std::string> StringField(std::string_view key, element value) {
-  if (value.type() != element_type::STRING) return ExpectedJson(key, "a string", value);
-  return std::string(value.get_string().value_unsafe());
-}
-
-common::Result<std::string> NonEmptyString(std::string_view key, element value) {
-  if (value.type() != element_type::STRING || value.get_string().value_unsafe().empty()) {
-    return ExpectedJson(key, "a non-empty string", value);
-  }
-  return std::string(value.get_string().value_unsafe());
-}
-
-common::Result<std::optional<std::string>> NullableString(std::string_view key, element value) {
-  if (value.is_null()) return std::optional<std::string>();
-  TS_ASSIGN_OR_RETURN(std::string s, StringField(key, value));
-  return std::optional<std::string>(std::move(s));
-}
-
-common::Result<std::vector<std::string>> StringArray(const std::string& key, element value) {
-  if (value.type() != element_type::ARRAY) return ExpectedJson(key, "an array of strings", value);
-  std::vector<std::string> out;
-  size_t i = 0;
-  const simdjson::dom::array items = value.get_array().value_unsafe();
-  for (element item : items) {
-    TS_ASSIGN_OR_RETURN(std::string s, NonEmptyString(key + "[" + std::to_string(i) + "]", item));
-    out.push_back(std::move(s));
-    ++i;
-  }
-  return out;
-}
-
 common::Result<int64_t> PositiveWindow(std::string_view key, element value) {
   int64_t seconds = 0;
   if (value.type() != element_type::INT64 || value.get_int64().get(seconds) != simdjson::SUCCESS ||
@@ -86,9 +55,9 @@ common::Status IamField(element value, std::optional<std::vector<std::string>>& 
   for (auto field : fields) {
     const std::string_view key = field.key;
     if (key == "readScopes") {
-      TS_ASSIGN_OR_RETURN(read, StringArray("iam.readScopes", field.value));
+      TS_ASSIGN_OR_RETURN(read, JsonStringArray("iam.readScopes", field.value));
     } else if (key == "writeScopes") {
-      TS_ASSIGN_OR_RETURN(write, StringArray("iam.writeScopes", field.value));
+      TS_ASSIGN_OR_RETURN(write, JsonStringArray("iam.writeScopes", field.value));
     } else {
       return common::InvalidArgument("iam." + std::string(key) + ": unknown field");
     }
@@ -120,24 +89,24 @@ Result<catalog::NewDataset> ParseCreate(element body, catalog::WriteFormat defau
     const std::string_view key = field.key;
     const element value = field.value;
     if (key == "slug") {
-      TS_ASSIGN_OR_RETURN(d.slug, StringField(key, value));
+      TS_ASSIGN_OR_RETURN(d.slug, JsonString(key, value));
       TS_RETURN_IF_ERROR(CheckSlug(d.slug));
       has_slug = true;
     } else if (key == "name") {
-      TS_ASSIGN_OR_RETURN(d.name, NonEmptyString(key, value));
+      TS_ASSIGN_OR_RETURN(d.name, JsonNonEmptyString(key, value));
       has_name = true;
     } else if (key == "description") {
-      TS_ASSIGN_OR_RETURN(d.description, NullableString(key, value));
+      TS_ASSIGN_OR_RETURN(d.description, JsonNullableString(key, value));
     } else if (key == "timestampColumn") {
-      TS_ASSIGN_OR_RETURN(d.timestamp_column, NonEmptyString(key, value));
+      TS_ASSIGN_OR_RETURN(d.timestamp_column, JsonNonEmptyString(key, value));
     } else if (key == "partitionWindowSeconds") {
       TS_ASSIGN_OR_RETURN(d.partition_window_seconds, PositiveWindow(key, value));
     } else if (key == "partitionKeyColumns") {
-      TS_ASSIGN_OR_RETURN(d.partition_key_columns, StringArray(std::string(key), value));
+      TS_ASSIGN_OR_RETURN(d.partition_key_columns, JsonStringArray(std::string(key), value));
     } else if (key == "writeFormat") {
       TS_ASSIGN_OR_RETURN(d.write_format, WriteFormatField(key, value));
     } else if (key == "defaultStorageTargetId") {
-      TS_ASSIGN_OR_RETURN(std::optional<std::string> id, NullableString(key, value));
+      TS_ASSIGN_OR_RETURN(std::optional<std::string> id, JsonNullableString(key, value));
       if (id) d.default_storage_target_id = catalog::StorageTargetId(std::move(*id));
     } else if (key == "iam") {
       std::optional<std::vector<std::string>> read;
@@ -164,9 +133,9 @@ Result<catalog::DatasetPatch> ParsePatch(element body) {
     const std::string_view key = field.key;
     const element value = field.value;
     if (key == "name") {
-      TS_ASSIGN_OR_RETURN(patch.name, NonEmptyString(key, value));
+      TS_ASSIGN_OR_RETURN(patch.name, JsonNonEmptyString(key, value));
     } else if (key == "description") {
-      TS_ASSIGN_OR_RETURN(patch.description, NullableString(key, value));
+      TS_ASSIGN_OR_RETURN(patch.description, JsonNullableString(key, value));
     } else if (key == "status") {
       const std::string_view status =
           value.type() == element_type::STRING ? value.get_string().value_unsafe() : "";
@@ -176,7 +145,7 @@ Result<catalog::DatasetPatch> ParsePatch(element body) {
       patch.status =
           status == "active" ? catalog::DatasetStatus::kActive : catalog::DatasetStatus::kArchived;
     } else if (key == "defaultStorageTargetId") {
-      TS_ASSIGN_OR_RETURN(std::optional<std::string> id, NullableString(key, value));
+      TS_ASSIGN_OR_RETURN(std::optional<std::string> id, JsonNullableString(key, value));
       patch.default_storage_target_id =
           id ? std::optional<catalog::StorageTargetId>(catalog::StorageTargetId(std::move(*id)))
              : std::optional<catalog::StorageTargetId>();
@@ -199,19 +168,6 @@ Result<catalog::DatasetPatch> ParsePatch(element body) {
     return common::InvalidArgument("body: at least one field to change is required");
   }
   return patch;
-}
-
-// The dataset named `name` in a path: a slug, else an id. kNotFound when neither matches.
-Result<catalog::Dataset> ResolveDataset(catalog::Catalog& catalog, std::string_view name) {
-  if (catalog::IsValidDatasetSlug(name)) {
-    TS_ASSIGN_OR_RETURN(std::optional<catalog::Dataset> by_slug,
-                        catalog.datasets().FindBySlug(name));
-    if (by_slug) return std::move(*by_slug);
-  }
-  TS_ASSIGN_OR_RETURN(std::optional<catalog::Dataset> by_id,
-                      catalog.datasets().FindById(catalog::DatasetId(std::string(name))));
-  if (by_id) return std::move(*by_id);
-  return common::NotFound("dataset '" + std::string(name) + "' not found");
 }
 
 // OK when the request's If-Match (absent, "*", or a list of ETags) admits `dataset`'s current
@@ -349,7 +305,8 @@ void AddAdminDatasetRoutes(http::Router& router, catalog::Catalog& catalog,
 
   AddVersionedRoute(router, "GET", "/admin/datasets/:datasetId",
                     Secured(access, admin_of_dataset, [&catalog](const http::Request& request) {
-                      auto dataset = ResolveDataset(catalog, *request.PathParam("datasetId"));
+                      auto dataset =
+                          catalog.datasets().GetByIdOrSlug(*request.PathParam("datasetId"));
                       if (!dataset.ok()) return ErrorAnswer(dataset.status());
                       return DatasetAnswer(*dataset);
                     }));
@@ -362,7 +319,8 @@ void AddAdminDatasetRoutes(http::Router& router, catalog::Catalog& catalog,
                   JsonRoute([&catalog](const http::Request& request, element body) {
                     auto patch = ParsePatch(body);
                     if (!patch.ok()) return ErrorAnswer(patch.status());
-                    auto dataset = ResolveDataset(catalog, *request.PathParam("datasetId"));
+                    auto dataset =
+                        catalog.datasets().GetByIdOrSlug(*request.PathParam("datasetId"));
                     if (!dataset.ok()) return ErrorAnswer(dataset.status());
                     bool compare_and_set = false;
                     if (common::Status st = CheckIfMatch(request, *dataset, compare_and_set);
@@ -385,8 +343,8 @@ void AddAdminDatasetRoutes(http::Router& router, catalog::Catalog& catalog,
                     Secured(access, admin_of_dataset,
                             Audited(audit, "dataset.archive", DatasetFromPath("datasetId"),
                                     [&catalog](const http::Request& request) {
-                                      auto dataset =
-                                          ResolveDataset(catalog, *request.PathParam("datasetId"));
+                                      auto dataset = catalog.datasets().GetByIdOrSlug(
+                                          *request.PathParam("datasetId"));
                                       if (!dataset.ok()) return ErrorAnswer(dataset.status());
                                       if (dataset->status == catalog::DatasetStatus::kArchived) {
                                         return DatasetAnswer(*dataset);
@@ -414,14 +372,15 @@ void AddAdminDatasetRoutes(http::Router& router, catalog::Catalog& catalog,
                         return ErrorAnswer(
                             common::InvalidArgument(std::string(field.key) + ": unknown field"));
                       }
-                      auto id = NonEmptyString(field.key, field.value);
+                      auto id = JsonNonEmptyString(field.key, field.value);
                       if (!id.ok()) return ErrorAnswer(id.status());
                       target_id = std::move(id).value();
                     }
                     if (!target_id) {
                       return ErrorAnswer(common::InvalidArgument("storageTargetId: required"));
                     }
-                    auto dataset = ResolveDataset(catalog, *request.PathParam("datasetId"));
+                    auto dataset =
+                        catalog.datasets().GetByIdOrSlug(*request.PathParam("datasetId"));
                     if (!dataset.ok()) return ErrorAnswer(dataset.status());
                     bool compare_and_set = false;
                     if (common::Status st = CheckIfMatch(request, *dataset, compare_and_set);

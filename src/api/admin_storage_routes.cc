@@ -174,10 +174,7 @@ Result<catalog::NewStorageTarget> ParseCreate(element body) {
     const std::string_view key = field.key;
     const element value = field.value;
     if (key == "name") {
-      if (value.type() != element_type::STRING || value.get_string().value_unsafe().empty()) {
-        return ExpectedJson(key, "a non-empty string", value);
-      }
-      t.name = std::string(value.get_string().value_unsafe());
+      TS_ASSIGN_OR_RETURN(t.name, JsonNonEmptyString(key, value));
       has_name = true;
     } else if (key == "kind") {
       const std::string_view kind =
@@ -186,10 +183,7 @@ Result<catalog::NewStorageTarget> ParseCreate(element body) {
       t.kind = kind == "s3" ? catalog::StorageKind::kS3 : catalog::StorageKind::kLocal;
       has_kind = true;
     } else if (key == "description") {
-      if (!value.is_null() && value.type() != element_type::STRING) {
-        return ExpectedJson(key, "a string or null", value);
-      }
-      if (!value.is_null()) t.description = std::string(value.get_string().value_unsafe());
+      TS_ASSIGN_OR_RETURN(t.description, JsonNullableString(key, value));
     } else if (key == "config") {
       if (value.type() != element_type::OBJECT) return ExpectedJson(key, "an object", value);
       config = value;
@@ -221,17 +215,9 @@ Result<catalog::StorageTargetPatch> ParsePatch(element body, const catalog::Stor
     const std::string_view key = field.key;
     const element value = field.value;
     if (key == "name") {
-      if (value.type() != element_type::STRING || value.get_string().value_unsafe().empty()) {
-        return ExpectedJson(key, "a non-empty string", value);
-      }
-      patch.name = std::string(value.get_string().value_unsafe());
+      TS_ASSIGN_OR_RETURN(patch.name, JsonNonEmptyString(key, value));
     } else if (key == "description") {
-      if (!value.is_null() && value.type() != element_type::STRING) {
-        return ExpectedJson(key, "a string or null", value);
-      }
-      patch.description = value.is_null()
-                              ? std::optional<std::string>()
-                              : std::optional<std::string>(value.get_string().value_unsafe());
+      TS_ASSIGN_OR_RETURN(patch.description, JsonNullableString(key, value));
     } else if (key == "config") {
       if (value.type() != element_type::OBJECT) return ExpectedJson(key, "an object", value);
       TS_RETURN_IF_ERROR(CheckConfigMembers(stored.kind, value));

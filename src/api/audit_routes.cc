@@ -97,14 +97,6 @@ void WriteEvent(common::JsonWriter& w, const catalog::AuditEvent& e) {
   w.EndObject();
 }
 
-common::Result<catalog::Dataset> DatasetByIdOrSlug(catalog::Catalog& catalog,
-                                                   std::string_view dataset) {
-  TS_ASSIGN_OR_RETURN(std::optional<catalog::Dataset> by_id,
-                      catalog.datasets().FindById(catalog::DatasetId(std::string(dataset))));
-  if (by_id) return *by_id;
-  return catalog.datasets().GetBySlug(dataset);
-}
-
 }  // namespace
 
 void AddAuditRoutes(http::Router& router, catalog::Catalog& catalog, const AccessControl* access) {
@@ -113,7 +105,7 @@ void AddAuditRoutes(http::Router& router, catalog::Catalog& catalog, const Acces
       Secured(access, {Permission::kAdmin, "datasetId"}, [&catalog](const http::Request& request) {
         auto options = ParseListing(request);
         if (!options.ok()) return ErrorAnswer(options.status());
-        auto dataset = DatasetByIdOrSlug(catalog, *request.PathParam("datasetId"));
+        auto dataset = catalog.datasets().GetByIdOrSlug(*request.PathParam("datasetId"));
         if (!dataset.ok()) return ErrorAnswer(dataset.status());
         options->dataset_id = dataset->id;
         const int limit = options->limit;

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <simdjson.h>
 
@@ -21,6 +24,18 @@ using JsonHandler = std::function<http::Response(const http::Request&, simdjson:
 // Parses `body` with the calling thread's parser. kInvalidArgument, naming the byte offset region
 // and simdjson's reason, when it is not one valid JSON document; an empty body is invalid too.
 common::Result<simdjson::dom::element> ParseJsonBody(std::string_view body);
+
+// Typed members of a parsed body. Each answers kInvalidArgument "<field>: expected <what>, got
+// <value>" (common::ExpectedJson) when `value` has another type.
+common::Result<std::string> JsonString(std::string_view field, simdjson::dom::element value);
+common::Result<std::string> JsonNonEmptyString(std::string_view field,
+                                               simdjson::dom::element value);
+// Nothing for null.
+common::Result<std::optional<std::string>> JsonNullableString(std::string_view field,
+                                                              simdjson::dom::element value);
+// An array of non-empty strings; a bad item is named "<field>[i]".
+common::Result<std::vector<std::string>> JsonStringArray(std::string_view field,
+                                                         simdjson::dom::element value);
 
 // Wraps `handler` into an http::Handler that parses the body first and answers a malformed body
 // with 400 {"statusCode":400,"error":"Bad Request","message":"Body is not valid JSON: ..."}.

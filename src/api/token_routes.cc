@@ -32,21 +32,6 @@ bool IsValidScope(std::string_view scope) {
   return true;
 }
 
-Result<std::vector<std::string>> StringArray(std::string_view field, element value) {
-  if (value.type() != element_type::ARRAY) return ExpectedJson(field, "an array of strings", value);
-  std::vector<std::string> out;
-  size_t i = 0;
-  const simdjson::dom::array items = value.get_array().value_unsafe();
-  for (element item : items) {
-    if (item.type() != element_type::STRING) {
-      return ExpectedJson(std::string(field) + "[" + std::to_string(i) + "]", "a string", item);
-    }
-    out.emplace_back(item.get_string().value_unsafe());
-    ++i;
-  }
-  return out;
-}
-
 Result<TokenRequest> ParseTokenRequest(element body) {
   if (body.type() != element_type::OBJECT) return ExpectedJson("body", "an object", body);
   TokenRequest request;
@@ -55,15 +40,14 @@ Result<TokenRequest> ParseTokenRequest(element body) {
   const simdjson::dom::object members = body.get_object().value_unsafe();
   for (auto [key, value] : members) {
     if (key == "name") {
-      if (value.type() != element_type::STRING) return ExpectedJson("name", "a string", value);
-      request.name = std::string(value.get_string().value_unsafe());
+      TS_ASSIGN_OR_RETURN(request.name, JsonString("name", value));
       has_name = true;
     } else if (key == "scopes") {
-      TS_ASSIGN_OR_RETURN(request.scopes, StringArray("scopes", value));
+      TS_ASSIGN_OR_RETURN(request.scopes, JsonStringArray("scopes", value));
       has_scopes = true;
     } else if (key == "datasets") {
       if (!value.is_null()) {
-        TS_ASSIGN_OR_RETURN(request.datasets, StringArray("datasets", value));
+        TS_ASSIGN_OR_RETURN(request.datasets, JsonStringArray("datasets", value));
       }
     } else if (key == "expiresAt") {
       if (value.is_null()) continue;

@@ -178,13 +178,8 @@ common::Status Service::Start() {
       });
   request_audit_ = std::make_unique<api::RequestAudit>(
       &catalog_.audit(), [this](std::string_view name) -> std::optional<catalog::Dataset> {
-        if (catalog::IsValidDatasetSlug(name)) {
-          auto by_slug = catalog_.datasets().FindBySlug(name);
-          if (by_slug.ok() && by_slug->has_value()) return **by_slug;
-        }
-        auto by_id = catalog_.datasets().FindById(catalog::DatasetId(std::string(name)));
-        if (by_id.ok() && by_id->has_value()) return **by_id;
-        return std::nullopt;
+        auto found = catalog_.datasets().FindByIdOrSlug(name);
+        return found.ok() ? *found : std::nullopt;
       });
   access_ = std::make_unique<api::AccessControl>(config_.auth, catalog_.datasets(),
                                                  catalog_.tokens(), request_audit_.get());

@@ -218,6 +218,17 @@ Result<std::optional<Dataset>> DatasetRepository::FindById(const DatasetId& id) 
   return FindOne(pool_, "id = $1", id.value());
 }
 
+Result<std::optional<Dataset>> DatasetRepository::FindByIdOrSlug(std::string_view name) {
+  // The id wins should a slug ever spell another dataset's id.
+  return FindOne(pool_, "id = $1 OR slug = $1 ORDER BY (id = $1) DESC LIMIT 1", name);
+}
+
+Result<Dataset> DatasetRepository::GetByIdOrSlug(std::string_view name) {
+  TS_ASSIGN_OR_RETURN(std::optional<Dataset> d, FindByIdOrSlug(name));
+  if (!d) return common::NotFound("dataset '" + std::string(name) + "' not found");
+  return std::move(*d);
+}
+
 Result<Dataset> DatasetRepository::GetBySlug(std::string_view slug) {
   TS_ASSIGN_OR_RETURN(std::optional<Dataset> d, FindBySlug(slug));
   if (!d) return common::NotFound("dataset '" + std::string(slug) + "' not found");

@@ -27,6 +27,10 @@ class DatasetRepository {
   common::Result<std::optional<Dataset>> FindById(const DatasetId& id);
   // Like FindBySlug, but kNotFound ("dataset 'cpu' not found") when absent.
   common::Result<Dataset> GetBySlug(std::string_view slug);
+  // The dataset whose id or slug is `name` (routes address datasets either way), in one lookup.
+  common::Result<std::optional<Dataset>> FindByIdOrSlug(std::string_view name);
+  // Like FindByIdOrSlug, but kNotFound ("dataset 'x' not found") when absent.
+  common::Result<Dataset> GetByIdOrSlug(std::string_view name);
 
   // Applies `patch` and bumps the revision and updated_at in one statement. With
   // `expected_revision`, a compare-and-set: kFailedPrecondition when the stored revision differs.

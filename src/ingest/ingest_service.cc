@@ -551,10 +551,8 @@ Result<std::string> IngestService::ManifestJson(std::string_view slug,
 
 Result<std::string> IngestService::ManifestJsonByIdOrSlug(std::string_view id_or_slug,
                                                           std::optional<int64_t> version) {
-  TS_ASSIGN_OR_RETURN(std::optional<catalog::Dataset> by_id,
-                      catalog_.datasets().FindById(catalog::DatasetId(std::string(id_or_slug))));
-  if (by_id) return ManifestJsonOf(*by_id, version);
-  return ManifestJson(id_or_slug, version);
+  TS_ASSIGN_OR_RETURN(catalog::Dataset dataset, catalog_.datasets().GetByIdOrSlug(id_or_slug));
+  return ManifestJsonOf(dataset, version);
 }
 
 Result<std::string> IngestService::ManifestJsonOf(const catalog::Dataset& dataset,

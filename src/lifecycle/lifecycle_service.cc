@@ -195,10 +195,7 @@ common::Result<std::string> LifecycleService::StatusJson(
 }
 
 common::Result<catalog::Dataset> LifecycleService::DatasetByIdOrSlug(std::string_view dataset) {
-  TS_ASSIGN_OR_RETURN(std::optional<catalog::Dataset> by_id,
-                      catalog_.datasets().FindById(catalog::DatasetId(std::string(dataset))));
-  if (by_id) return *by_id;
-  return catalog_.datasets().GetBySlug(dataset);
+  return catalog_.datasets().GetByIdOrSlug(dataset);
 }
 
 common::Result<std::string> LifecycleService::RetentionJson(std::string_view dataset) {

@@ -254,7 +254,7 @@ TEST_F(AuthTest, TokenRequestsAreValidated) {
       {R"({"name":"x","scopes":[]})", "scopes: must list 1 to 64 scopes"},
       {R"({"name":"x","scopes":["a b"]})", "scopes[0]: 'a b' is not a scope name"},
       {R"({"name":"x","scopes":["a,b"]})", "scopes[0]: 'a,b' is not a scope name"},
-      {R"({"name":"x","scopes":[1]})", "scopes[0]: expected a string, got number 1"},
+      {R"({"name":"x","scopes":[1]})", "scopes[0]: expected a non-empty string, got number 1"},
       {R"({"name":"x","scopes":["a"],"datasets":["Bad!"]})", "datasets[0]: 'Bad!' is not"},
       {R"({"name":"x","scopes":["a"],"datasets":[]})", "datasets: must list 1 to 1000"},
       {R"({"name":"x","scopes":["a"],"expiresAt":"2001-01-01T00:00:00Z"})",
