@@ -257,6 +257,23 @@ std::optional<std::string> SlugOfBody(const http::Request& request) {
   return std::nullopt;
 }
 
+// Applies `patch` to the dataset the path names, honouring If-Match; the answer carries the new
+// ETag.
+http::Response PatchAnswer(catalog::Catalog& catalog, const http::Request& request,
+                           const catalog::DatasetPatch& patch) {
+  auto dataset = catalog.datasets().GetByIdOrSlug(*request.PathParam("datasetId"));
+  if (!dataset.ok()) return ErrorAnswer(dataset.status());
+  bool compare_and_set = false;
+  if (common::Status st = CheckIfMatch(request, *dataset, compare_and_set); !st.ok()) {
+    return ErrorAnswer(st);
+  }
+  auto updated = catalog.datasets().Update(
+      dataset->id, patch,
+      compare_and_set ? std::optional<int64_t>(dataset->revision) : std::nullopt);
+  if (!updated.ok()) return ErrorAnswer(updated.status());
+  return DatasetAnswer(*updated);
+}
+
 }  // namespace
 
 void AddAdminDatasetRoutes(http::Router& router, catalog::Catalog& catalog,
@@ -313,31 +330,19 @@ void AddAdminDatasetRoutes(http::Router& router, catalog::Catalog& catalog,
 
   AddVersionedRoute(
       router, "PATCH", "/admin/datasets/:datasetId",
-      Secured(
-          access, admin_of_dataset,
-          Audited(audit, "dataset.update", DatasetFromPath("datasetId"),
-                  JsonRoute([&catalog](const http::Request& request, element body) {
-                    auto patch = ParsePatch(body);
-                    if (!patch.ok()) return ErrorAnswer(patch.status());
-                    auto dataset =
-                        catalog.datasets().GetByIdOrSlug(*request.PathParam("datasetId"));
-                    if (!dataset.ok()) return ErrorAnswer(dataset.status());
-                    bool compare_and_set = false;
-                    if (common::Status st = CheckIfMatch(request, *dataset, compare_and_set);
-                        !st.ok()) {
-                      return ErrorAnswer(st);
-                    }
-                    if (patch->default_storage_target_id && *patch->default_storage_target_id) {
-                      common::Status st = CheckTargetExists(
-                          catalog, **patch->default_storage_target_id, "defaultStorageTargetId");
-                      if (!st.ok()) return ErrorAnswer(st);
-                    }
-                    auto updated = catalog.datasets().Update(
-                        dataset->id, *patch,
-                        compare_and_set ? std::optional<int64_t>(dataset->revision) : std::nullopt);
-                    if (!updated.ok()) return ErrorAnswer(updated.status());
-                    return DatasetAnswer(*updated);
-                  }))));
+      Secured(access, admin_of_dataset,
+              Audited(audit, "dataset.update", DatasetFromPath("datasetId"),
+                      JsonRoute([&catalog](const http::Request& request, element body) {
+                        auto patch = ParsePatch(body);
+                        if (!patch.ok()) return ErrorAnswer(patch.status());
+                        if (patch->default_storage_target_id && *patch->default_storage_target_id) {
+                          common::Status st =
+                              CheckTargetExists(catalog, **patch->default_storage_target_id,
+                                                "defaultStorageTargetId");
+                          if (!st.ok()) return ErrorAnswer(st);
+                        }
+                        return PatchAnswer(catalog, request, *patch);
+                      }))));
 
   AddVersionedRoute(router, "POST", "/admin/datasets/:datasetId/archive",
                     Secured(access, admin_of_dataset,
@@ -358,46 +363,34 @@ void AddAdminDatasetRoutes(http::Router& router, catalog::Catalog& catalog,
 
   AddVersionedRoute(
       router, "PUT", "/admin/datasets/:datasetId/storage-target",
-      Secured(
-          access, admin_of_dataset,
-          Audited(audit, "dataset.storage_target", DatasetFromPath("datasetId"),
-                  JsonRoute([&catalog](const http::Request& request, element body) {
-                    if (body.type() != element_type::OBJECT) {
-                      return ErrorAnswer(ExpectedJson("body", "an object", body));
-                    }
-                    std::optional<std::string> target_id;
-                    const simdjson::dom::object fields = body.get_object().value_unsafe();
-                    for (auto field : fields) {
-                      if (field.key != "storageTargetId") {
-                        return ErrorAnswer(
-                            common::InvalidArgument(std::string(field.key) + ": unknown field"));
-                      }
-                      auto id = JsonNonEmptyString(field.key, field.value);
-                      if (!id.ok()) return ErrorAnswer(id.status());
-                      target_id = std::move(id).value();
-                    }
-                    if (!target_id) {
-                      return ErrorAnswer(common::InvalidArgument("storageTargetId: required"));
-                    }
-                    auto dataset =
-                        catalog.datasets().GetByIdOrSlug(*request.PathParam("datasetId"));
-                    if (!dataset.ok()) return ErrorAnswer(dataset.status());
-                    bool compare_and_set = false;
-                    if (common::Status st = CheckIfMatch(request, *dataset, compare_and_set);
-                        !st.ok()) {
-                      return ErrorAnswer(st);
-                    }
-                    const catalog::StorageTargetId id(*target_id);
-                    auto target = catalog.storage_targets().Get(id);  // 404 when unknown
-                    if (!target.ok()) return ErrorAnswer(target.status());
-                    catalog::DatasetPatch patch;
-                    patch.default_storage_target_id = std::optional<catalog::StorageTargetId>(id);
-                    auto updated = catalog.datasets().Update(
-                        dataset->id, patch,
-                        compare_and_set ? std::optional<int64_t>(dataset->revision) : std::nullopt);
-                    if (!updated.ok()) return ErrorAnswer(updated.status());
-                    return DatasetAnswer(*updated);
-                  }))));
+      Secured(access, admin_of_dataset,
+              Audited(audit, "dataset.storage_target", DatasetFromPath("datasetId"),
+                      JsonRoute([&catalog](const http::Request& request, element body) {
+                        if (body.type() != element_type::OBJECT) {
+                          return ErrorAnswer(ExpectedJson("body", "an object", body));
+                        }
+                        std::optional<std::string> target_id;
+                        const simdjson::dom::object fields = body.get_object().value_unsafe();
+                        for (auto field : fields) {
+                          if (field.key != "storageTargetId") {
+                            return ErrorAnswer(common::InvalidArgument(std::string(field.key) +
+                                                                       ": unknown field"));
+                          }
+                          auto id = JsonNonEmptyString(field.key, field.value);
+                          if (!id.ok()) return ErrorAnswer(id.status());
+                          target_id = std::move(id).value();
+                        }
+                        if (!target_id) {
+                          return ErrorAnswer(common::InvalidArgument("storageTargetId: required"));
+                        }
+                        const catalog::StorageTargetId id(*target_id);
+                        auto target = catalog.storage_targets().Get(id);  // 404 when unknown
+                        if (!target.ok()) return ErrorAnswer(target.status());
+                        catalog::DatasetPatch patch;
+                        patch.default_storage_target_id =
+                            std::optional<catalog::StorageTargetId>(id);
+                        return PatchAnswer(catalog, request, patch);
+                      }))));
 }
 
 }  // namespace timestore::api

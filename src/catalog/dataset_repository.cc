@@ -48,18 +48,9 @@ Result<std::optional<Dataset>> FindOne(PgPool& pool, std::string_view where,
   return std::optional<Dataset>(rows::ReadDataset(res, 0));
 }
 
-}  // namespace
-
-Result<Dataset> DatasetRepository::Create(const NewDataset& d) {
-  if (!IsValidDatasetSlug(d.slug)) {
-    return common::InvalidArgument("invalid dataset slug '" + d.slug +
-                                   "': use 1-64 lowercase letters, digits, '-' or '_', starting "
-                                   "with a letter or digit");
-  }
-  if (d.partition_window_seconds <= 0) {
-    return common::InvalidArgument("partition window must be a positive number of seconds");
-  }
-  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
+// $1..$11: slug, name (the slug when empty), description, timestamp column, window, key columns,
+// write format, default storage target, read scopes, write scopes, metadata.
+PgParams DefinitionParams(const NewDataset& d) {
   PgParams params;
   params.Add(d.slug)
       .Add(d.name.empty() ? d.slug : d.name)
@@ -74,6 +65,22 @@ Result<Dataset> DatasetRepository::Create(const NewDataset& d) {
     params.AddNull();
   }
   params.AddTextArray(d.read_scopes).AddTextArray(d.write_scopes).Add(d.metadata_json);
+  return params;
+}
+
+}  // namespace
+
+Result<Dataset> DatasetRepository::Create(const NewDataset& d) {
+  if (!IsValidDatasetSlug(d.slug)) {
+    return common::InvalidArgument("invalid dataset slug '" + d.slug +
+                                   "': use 1-64 lowercase letters, digits, '-' or '_', starting "
+                                   "with a letter or digit");
+  }
+  if (d.partition_window_seconds <= 0) {
+    return common::InvalidArgument("partition window must be a positive number of seconds");
+  }
+  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
+  const PgParams params = DefinitionParams(d);
   auto res = lease->Exec(
       "INSERT INTO datasets (slug, name, description, timestamp_column, partition_window_seconds, "
       "partition_key_columns, write_format, default_storage_target_id, read_scopes, write_scopes, "
@@ -101,20 +108,7 @@ Result<EnsuredDataset> DatasetRepository::Ensure(const NewDataset& d) {
   if (created.status().code() != common::StatusCode::kAlreadyExists) return created.status();
   // Compared in SQL so jsonb and array equality follow PostgreSQL's rules.
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
-  PgParams params;
-  params.Add(d.slug)
-      .Add(d.name.empty() ? d.slug : d.name)
-      .Add(d.description)
-      .Add(d.timestamp_column)
-      .Add(d.partition_window_seconds)
-      .AddTextArray(d.partition_key_columns)
-      .Add(WriteFormatName(d.write_format));
-  if (d.default_storage_target_id) {
-    params.Add(d.default_storage_target_id->value());
-  } else {
-    params.AddNull();
-  }
-  params.AddTextArray(d.read_scopes).AddTextArray(d.write_scopes).Add(d.metadata_json);
+  const PgParams params = DefinitionParams(d);
   TS_ASSIGN_OR_RETURN(
       PgResult res,
       lease->Exec("SELECT " + std::string(rows::kDatasetColumns) +

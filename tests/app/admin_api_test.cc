@@ -13,6 +13,7 @@
 #include <simdjson.h>
 
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "catalog/catalog.h"
 #include "common/time.h"
 #include "storage/s3_object_store.h"
@@ -45,31 +46,10 @@ constexpr const char* kKeyId = "AKIDLEAKCHECK0001";
 constexpr const char* kSecret = "SecretLeakCheckValue0002";
 constexpr const char* kToken = "SessionLeakCheckValue0003";
 
-class AdminApiTest : public ::testing::Test {
+class AdminApiTest : public ServiceTest {
  protected:
-  void SetUp() override {
-    cfg_.http.port = 0;
-    cfg_.postgres.url = testing::PostgresUrl();
-    cfg_.postgres.schema = testing::UniqueName("adm");
-    cfg_.storage.root = storage_.path().string();
-    cfg_.storage.cache_dir = (cache_.path() / "cache").string();
-    cfg_.lifecycle.enabled = false;
-    service_ = std::make_unique<Service>(cfg_);
-    ASSERT_TRUE(service_->Start().ok());
-    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
-    catalog_ = std::make_unique<catalog::Catalog>(CatalogOptionsFor(cfg_.postgres));
-  }
-
-  RawResponse Call(const std::string& method, const std::string& target,
-                   const std::string& body = "", const std::string& headers = "") {
-    RawHttpClient c(service_->port(), 30s);
-    auto r = c.Roundtrip(testing::MakeRequest(
-        method, target, (body.empty() ? "" : "Content-Type: application/json\r\n") + headers,
-        body));
-    EXPECT_TRUE(r.has_value());
-    return r.value_or(RawResponse{});
-  }
+  AdminApiTest() : ServiceTest("adm") {}
+  void SetUp() override { StartService(); }
 
   // Parses `body`; the document lives until the next call.
   simdjson::dom::element Json(const std::string& body) {
@@ -83,20 +63,6 @@ class AdminApiTest : public ::testing::Test {
   }
   std::string Message(const std::string& body) { return Str(Json(body)["message"].value()); }
 
-  std::vector<catalog::AuditEvent> Events(const std::string& action) {
-    catalog::ListAuditOptions o;
-    o.actions = {action};
-    o.limit = 500;
-    auto events = catalog_->audit().List(o);
-    EXPECT_TRUE(events.ok()) << events.status().ToString();
-    return events.ok() ? *events : std::vector<catalog::AuditEvent>{};
-  }
-
-  testing::TempDir storage_;
-  testing::TempDir cache_;
-  config::ServiceConfig cfg_;
-  std::unique_ptr<Service> service_;
-  std::unique_ptr<catalog::Catalog> catalog_;
   simdjson::dom::parser parser_;
 };
 
@@ -164,7 +130,7 @@ TEST_F(AdminApiTest, CreateRejectsBadInputWithA400NamingTheFieldAndChangesNothin
   RawResponse list = Call("GET", "/admin/datasets");
   ASSERT_EQ(list.status, 200) << list.body;
   EXPECT_EQ(Json(list.body)["datasets"].get_array().size(), 0u);
-  EXPECT_EQ(Events("dataset.create").size(), cases.size());  // failures are audited too
+  EXPECT_EQ(AuditEvents("dataset.create").size(), cases.size());  // failures are audited too
 }
 
 TEST_F(AdminApiTest, ListVisitsEveryDatasetOnceAndTheLastFullPageHasNoCursor) {
@@ -408,8 +374,8 @@ TEST_F(AdminApiTest, StorageTargetsAreCreatedValidatedPatchedAndNeverShowSecrets
   for (const char* secret : {kKeyId, kSecret, kToken}) {
     EXPECT_EQ(logs.find(secret), std::string::npos) << logs;
   }
-  EXPECT_EQ(Events("storage_target.create").size(), bad.size() + 3);
-  auto updates = Events("storage_target.update");
+  EXPECT_EQ(AuditEvents("storage_target.create").size(), bad.size() + 3);
+  auto updates = AuditEvents("storage_target.update");
   ASSERT_GE(updates.size(), 2u);
   for (const auto& e : updates) {
     for (const char* secret : {kKeyId, kSecret, kToken}) {
@@ -494,7 +460,7 @@ TEST_F(AdminApiTest, EveryChangeWritesAnAuditEventUnderTheDataset) {
 
   for (const std::string action : {"dataset.create", "dataset.archive", "dataset.storage_target",
                                    "storage_target.create", "storage_target.update"}) {
-    auto events = Events(action);
+    auto events = AuditEvents(action);
     ASSERT_EQ(events.size(), 1u) << action;
     EXPECT_TRUE(events[0].success) << action;
     if (action.starts_with("dataset.")) {
@@ -502,7 +468,7 @@ TEST_F(AdminApiTest, EveryChangeWritesAnAuditEventUnderTheDataset) {
       EXPECT_EQ(events[0].dataset_slug, "cpu") << action;
     }
   }
-  auto updates = Events("dataset.update");  // newest first
+  auto updates = AuditEvents("dataset.update");  // newest first
   ASSERT_EQ(updates.size(), 2u);
   EXPECT_FALSE(updates[0].success);
   EXPECT_NE(updates[0].metadata_json.find("name:"), std::string::npos) << updates[0].metadata_json;

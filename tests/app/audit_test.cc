@@ -12,6 +12,7 @@
 #include <simdjson.h>
 
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "catalog/catalog.h"
 #include "common/time.h"
 #include "testing/raw_http_client.h"
@@ -41,39 +42,10 @@ std::string IngestBody(int rows, int offset = 0) {
 const std::string kQuery =
     R"({"timeRange":{"start":"2024-01-01T00:00:00Z","end":"2024-01-02T00:00:00Z"}})";
 
-class AuditTest : public ::testing::Test {
+class AuditTest : public ServiceTest {
  protected:
-  void SetUp() override {
-    cfg_.http.port = 0;
-    cfg_.postgres.url = testing::PostgresUrl();
-    cfg_.postgres.schema = testing::UniqueName("aud");
-    cfg_.storage.root = storage_.path().string();
-    cfg_.storage.cache_dir = (cache_.path() / "cache").string();
-    cfg_.lifecycle.enabled = false;
-    service_ = std::make_unique<Service>(cfg_);
-    ASSERT_TRUE(service_->Start().ok());
-    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
-    catalog_ = std::make_unique<catalog::Catalog>(CatalogOptionsFor(cfg_.postgres));
-  }
-
-  RawResponse Call(const std::string& method, const std::string& target,
-                   const std::string& body = "", const std::string& headers = "") {
-    RawHttpClient c(service_->port());
-    auto r = c.Roundtrip(
-        testing::MakeRequest(method, target, "Content-Type: application/json\r\n" + headers, body));
-    EXPECT_TRUE(r.has_value());
-    return r.value_or(RawResponse{});
-  }
-
-  std::vector<catalog::AuditEvent> Events(const std::string& action) {
-    catalog::ListAuditOptions o;
-    o.actions = {action};
-    o.limit = 500;
-    auto events = catalog_->audit().List(o);
-    EXPECT_TRUE(events.ok()) << events.status().ToString();
-    return events.ok() ? *events : std::vector<catalog::AuditEvent>{};
-  }
+  AuditTest() : ServiceTest("aud") {}
+  void SetUp() override { StartService(); }
 
   // GET the listing and parse it (kept alive in parser_).
   simdjson::dom::element List(const std::string& query, int expected_status = 200) {
@@ -90,11 +62,6 @@ class AuditTest : public ::testing::Test {
     return c.is_null() ? "" : std::string(c.get_string().value());
   }
 
-  testing::TempDir storage_;
-  testing::TempDir cache_;
-  config::ServiceConfig cfg_;
-  std::unique_ptr<Service> service_;
-  std::unique_ptr<catalog::Catalog> catalog_;
   RawResponse last_;
   simdjson::dom::parser parser_;
 };
@@ -102,7 +69,7 @@ class AuditTest : public ::testing::Test {
 TEST_F(AuditTest, IngestRecordsActorScopesVersionAndRows) {
   RawResponse r = Call("POST", "/datasets/cpu/ingest", IngestBody(3), kCaller);
   ASSERT_EQ(r.status, 201) << r.body;
-  auto events = Events("ingest");
+  auto events = AuditEvents("ingest");
   ASSERT_EQ(events.size(), 1u);
   const catalog::AuditEvent& e = events[0];
   EXPECT_EQ(e.actor, "alice");
@@ -118,7 +85,7 @@ TEST_F(AuditTest, IngestRecordsActorScopesVersionAndRows) {
 TEST_F(AuditTest, FailedIngestRecordsTheErrorMessage) {
   RawResponse r = Call("POST", "/datasets/cpu/ingest", R"({"schema":{"fields":[]}})");
   ASSERT_EQ(r.status, 400) << r.body;
-  auto events = Events("ingest");
+  auto events = AuditEvents("ingest");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_FALSE(events[0].success);
   EXPECT_FALSE(events[0].actor.has_value());
@@ -135,7 +102,7 @@ TEST_F(AuditTest, QueryRecordsModeAndRowCountAfterTheStreamEnds) {
   ASSERT_EQ(ok.status, 200) << ok.body;
   RawResponse bad = Call("POST", "/datasets/cpu/query", R"({"timeRange":{}})");
   ASSERT_EQ(bad.status, 400) << bad.body;
-  auto events = Events("query");  // newest first
+  auto events = AuditEvents("query");  // newest first
   ASSERT_EQ(events.size(), 2u);
   EXPECT_FALSE(events[0].success);
   EXPECT_NE(events[0].metadata_json.find("\"error\""), std::string::npos);
@@ -154,7 +121,7 @@ TEST_F(AuditTest, SqlReadAndAdminChangesAreRecorded) {
       Call("POST", "/sql/read", R"({"sql":"SELECT count(*) FROM timestore.cpu"})", kCaller).status,
       200);
   EXPECT_EQ(Call("POST", "/sql/read", R"({"sql":"DROP TABLE x"})").status, 400);
-  auto sql = Events("sql.read");
+  auto sql = AuditEvents("sql.read");
   ASSERT_EQ(sql.size(), 2u);
   EXPECT_FALSE(sql[0].success);
   EXPECT_NE(sql[0].metadata_json.find("\"error\""), std::string::npos);
@@ -170,7 +137,7 @@ TEST_F(AuditTest, SqlReadAndAdminChangesAreRecorded) {
                  R"({"rules":{"maxAgeHours":8760}})")
                 .status,
             200);
-  auto retention = Events("retention.update");
+  auto retention = AuditEvents("retention.update");
   ASSERT_EQ(retention.size(), 2u);
   for (const catalog::AuditEvent& e : retention) {
     EXPECT_TRUE(e.success);
@@ -182,12 +149,12 @@ TEST_F(AuditTest, SqlReadAndAdminChangesAreRecorded) {
                  R"({"datasetSlug":"cpu","operations":["compaction"],"mode":"inline"})")
                 .status,
             200);
-  auto run = Events("lifecycle.run");
+  auto run = AuditEvents("lifecycle.run");
   ASSERT_EQ(run.size(), 1u);
   EXPECT_EQ(run[0].dataset_slug, "cpu");
 
   EXPECT_EQ(Call("POST", "/admin/lifecycle/reschedule", R"({"jobId":"nope"})").status, 404);
-  auto reschedule = Events("lifecycle.reschedule");
+  auto reschedule = AuditEvents("lifecycle.reschedule");
   ASSERT_EQ(reschedule.size(), 1u);
   EXPECT_FALSE(reschedule[0].success);
 
@@ -196,8 +163,8 @@ TEST_F(AuditTest, SqlReadAndAdminChangesAreRecorded) {
                 .status,
             200);
   EXPECT_EQ(Call("DELETE", "/sql/saved/n").status, 204);
-  EXPECT_EQ(Events("sql.saved.upsert").size(), 1u);
-  EXPECT_EQ(Events("sql.saved.delete").size(), 1u);
+  EXPECT_EQ(AuditEvents("sql.saved.upsert").size(), 1u);
+  EXPECT_EQ(AuditEvents("sql.saved.delete").size(), 1u);
 }
 
 TEST_F(AuditTest, ListingFiltersByActionSuccessAndTime) {
@@ -279,7 +246,7 @@ TEST_F(AuditTest, CleanupDeletesOnlyEventsOlderThanTheTtl) {
   auto deleted = service_->CleanupAuditTrail(now);
   ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
   EXPECT_EQ(*deleted, 3);
-  auto left = Events("ingest");
+  auto left = AuditEvents("ingest");
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].occurred_at, recent.occurred_at);
 }

@@ -13,6 +13,7 @@
 
 #include "api/access_control.h"
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "catalog/catalog.h"
 #include "catalog/pg_connection.h"
 #include "common/time.h"
@@ -80,32 +81,14 @@ std::string Concrete(const std::string& pattern) {
   return out;
 }
 
-class AuthTest : public ::testing::Test {
+class AuthTest : public ServiceTest {
  protected:
-  void StartService(config::AuthMode mode) {
-    cfg_.http.port = 0;
-    cfg_.postgres.url = testing::PostgresUrl();
-    cfg_.postgres.schema = testing::UniqueName("auth");
-    cfg_.storage.root = storage_.path().string();
-    cfg_.storage.cache_dir = (cache_.path() / "cache").string();
-    cfg_.lifecycle.enabled = false;
-    cfg_.auth.mode = mode;
-    cfg_.auth.admin_token = kAdminToken;
-    service_ = std::make_unique<Service>(cfg_);
-    ASSERT_TRUE(service_->Start().ok());
-    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
-    catalog_ = std::make_unique<catalog::Catalog>(CatalogOptionsFor(cfg_.postgres));
-  }
+  AuthTest() : ServiceTest("auth") {}
 
-  RawResponse Call(const std::string& method, const std::string& target,
-                   const std::string& body = "", const std::string& headers = "") {
-    RawHttpClient c(service_->port());
-    auto r = c.Roundtrip(testing::MakeRequest(
-        method, target, (body.empty() ? "" : "Content-Type: application/json\r\n") + headers,
-        body));
-    EXPECT_TRUE(r.has_value());
-    return r.value_or(RawResponse{});
+  void StartService(config::AuthMode mode) {
+    config_.auth.mode = mode;
+    config_.auth.admin_token = kAdminToken;
+    ServiceTest::StartService();
   }
 
   // Issues a token through the API with the admin token; returns its secret.
@@ -131,20 +114,7 @@ class AuthTest : public ::testing::Test {
     ASSERT_EQ(Call("POST", "/datasets/" + slug + "/ingest", IngestBody(3), kAdmin).status, 201);
   }
 
-  int AuditCount(const std::string& action) {
-    catalog::ListAuditOptions o;
-    o.actions = {action};
-    o.limit = 500;
-    auto events = catalog_->audit().List(o);
-    EXPECT_TRUE(events.ok());
-    return events.ok() ? static_cast<int>(events->size()) : -1;
-  }
-
-  testing::TempDir storage_;
-  testing::TempDir cache_;
-  config::ServiceConfig cfg_;
-  std::unique_ptr<Service> service_;
-  std::unique_ptr<catalog::Catalog> catalog_;
+  int AuditCount(const std::string& action) { return static_cast<int>(AuditEvents(action).size()); }
 };
 
 TEST_F(AuthTest, TokensModeEveryProtectedRouteIs401WithoutCredentialsAnd403WithoutTheScope) {
@@ -220,8 +190,8 @@ TEST_F(AuthTest, IssuedTokensAreStoredOnlyAsAHashAndShownOnce) {
 
   // No column of the catalog holds the secret; the hash is SHA-256 of it.
   catalog::PgConnectOptions options;
-  options.url = cfg_.postgres.url;
-  options.schema = cfg_.postgres.schema;
+  options.url = config_.postgres.url;
+  options.schema = config_.postgres.schema;
   auto conn = catalog::PgConnection::Connect(options);
   ASSERT_TRUE(conn.ok()) << conn.status().ToString();
   auto rows = conn->Exec("SELECT row_to_json(t)::text, t.token_hash FROM api_tokens t");
@@ -450,8 +420,8 @@ TEST_F(AuthTest, HeadersModeTrustsTheGatewayHeaders) {
 }
 
 TEST_F(AuthTest, RenamedScopesApply) {
-  cfg_.auth.read_scope = "metrics.read";
-  cfg_.auth.admin_scope = "ops";
+  config_.auth.read_scope = "metrics.read";
+  config_.auth.admin_scope = "ops";
   StartService(config::AuthMode::kHeaders);
   CreateDataset("cpu", {}, {});
   EXPECT_EQ(Call("POST", "/datasets/cpu/query", kQuery, "x-iam-scopes: timestore:read\r\n").status,
@@ -464,9 +434,9 @@ TEST_F(AuthTest, RenamedScopesApply) {
 TEST_F(AuthTest, TheTokenCommandIssuesListsAndRevokes) {
   StartService(config::AuthMode::kTokens);
   CreateDataset("cpu", {}, {});
-  const std::map<std::string, std::string> env = {{"TIMESTORE_DATABASE_URL", cfg_.postgres.url},
-                                                  {"TIMESTORE_PG_SCHEMA", cfg_.postgres.schema},
-                                                  {"TIMESTORE_STORAGE_ROOT", cfg_.storage.root},
+  const std::map<std::string, std::string> env = {{"TIMESTORE_DATABASE_URL", config_.postgres.url},
+                                                  {"TIMESTORE_PG_SCHEMA", config_.postgres.schema},
+                                                  {"TIMESTORE_STORAGE_ROOT", config_.storage.root},
                                                   {"TIMESTORE_LOG_LEVEL", "error"}};
   auto [code, out] = testing::RunCommand({TIMESTORE_BINARY, "token", "create", "--name", "cli",
                                           "--scopes", "timestore:read", "--expires", "2d"},

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "testing/raw_http_client.h"
 #include "testing/subprocess.h"
 #include "testing/test_env.h"
@@ -22,7 +23,7 @@ using namespace std::chrono_literals;
 using testing::RawHttpClient;
 using testing::RawResponse;
 
-constexpr std::string_view kIngestBody =
+const std::string kIngestBody =
     R"({"schema":{"fields":[{"name":"timestamp","type":"timestamp"},)"
     R"({"name":"host","type":"string"},{"name":"usage","type":"double"}]},"rows":[)"
     R"({"timestamp":"2024-01-01T00:00:00Z","host":"a","usage":1.5},)"
@@ -44,31 +45,10 @@ std::optional<double> Sample(const std::string& exposition, const std::string& s
   return std::nullopt;
 }
 
-class MetricsTest : public ::testing::Test {
+class MetricsTest : public ServiceTest {
  protected:
-  void SetUp() override {
-    config::ServiceConfig cfg;
-    cfg.http.port = 0;
-    cfg.postgres.url = testing::PostgresUrl();
-    cfg.postgres.schema = testing::UniqueName("met");
-    cfg.storage.root = storage_.path().string();
-    cfg.storage.cache_dir = (storage_.path() / "cache").string();
-    cfg.lifecycle.enabled = false;
-    service_ = std::make_unique<Service>(cfg);
-    ASSERT_TRUE(service_->Start().ok());
-    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
-  }
-
-  RawResponse Call(const std::string& method, const std::string& target,
-                   std::string_view body = "") {
-    RawHttpClient c(service_->port());
-    auto r = c.Roundtrip(testing::MakeRequest(
-        method, target, body.empty() ? "" : "Content-Type: application/json\r\n",
-        body.empty() ? std::nullopt : std::optional<std::string_view>(body)));
-    EXPECT_TRUE(r.has_value());
-    return r.value_or(RawResponse{});
-  }
+  MetricsTest() : ServiceTest("met") {}
+  void SetUp() override { StartService(); }
 
   // Ingests and queries that succeed and fail, and two unknown paths; returns the scrape after.
   std::string DriveTrafficAndScrape() {
@@ -87,9 +67,6 @@ class MetricsTest : public ::testing::Test {
     EXPECT_EQ(scrape.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
     return scrape.body;
   }
-
-  testing::TempDir storage_;
-  std::unique_ptr<Service> service_;
 };
 
 TEST_F(MetricsTest, RequestCountersMoveWithBoundedLabels) {

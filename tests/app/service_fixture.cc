@@ -1,0 +1,46 @@
+#include "app/service_fixture.h"
+
+#include <chrono>
+#include <thread>
+
+namespace timestore::app {
+
+using namespace std::chrono_literals;
+
+ServiceTest::ServiceTest(std::string_view schema_prefix) {
+  config_.http.port = 0;
+  config_.postgres.url = testing::PostgresUrl();
+  config_.postgres.schema = testing::UniqueName(std::string(schema_prefix));
+  config_.storage.root = storage_.path().string();
+  config_.storage.cache_dir = (cache_.path() / "cache").string();
+  config_.lifecycle.enabled = false;
+}
+
+void ServiceTest::StartService() {
+  service_ = std::make_unique<Service>(config_);
+  const common::Status started = service_->Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  for (int i = 0; i < 200 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
+  catalog_ = std::make_unique<catalog::Catalog>(CatalogOptionsFor(config_.postgres));
+}
+
+testing::RawResponse ServiceTest::Call(const std::string& method, const std::string& target,
+                                       const std::string& body, const std::string& headers) {
+  testing::RawHttpClient c(service_->port(), 30s);
+  auto r = c.Roundtrip(testing::MakeRequest(
+      method, target, (body.empty() ? "" : "Content-Type: application/json\r\n") + headers, body));
+  EXPECT_TRUE(r.has_value()) << method << " " << target << ": no answer";
+  return r.value_or(testing::RawResponse{});
+}
+
+std::vector<catalog::AuditEvent> ServiceTest::AuditEvents(const std::string& action) {
+  catalog::ListAuditOptions o;
+  o.actions = {action};
+  o.limit = 500;
+  auto events = catalog_->audit().List(o);
+  EXPECT_TRUE(events.ok()) << events.status().ToString();
+  return events.ok() ? *events : std::vector<catalog::AuditEvent>{};
+}
+
+}  // namespace timestore::app

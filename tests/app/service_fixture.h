@@ -1,0 +1,45 @@
+// ServiceTest: the base of app tests that drive a real app::Service over HTTP. Each test gets a
+// throwaway catalog schema, its own storage and cache directories and the lifecycle turned off;
+// it may adjust config_ before StartService().
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "app/service.h"
+#include "catalog/catalog.h"
+#include "config/service_config.h"
+#include "testing/raw_http_client.h"
+#include "testing/test_env.h"
+
+namespace timestore::app {
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  // `schema_prefix` names the test's catalog schema ("<prefix>_<unique suffix>").
+  explicit ServiceTest(std::string_view schema_prefix);
+
+  // Starts the service with config_ and waits until it is ready; opens catalog_ on its schema.
+  // Fails the test (fatally) when either does not happen.
+  void StartService();
+
+  // One request over a fresh connection; a JSON content type is sent with a non-empty body.
+  // `headers` are extra "Name: value\r\n" lines. A request that gets no answer fails the test.
+  testing::RawResponse Call(const std::string& method, const std::string& target,
+                            const std::string& body = "", const std::string& headers = "");
+
+  // The audit events recorded as `action`, newest first (at most 500).
+  std::vector<catalog::AuditEvent> AuditEvents(const std::string& action);
+
+  testing::TempDir storage_;
+  testing::TempDir cache_;
+  config::ServiceConfig config_;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<catalog::Catalog> catalog_;  // a client of the service's catalog schema
+};
+
+}  // namespace timestore::app
