@@ -19,9 +19,9 @@ class ObjectStoreRegistry {
  public:
   // `s3_defaults` fill what an S3 target's config leaves out (see OpenObjectStore); `metrics`
   // (optional) must outlive the registry.
-  explicit ObjectStoreRegistry(S3Options s3_defaults = {},
+  explicit ObjectStoreRegistry(const S3Options& s3_defaults = {},
                                observability::MetricsRegistry* metrics = nullptr)
-      : s3_defaults_(std::move(s3_defaults)), metrics_(metrics) {}
+      : s3_defaults_(s3_defaults), metrics_(metrics) {}
 
   // The store of target `target_id`, opening it from `kind` and `config_json` (see OpenObjectStore)
   // the first time. A target whose configuration changed since it was opened is opened again.

@@ -27,20 +27,6 @@ using namespace std::chrono_literals;
 using testing::RawHttpClient;
 using testing::RawResponse;
 
-std::string IngestBody(int rows, int offset = 0) {
-  std::string body = R"({"schema":{"fields":[{"name":"timestamp","type":"timestamp"},)"
-                     R"({"name":"usage","type":"double"}]},"rows":[)";
-  for (int i = 0; i < rows; ++i) {
-    body += (i ? "," : "") + std::string(R"({"timestamp":")") +
-            common::FormatIso8601((1704067200LL + offset + i) * 1'000'000) + R"(","usage":)" +
-            std::to_string(i) + "}";
-  }
-  return body + "]}";
-}
-
-const std::string kQuery =
-    R"({"timeRange":{"start":"2024-01-01T00:00:00Z","end":"2024-01-02T00:00:00Z"}})";
-
 // Secrets of the redaction tests: distinctive, so any leak is found by a substring search.
 constexpr const char* kKeyId = "AKIDLEAKCHECK0001";
 constexpr const char* kSecret = "SecretLeakCheckValue0002";
@@ -258,7 +244,7 @@ TEST_F(AdminApiTest, ArchivedDatasetRefusesIngestWith409AndStaysQueryable) {
   ASSERT_EQ(refused.status, 409) << refused.body;
   EXPECT_NE(Message(refused.body).find("'cpu'"), std::string::npos) << refused.body;
   EXPECT_NE(Message(refused.body).find("archived"), std::string::npos) << refused.body;
-  RawResponse query = Call("POST", "/datasets/cpu/query", kQuery);
+  RawResponse query = Call("POST", "/datasets/cpu/query", kFirstDayQuery);
   ASSERT_EQ(query.status, 200) << query.body;
   EXPECT_EQ(Json(query.body)["rows"].get_array().size(), 3u);
 
@@ -435,7 +421,7 @@ TEST_F(AdminApiTest, DatasetOnAnS3TargetWritesNewPartitionsToTheBucket) {
   EXPECT_EQ((*parts)[0].storage_target_id.value(), target_id);
   EXPECT_EQ((*listed)[0].key, (*parts)[0].object_key);
 
-  RawResponse query = Call("POST", "/datasets/cpu/query", kQuery);
+  RawResponse query = Call("POST", "/datasets/cpu/query", kFirstDayQuery);
   ASSERT_EQ(query.status, 200) << query.body;
   EXPECT_EQ(Json(query.body)["rows"].get_array().size(), 3u);
 }

@@ -28,20 +28,6 @@ using testing::RawResponse;
 constexpr const char* kCaller =
     "x-iam-user: alice\r\nx-iam-scopes: timestore:write , timestore:read,\r\n";
 
-std::string IngestBody(int rows, int offset = 0) {
-  std::string body = R"({"schema":{"fields":[{"name":"timestamp","type":"timestamp"},)"
-                     R"({"name":"usage","type":"double"}]},"rows":[)";
-  for (int i = 0; i < rows; ++i) {
-    body += (i ? "," : "") + std::string(R"({"timestamp":")") +
-            common::FormatIso8601((1704067200LL + offset + i) * 1'000'000) + R"(","usage":)" +
-            std::to_string(i) + "}";
-  }
-  return body + "]}";
-}
-
-const std::string kQuery =
-    R"({"timeRange":{"start":"2024-01-01T00:00:00Z","end":"2024-01-02T00:00:00Z"}})";
-
 class AuditTest : public ServiceTest {
  protected:
   AuditTest() : ServiceTest("aud") {}
@@ -98,7 +84,7 @@ TEST_F(AuditTest, FailedIngestRecordsTheErrorMessage) {
 
 TEST_F(AuditTest, QueryRecordsModeAndRowCountAfterTheStreamEnds) {
   ASSERT_EQ(Call("POST", "/datasets/cpu/ingest", IngestBody(4)).status, 201);
-  RawResponse ok = Call("POST", "/datasets/cpu/query", kQuery, "x-user-id: bob\r\n");
+  RawResponse ok = Call("POST", "/datasets/cpu/query", kFirstDayQuery, "x-user-id: bob\r\n");
   ASSERT_EQ(ok.status, 200) << ok.body;
   RawResponse bad = Call("POST", "/datasets/cpu/query", R"({"timeRange":{}})");
   ASSERT_EQ(bad.status, 400) << bad.body;
@@ -169,7 +155,7 @@ TEST_F(AuditTest, SqlReadAndAdminChangesAreRecorded) {
 
 TEST_F(AuditTest, ListingFiltersByActionSuccessAndTime) {
   ASSERT_EQ(Call("POST", "/datasets/cpu/ingest", IngestBody(2)).status, 201);
-  ASSERT_EQ(Call("POST", "/datasets/cpu/query", kQuery).status, 200);
+  ASSERT_EQ(Call("POST", "/datasets/cpu/query", kFirstDayQuery).status, 200);
   ASSERT_EQ(Call("POST", "/datasets/cpu/query", R"({"timeRange":{}})").status, 400);
   auto doc = List("");
   EXPECT_EQ(Count(doc), 3u) << last_.body;
@@ -209,7 +195,8 @@ TEST_F(AuditTest, ListingFiltersByActionSuccessAndTime) {
 
 TEST_F(AuditTest, PagesEndExactlyAtTheLastEvent) {
   ASSERT_EQ(Call("POST", "/datasets/cpu/ingest", IngestBody(1)).status, 201);
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(Call("POST", "/datasets/cpu/query", kQuery).status, 200);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(Call("POST", "/datasets/cpu/query", kFirstDayQuery).status, 200);
   // 4 events: a page of exactly 4 has no next page.
   auto all = List("?limit=4");
   EXPECT_EQ(Count(all), 4u);
@@ -256,7 +243,7 @@ TEST_F(AuditTest, AFailedAuditWriteDoesNotFailTheRequest) {
   ASSERT_TRUE(lease.ok());
   ASSERT_TRUE((*lease)->Exec("DROP TABLE audit_events").ok());
   EXPECT_EQ(Call("POST", "/datasets/cpu/ingest", IngestBody(2)).status, 201);
-  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kQuery).status, 200);
+  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kFirstDayQuery).status, 200);
 }
 
 // The audit write is synchronous: one INSERT per request (the slug's id is cached after its first
@@ -284,7 +271,7 @@ TEST_F(AuditTest, OneAuditWriteCostsAboutOneInsert) {
       kRuns;
   started = std::chrono::steady_clock::now();
   for (int i = 0; i < kRuns; ++i)
-    ASSERT_EQ(Call("POST", "/datasets/cpu/query", kQuery).status, 200);
+    ASSERT_EQ(Call("POST", "/datasets/cpu/query", kFirstDayQuery).status, 200);
   const double query_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
           .count() /

@@ -30,20 +30,6 @@ using testing::RawResponse;
 
 constexpr const char* kAdminToken = "admin-secret-for-tests-0123456789abcdef";
 
-std::string IngestBody(int rows) {
-  std::string body = R"({"schema":{"fields":[{"name":"timestamp","type":"timestamp"},)"
-                     R"({"name":"usage","type":"double"}]},"rows":[)";
-  for (int i = 0; i < rows; ++i) {
-    body += (i ? "," : "") + std::string(R"({"timestamp":")") +
-            common::FormatIso8601((1704067200LL + i) * 1'000'000) + R"(","usage":)" +
-            std::to_string(i) + "}";
-  }
-  return body + "]}";
-}
-
-const std::string kQuery =
-    R"({"timeRange":{"start":"2024-01-01T00:00:00Z","end":"2024-01-02T00:00:00Z"}})";
-
 std::string Bearer(const std::string& token) { return "Authorization: Bearer " + token + "\r\n"; }
 
 // Admin credentials in both tokens and headers mode (each mode ignores the other's header), with
@@ -252,11 +238,11 @@ TEST_F(AuthTest, RevocationAndExpiryTakeEffectAtOnce) {
   simdjson::dom::element doc = parser.parse(created.body);
   const std::string secret(doc["token"].get_string().value());
   const std::string id(doc["id"].get_string().value());
-  ASSERT_EQ(Call("POST", "/datasets/cpu/query", kQuery, Bearer(secret)).status, 200);
+  ASSERT_EQ(Call("POST", "/datasets/cpu/query", kFirstDayQuery, Bearer(secret)).status, 200);
   RawResponse revoked = Call("DELETE", "/admin/tokens/" + id, "", Bearer(kAdminToken));
   ASSERT_EQ(revoked.status, 200) << revoked.body;
   EXPECT_NE(revoked.body.find(R"("status":"revoked")"), std::string::npos) << revoked.body;
-  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kQuery, Bearer(secret)).status, 401);
+  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kFirstDayQuery, Bearer(secret)).status, 401);
   // Revoking again is harmless.
   EXPECT_EQ(Call("DELETE", "/admin/tokens/" + id, "", Bearer(kAdminToken)).status, 200);
   EXPECT_EQ(AuditCount("token.revoke"), 2);
@@ -264,9 +250,9 @@ TEST_F(AuthTest, RevocationAndExpiryTakeEffectAtOnce) {
   const std::string expiring =
       Issue(R"(["timestore:read"])",
             R"(,"expiresAt":")" + common::FormatIso8601(common::NowMicros() + 1'500'000) + "\"");
-  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kQuery, Bearer(expiring)).status, 200);
+  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kFirstDayQuery, Bearer(expiring)).status, 200);
   std::this_thread::sleep_for(1700ms);
-  RawResponse expired = Call("POST", "/datasets/cpu/query", kQuery, Bearer(expiring));
+  RawResponse expired = Call("POST", "/datasets/cpu/query", kFirstDayQuery, Bearer(expiring));
   EXPECT_EQ(expired.status, 401) << expired.body;
   RawResponse list = Call("GET", "/admin/tokens", "", Bearer(kAdminToken));
   EXPECT_NE(list.body.find(R"("status":"expired")"), std::string::npos) << list.body;
@@ -280,8 +266,8 @@ TEST_F(AuthTest, DatasetScopesReplaceTheGlobalOnesForIngestQueryAndSql) {
   const std::string team = Issue(R"(["team:a","team:a-write","timestore:sql:read"])");
 
   // Global scopes: the open dataset only.
-  EXPECT_EQ(Call("POST", "/datasets/open/query", kQuery, Bearer(reader)).status, 200);
-  RawResponse denied = Call("POST", "/datasets/secure/query", kQuery, Bearer(reader));
+  EXPECT_EQ(Call("POST", "/datasets/open/query", kFirstDayQuery, Bearer(reader)).status, 200);
+  RawResponse denied = Call("POST", "/datasets/secure/query", kFirstDayQuery, Bearer(reader));
   EXPECT_EQ(denied.status, 403);
   EXPECT_NE(denied.body.find("missing required scope team:a for dataset secure"), std::string::npos)
       << denied.body;
@@ -292,9 +278,9 @@ TEST_F(AuthTest, DatasetScopesReplaceTheGlobalOnesForIngestQueryAndSql) {
   EXPECT_EQ(Call("GET", "/datasets/secure/manifest", "", Bearer(reader)).status, 403);
 
   // The dataset's scopes: the secure dataset only.
-  EXPECT_EQ(Call("POST", "/datasets/secure/query", kQuery, Bearer(team)).status, 200);
+  EXPECT_EQ(Call("POST", "/datasets/secure/query", kFirstDayQuery, Bearer(team)).status, 200);
   EXPECT_EQ(Call("POST", "/datasets/secure/ingest", IngestBody(2), Bearer(team)).status, 201);
-  EXPECT_EQ(Call("POST", "/datasets/open/query", kQuery, Bearer(team)).status, 403);
+  EXPECT_EQ(Call("POST", "/datasets/open/query", kFirstDayQuery, Bearer(team)).status, 403);
   // A new dataset needs the global write scope.
   EXPECT_EQ(Call("POST", "/datasets/fresh/ingest", IngestBody(1), Bearer(team)).status, 403);
   EXPECT_EQ(Call("POST", "/datasets/fresh/ingest", IngestBody(1), Bearer(reader)).status, 201);
@@ -336,8 +322,8 @@ TEST_F(AuthTest, DatasetLimitedTokensReachOnlyTheirDatasets) {
   CreateDataset("mem", {}, {});
   const std::string limited = Issue(R"(["timestore:read","timestore:sql:read","timestore:admin"])",
                                     R"(,"datasets":["cpu"])");
-  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kQuery, Bearer(limited)).status, 200);
-  RawResponse other = Call("POST", "/datasets/mem/query", kQuery, Bearer(limited));
+  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kFirstDayQuery, Bearer(limited)).status, 200);
+  RawResponse other = Call("POST", "/datasets/mem/query", kFirstDayQuery, Bearer(limited));
   EXPECT_EQ(other.status, 403);
   EXPECT_NE(other.body.find("do not cover dataset mem"), std::string::npos) << other.body;
   // Admin routes of its dataset, addressed by slug or id; never the global ones.
@@ -376,7 +362,7 @@ TEST_F(AuthTest, RequestLogLinesNameTheActorAndNeverASecret) {
   ASSERT_EQ(created.status, 201);
   simdjson::dom::parser parser;
   const std::string secret(parser.parse(created.body)["token"].get_string().value());
-  Call("POST", "/datasets/nope/query", kQuery, Bearer(secret));
+  Call("POST", "/datasets/nope/query", kFirstDayQuery, Bearer(secret));
   Call("GET", "/admin/tokens", "", Bearer(secret));
   Call("GET", "/admin/tokens", "", Bearer("tst_guess"));
   service_->Stop();  // flushes: every request line is written before Stop returns
@@ -393,12 +379,13 @@ TEST_F(AuthTest, RequestLogLinesNameTheActorAndNeverASecret) {
 TEST_F(AuthTest, HeadersModeTrustsTheGatewayHeaders) {
   StartService(config::AuthMode::kHeaders);
   CreateDataset("cpu", {}, {});
-  RawResponse anonymous = Call("POST", "/datasets/cpu/query", kQuery);
+  RawResponse anonymous = Call("POST", "/datasets/cpu/query", kFirstDayQuery);
   EXPECT_EQ(anonymous.status, 401);
   EXPECT_EQ(anonymous.Header("www-authenticate"), "");
-  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kQuery, "x-iam-scopes: timestore:read\r\n").status,
+  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kFirstDayQuery, "x-iam-scopes: timestore:read\r\n")
+                .status,
             200);
-  RawResponse no_scope = Call("POST", "/datasets/cpu/query", kQuery, "x-iam-user: bob\r\n");
+  RawResponse no_scope = Call("POST", "/datasets/cpu/query", kFirstDayQuery, "x-iam-user: bob\r\n");
   EXPECT_EQ(no_scope.status, 403);
   EXPECT_NE(no_scope.body.find("missing required scope timestore:read"), std::string::npos);
   RawResponse write = Call("POST", "/datasets/cpu/ingest", IngestBody(1),
@@ -424,10 +411,12 @@ TEST_F(AuthTest, RenamedScopesApply) {
   config_.auth.admin_scope = "ops";
   StartService(config::AuthMode::kHeaders);
   CreateDataset("cpu", {}, {});
-  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kQuery, "x-iam-scopes: timestore:read\r\n").status,
+  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kFirstDayQuery, "x-iam-scopes: timestore:read\r\n")
+                .status,
             403);
-  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kQuery, "x-iam-scopes: metrics.read\r\n").status,
-            200);
+  EXPECT_EQ(
+      Call("POST", "/datasets/cpu/query", kFirstDayQuery, "x-iam-scopes: metrics.read\r\n").status,
+      200);
   EXPECT_EQ(Call("GET", "/admin/tokens", "", "x-iam-scopes: ops\r\n").status, 200);
 }
 
@@ -450,7 +439,7 @@ TEST_F(AuthTest, TheTokenCommandIssuesListsAndRevokes) {
   const std::string id(doc["id"].get_string().value());
   EXPECT_EQ(std::string(doc["createdBy"].get_string().value()), "cli");
   EXPECT_FALSE(doc["expiresAt"].is_null());
-  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kQuery, Bearer(secret)).status, 200);
+  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kFirstDayQuery, Bearer(secret)).status, 200);
 
   auto [list_code, listed] = testing::RunCommand({TIMESTORE_BINARY, "token", "list"}, env, 30s);
   EXPECT_EQ(list_code, 0) << listed;
@@ -460,7 +449,7 @@ TEST_F(AuthTest, TheTokenCommandIssuesListsAndRevokes) {
   auto [revoke_code, revoked] =
       testing::RunCommand({TIMESTORE_BINARY, "token", "revoke", id}, env, 30s);
   EXPECT_EQ(revoke_code, 0) << revoked;
-  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kQuery, Bearer(secret)).status, 401);
+  EXPECT_EQ(Call("POST", "/datasets/cpu/query", kFirstDayQuery, Bearer(secret)).status, 401);
 
   auto [bad_code, bad] = testing::RunCommand(
       {TIMESTORE_BINARY, "token", "create", "--name", "x", "--scopes", "a", "--expires", "soon"},

@@ -3,9 +3,22 @@
 #include <chrono>
 #include <thread>
 
+#include "common/time.h"
+
 namespace timestore::app {
 
 using namespace std::chrono_literals;
+
+std::string IngestBody(int rows, int offset) {
+  std::string body = R"({"schema":{"fields":[{"name":"timestamp","type":"timestamp"},)"
+                     R"({"name":"usage","type":"double"}]},"rows":[)";
+  for (int i = 0; i < rows; ++i) {
+    body += (i ? "," : "") + std::string(R"({"timestamp":")") +
+            common::FormatIso8601((1704067200LL + offset + i) * 1'000'000) + R"(","usage":)" +
+            std::to_string(i) + "}";
+  }
+  return body + "]}";
+}
 
 ServiceTest::ServiceTest(std::string_view schema_prefix) {
   config_.http.port = 0;

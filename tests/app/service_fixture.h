@@ -18,6 +18,14 @@
 
 namespace timestore::app {
 
+// An ingest body creating {timestamp, usage}: `rows` rows one second apart from
+// 2024-01-01T00:00:00Z plus `offset` seconds, usage 0, 1, 2, ...
+std::string IngestBody(int rows, int offset = 0);
+
+// A raw query over 2024-01-01 (UTC).
+inline const std::string kFirstDayQuery =
+    R"({"timeRange":{"start":"2024-01-01T00:00:00Z","end":"2024-01-02T00:00:00Z"}})";
+
 class ServiceTest : public ::testing::Test {
  protected:
   // `schema_prefix` names the test's catalog schema ("<prefix>_<unique suffix>").
