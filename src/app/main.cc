@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
   token->require_subcommand(1);
   CLI::App* token_create =
       token->add_subcommand("create", "Create a token and print it once, with its secret");
-  token_create->add_option("--name", token_command.name, "What the token is for")->required();
+  token_create->add_option("--name", token_command.name, "What the token is for (default: cli)");
   token_create
       ->add_option("--scopes", token_scopes,
                    "Comma list of scopes, e.g. timestore:read,timestore:sql:read")

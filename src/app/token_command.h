@@ -15,7 +15,7 @@ namespace timestore::app {
 struct TokenCommand {
   enum class Action { kCreate, kList, kRevoke };
   Action action = Action::kList;
-  std::string name;                   // create
+  std::string name = "cli";           // create
   std::vector<std::string> scopes;    // create
   std::vector<std::string> datasets;  // create; empty = every dataset
   // create: an ISO 8601 timestamp, or a duration from now such as "90d", "12h", "30m".

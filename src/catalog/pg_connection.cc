@@ -188,9 +188,10 @@ std::string FirstLine(const char* message) {
 Result<PgConnection> PgConnection::Connect(const PgConnectOptions& options) {
   const std::string timeout_s =
       std::to_string(std::max<int64_t>(1, (options.connect_timeout.count() + 999) / 1000));
-  std::string server_options;
+  // NOTICEs ("relation ... already exists, skipping") would reach stderr as raw libpq text.
+  std::string server_options = "-c client_min_messages=warning";
   if (options.statement_timeout.count() > 0) {
-    server_options = "-c statement_timeout=" + std::to_string(options.statement_timeout.count());
+    server_options += " -c statement_timeout=" + std::to_string(options.statement_timeout.count());
   }
   const char* keys[] = {"dbname", "connect_timeout", "application_name", "options", nullptr};
   const char* values[] = {options.url.c_str(), timeout_s.c_str(), options.application_name.c_str(),
