@@ -23,6 +23,9 @@ using common::Result;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
+// Concurrent PATCHes of one target each re-merge after losing a race; this many tries at most.
+constexpr int kMaxPatchAttempts = 10;
+
 constexpr std::array<std::string_view, 3> kSecretMembers = {"accessKeyId", "secretAccessKey",
                                                             "sessionToken"};
 constexpr std::array<std::string_view, 1> kLocalMembers = {"root"};
@@ -290,21 +293,30 @@ void AddAdminStorageTargetRoutes(http::Router& router, catalog::Catalog& catalog
           Audited(
               audit, "storage_target.update", nullptr,
               JsonRoute([&catalog, &stores, changed](const http::Request& request, element body) {
-                auto stored = catalog.storage_targets().Get(
-                    catalog::StorageTargetId(std::string(*request.PathParam("targetId"))));
-                if (!stored.ok()) return ErrorAnswer(stored.status());
-                auto patch = ParsePatch(body, *stored);
-                if (!patch.ok()) return ErrorAnswer(patch.status());
-                if (patch->config_json) {
-                  if (common::Status st = ValidateConfig(stores, stored->kind, *patch->config_json);
-                      !st.ok()) {
-                    return ErrorAnswer(st);
+                const catalog::StorageTargetId id(std::string(*request.PathParam("targetId")));
+                // The patch merges into the stored config (secrets left out keep their values),
+                // so it is computed against one stored version and applied only to that one.
+                for (int attempt = 1;; ++attempt) {
+                  auto stored = catalog.storage_targets().Get(id);
+                  if (!stored.ok()) return ErrorAnswer(stored.status());
+                  auto patch = ParsePatch(body, *stored);
+                  if (!patch.ok()) return ErrorAnswer(patch.status());
+                  if (patch->config_json) {
+                    if (common::Status st =
+                            ValidateConfig(stores, stored->kind, *patch->config_json);
+                        !st.ok()) {
+                      return ErrorAnswer(st);
+                    }
                   }
+                  auto updated = catalog.storage_targets().Update(id, *patch, stored->updated_at);
+                  if (!updated.ok() && updated.status().code() == common::StatusCode::kConflict &&
+                      attempt < kMaxPatchAttempts) {
+                    continue;
+                  }
+                  if (!updated.ok()) return ErrorAnswer(updated.status());
+                  if (changed) changed(updated->id);
+                  return TargetAnswer(*updated);
                 }
-                auto updated = catalog.storage_targets().Update(stored->id, *patch);
-                if (!updated.ok()) return ErrorAnswer(updated.status());
-                if (changed) changed(updated->id);
-                return TargetAnswer(*updated);
               }))));
 }
 

@@ -50,8 +50,9 @@ Result<StorageTarget> StorageTargetRepository::Create(const NewStorageTarget& t)
   return rows::ReadStorageTarget(*res, 0);
 }
 
-Result<StorageTarget> StorageTargetRepository::Update(const StorageTargetId& id,
-                                                      const StorageTargetPatch& patch) {
+Result<StorageTarget> StorageTargetRepository::Update(
+    const StorageTargetId& id, const StorageTargetPatch& patch,
+    std::optional<UnixMicros> expected_updated_at) {
   if (patch.empty()) return common::InvalidArgument("nothing to change");
   if (patch.name && patch.name->empty()) return common::InvalidArgument("name must not be empty");
   PgParams params;
@@ -69,11 +70,17 @@ Result<StorageTarget> StorageTargetRepository::Update(const StorageTargetId& id,
     params.Add(*patch.config_json);
     sets += "config = $" + std::to_string(params.size()) + "::jsonb, ";
   }
+  std::string where = "id = $1";
+  if (expected_updated_at) {
+    params.Add(*expected_updated_at);
+    where += " AND updated_at = " + rows::FromMicrosSql("$" + std::to_string(params.size()));
+  }
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
-  auto res = lease->Exec("UPDATE storage_targets SET " + sets +
-                             "updated_at = now() WHERE id = $1 RETURNING " +
-                             std::string(rows::kStorageTargetColumns),
-                         params);
+  // clock_timestamp(): two updates never share an updated_at, even in one transaction's instant.
+  auto res =
+      lease->Exec("UPDATE storage_targets SET " + sets + "updated_at = clock_timestamp() WHERE " +
+                      where + " RETURNING " + std::string(rows::kStorageTargetColumns),
+                  params);
   if (!res.ok()) {
     if (res.status().code() == common::StatusCode::kAlreadyExists) {
       return common::AlreadyExists("storage target '" + patch.name.value_or("") +
@@ -81,7 +88,13 @@ Result<StorageTarget> StorageTargetRepository::Update(const StorageTargetId& id,
     }
     return res.status();
   }
-  if (res->rows() == 0) return common::NotFound("storage target " + id.value() + " not found");
+  if (res->rows() == 0) {
+    if (expected_updated_at) {
+      TS_RETURN_IF_ERROR(Get(id).status());  // kNotFound when it is gone
+      return common::Conflict("storage target " + id.value() + " changed meanwhile");
+    }
+    return common::NotFound("storage target " + id.value() + " not found");
+  }
   return rows::ReadStorageTarget(*res, 0);
 }
 

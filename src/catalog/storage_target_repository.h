@@ -25,7 +25,10 @@ class StorageTargetRepository {
   common::Result<StorageTarget> Create(const NewStorageTarget& target);
   // Applies `patch` and bumps updated_at. kNotFound for an unknown target, kAlreadyExists when the
   // new name is taken, kInvalidArgument for an empty patch or name.
-  common::Result<StorageTarget> Update(const StorageTargetId& id, const StorageTargetPatch& patch);
+  // With `expected_updated_at` (the updated_at the patch was computed from), kConflict when the
+  // target changed since: the caller re-reads and merges again (a compare-and-set).
+  common::Result<StorageTarget> Update(const StorageTargetId& id, const StorageTargetPatch& patch,
+                                       std::optional<UnixMicros> expected_updated_at = {});
   // kNotFound when absent.
   common::Result<StorageTarget> Get(const StorageTargetId& id);
   common::Result<std::optional<StorageTarget>> FindDefault();

@@ -370,6 +370,41 @@ TEST_F(AdminApiTest, StorageTargetsAreCreatedValidatedPatchedAndNeverShowSecrets
   }
 }
 
+TEST_F(AdminApiTest, ConcurrentConfigPatchesEachKeepTheirSecret) {
+  RawResponse created = Call("POST", "/admin/storage-targets",
+                             R"({"name":"racy","kind":"s3","config":{"bucket":"b",)"
+                             R"("endpoint":"http://127.0.0.1:9","accessKeyId":"ak0",)"
+                             R"("secretAccessKey":"sk0"}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = Str(Json(created.body)["storageTarget"]["id"].value());
+  // Each PATCH changes one secret and leaves the other out (keep it); run them at once, often.
+  for (int round = 1; round <= 5; ++round) {
+    const std::string ak = "ak" + std::to_string(round);
+    const std::string sk = "sk" + std::to_string(round);
+    std::thread a([&] {
+      EXPECT_EQ(Call("PATCH", "/admin/storage-targets/" + id,
+                     R"({"config":{"bucket":"b","endpoint":"http://127.0.0.1:9","accessKeyId":")" +
+                         ak + R"("}})")
+                    .status,
+                200);
+    });
+    std::thread b([&] {
+      EXPECT_EQ(Call("PATCH", "/admin/storage-targets/" + id,
+                     R"({"config":{"bucket":"b","endpoint":"http://127.0.0.1:9",)"
+                     R"("secretAccessKey":")" +
+                         sk + R"("}})")
+                    .status,
+                200);
+    });
+    a.join();
+    b.join();
+    auto stored = catalog_->storage_targets().Get(catalog::StorageTargetId(id));
+    ASSERT_TRUE(stored.ok());
+    EXPECT_NE(stored->config_json.find("\"" + ak + "\""), std::string::npos) << stored->config_json;
+    EXPECT_NE(stored->config_json.find("\"" + sk + "\""), std::string::npos) << stored->config_json;
+  }
+}
+
 TEST_F(AdminApiTest, DatasetOnAnS3TargetWritesNewPartitionsToTheBucket) {
   const std::string prefix = testing::UniqueName("admin") + "/";
   // A wrong secret first: the target is accepted (no network I/O) but ingest fails; a PATCH with

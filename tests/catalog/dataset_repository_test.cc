@@ -353,6 +353,23 @@ TEST_F(DatasetRepositoryTest, StorageTargetCreateAndUpdate) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(catalog_->storage_targets().Update(StorageTargetId("st-x"), patch).status().code(),
             StatusCode::kNotFound);
+
+  // Compare-and-set on updated_at: a patch computed from an older read is refused.
+  StorageTargetPatch renamed;
+  renamed.name = "archive-3";
+  auto fresh = catalog_->storage_targets().Update(created->id, renamed, updated->updated_at);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_GT(fresh->updated_at, updated->updated_at);
+  renamed.name = "archive-4";
+  EXPECT_EQ(
+      catalog_->storage_targets().Update(created->id, renamed, updated->updated_at).status().code(),
+      StatusCode::kConflict);
+  EXPECT_EQ(catalog_->storage_targets().Get(created->id)->name, "archive-3");
+  EXPECT_EQ(catalog_->storage_targets()
+                .Update(StorageTargetId("st-x"), renamed, updated->updated_at)
+                .status()
+                .code(),
+            StatusCode::kNotFound);
 }
 
 }  // namespace
