@@ -1,6 +1,9 @@
 #include "api/sql_routes.h"
 
 #include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "api/access_control.h"
 #include "api/api_error.h"
@@ -68,6 +71,51 @@ common::Result<std::optional<std::set<std::string>>> ReadableBy(const AccessCont
   return access->ReadableDatasets(request.identity);
 }
 
+// A successful read is recorded once per dataset view it read, so it shows in each dataset's audit
+// trail (once without a dataset when it read none): {"executionId","rowCount","truncated",
+// "datasets"}.
+void RecordSqlRead(const RequestAudit& audit, const http::Request& request,
+                   const query::SqlAnswer& answer) {
+  common::JsonWriter w;
+  w.BeginObject()
+      .Key("executionId")
+      .String(answer.execution_id)
+      .Key("rowCount")
+      .Int(answer.row_count)
+      .Key("truncated")
+      .Bool(answer.truncated)
+      .Key("datasets")
+      .BeginArray();
+  for (const std::string& slug : answer.datasets) w.String(slug);
+  w.EndArray().EndObject();
+  const std::string metadata = w.TakeBuffer();
+  const RequestAudit::Caller caller = RequestAudit::CallerOf(request);
+  std::vector<std::optional<std::string>> datasets(answer.datasets.begin(), answer.datasets.end());
+  if (datasets.empty()) datasets.emplace_back();
+  for (std::optional<std::string>& slug : datasets) {
+    RequestAudit::Entry entry;
+    entry.action = "sql.read";
+    entry.dataset_slug = std::move(slug);
+    entry.metadata_json = metadata;
+    audit.Record(caller, std::move(entry));
+  }
+}
+
+// A refused or failed read (null `response`: the handler threw), with its error.
+void RecordSqlFailure(const RequestAudit& audit, const http::Request& request,
+                      const http::Response* response) {
+  RequestAudit::Entry entry;
+  entry.action = "sql.read";
+  entry.success = false;
+  common::JsonWriter w;
+  w.BeginObject()
+      .Key("error")
+      .String(response != nullptr ? ErrorMessageOf(*response) : "internal error")
+      .EndObject();
+  entry.metadata_json = w.TakeBuffer();
+  audit.Record(request, std::move(entry));
+}
+
 }  // namespace
 
 void AddSqlRoutes(http::Router& router, query::SqlRuntime& runtime, const RequestAudit* audit,
@@ -81,36 +129,48 @@ void AddSqlRoutes(http::Router& router, query::SqlRuntime& runtime, const Reques
         if (!json.ok()) return ErrorAnswer(json.status());
         return http::Response::Json(std::move(json).value());
       }));
-  AddVersionedRoute(
-      router, "POST", "/sql/read",
-      Secured(access, {Permission::kSqlRead, ""},
-              Audited(audit, "sql.read", nullptr,
-                      JsonRoute([&runtime, access](const http::Request& request,
-                                                   simdjson::dom::element body) {
-                        auto format = FormatParam(
-                            request, {query::OutputFormat::kJson, query::OutputFormat::kCsv,
-                                      query::OutputFormat::kTable});
-                        if (!format.ok()) return ErrorAnswer(format.status());
-                        auto read = ParseSqlRead(body);
-                        if (!read.ok()) return ErrorAnswer(read.status());
-                        auto readable = ReadableBy(access, request);
-                        if (!readable.ok()) return ErrorAnswer(readable.status());
-                        read->readable = std::move(readable).value();
-                        auto answer = runtime.Read(*read);
-                        if (!answer.ok()) return ErrorAnswer(answer.status());
-                        http::Response response;
-                        response.content_type = std::string(ContentTypeOf(*format));
-                        response.body = answer->Render(*format);
-                        response.headers.emplace_back("x-sql-execution-id", answer->execution_id);
-                        if (!answer->warnings.empty()) {
-                          common::JsonWriter w;
-                          w.BeginArray();
-                          for (const std::string& warning : answer->warnings) w.String(warning);
-                          w.EndArray();
-                          response.headers.emplace_back("x-sql-warnings", w.TakeBuffer());
-                        }
-                        return response;
-                      }))));
+  http::Handler read = JsonRoute(
+      [&runtime, access, audit](const http::Request& request, simdjson::dom::element body) {
+        auto format = FormatParam(request, {query::OutputFormat::kJson, query::OutputFormat::kCsv,
+                                            query::OutputFormat::kTable});
+        if (!format.ok()) return ErrorAnswer(format.status());
+        auto read = ParseSqlRead(body);
+        if (!read.ok()) return ErrorAnswer(read.status());
+        auto readable = ReadableBy(access, request);
+        if (!readable.ok()) return ErrorAnswer(readable.status());
+        read->readable = std::move(readable).value();
+        auto answer = runtime.Read(*read);
+        if (!answer.ok()) return ErrorAnswer(answer.status());
+        if (audit != nullptr) RecordSqlRead(*audit, request, *answer);
+        http::Response response;
+        response.content_type = std::string(ContentTypeOf(*format));
+        response.body = answer->Render(*format);
+        response.headers.emplace_back("x-sql-execution-id", answer->execution_id);
+        if (!answer->warnings.empty()) {
+          common::JsonWriter w;
+          w.BeginArray();
+          for (const std::string& warning : answer->warnings) w.String(warning);
+          w.EndArray();
+          response.headers.emplace_back("x-sql-warnings", w.TakeBuffer());
+        }
+        return response;
+      });
+  // Successes are recorded above, where the datasets read are known; failures here.
+  AddVersionedRoute(router, "POST", "/sql/read",
+                    Secured(access, {Permission::kSqlRead, ""},
+                            [read = std::move(read), audit](const http::Request& request) {
+                              http::Response response;
+                              try {
+                                response = read(request);
+                              } catch (...) {
+                                if (audit != nullptr) RecordSqlFailure(*audit, request, nullptr);
+                                throw;
+                              }
+                              if (audit != nullptr && response.status >= 400) {
+                                RecordSqlFailure(*audit, request, &response);
+                              }
+                              return response;
+                            }));
 }
 
 }  // namespace timestore::api

@@ -357,6 +357,7 @@ common::Result<SqlAnswer> SqlRuntime::Read(const SqlReadRequest& request) {
   DeadlineWatchdog::Guard guard = watchdog_.Watch(connection, deadline);
   SqlAnswer answer;
   answer.execution_id = "sql-" + common::RandomHex(8);
+  answer.datasets = guarded.dataset_views;
   auto bind = [&](duck::PreparedStatement& statement) -> Status {
     if (statement.parameter_count() != request.params.size()) {
       return common::InvalidArgument("params: the statement has " +

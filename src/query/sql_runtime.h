@@ -62,6 +62,7 @@ struct SqlAnswer {
   bool truncated = false;
   std::vector<std::string> warnings;
   double elapsed_ms = 0;
+  std::vector<std::string> datasets;  // the slugs of the dataset views the statement read, sorted
 
   // The original's shapes: kJson {"executionId","columns":[{"name","type"}],"rows":[..],
   // "truncated","warnings","statistics":{"rowCount","elapsedMs"}}; kCsv a header and records;

@@ -4,6 +4,7 @@
 // request.
 #include <chrono>
 #include <cstdio>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -111,8 +112,27 @@ TEST_F(AuditTest, SqlReadAndAdminChangesAreRecorded) {
   ASSERT_EQ(sql.size(), 2u);
   EXPECT_FALSE(sql[0].success);
   EXPECT_NE(sql[0].metadata_json.find("\"error\""), std::string::npos);
+  EXPECT_FALSE(sql[0].dataset_slug.has_value());
   EXPECT_TRUE(sql[1].success);
   EXPECT_EQ(sql[1].actor, "alice");
+  // A read is listed under the dataset it read: once per dataset, with the execution's metadata.
+  EXPECT_EQ(sql[1].dataset_slug, "cpu");
+  EXPECT_TRUE(sql[1].dataset_id.has_value());
+  EXPECT_NE(sql[1].metadata_json.find(R"("datasets": ["cpu"])"), std::string::npos)
+      << sql[1].metadata_json;
+  ASSERT_EQ(Call("POST", "/datasets/mem/ingest", IngestBody(1)).status, 201);
+  ASSERT_EQ(
+      Call("POST", "/sql/read", R"({"sql":"SELECT count(*) FROM timestore.cpu, timestore.mem"})")
+          .status,
+      200);
+  ASSERT_EQ(Call("POST", "/sql/read", R"({"sql":"SELECT 1"})").status, 200);
+  sql = AuditEvents("sql.read");
+  ASSERT_EQ(sql.size(), 5u);
+  EXPECT_FALSE(sql[0].dataset_slug.has_value());  // SELECT 1 read no dataset
+  std::set<std::string> pair{sql[1].dataset_slug.value_or(""), sql[2].dataset_slug.value_or("")};
+  EXPECT_EQ(pair, (std::set<std::string>{"cpu", "mem"}));
+  EXPECT_EQ(sql[1].request_id, sql[2].request_id);
+  EXPECT_EQ(List("?actions=sql.read")["events"].get_array().size(), 2u);  // under cpu
 
   EXPECT_EQ(
       Call("PUT", "/admin/datasets/cpu/retention", R"({"rules":{"maxAgeHours":8760}})").status,
