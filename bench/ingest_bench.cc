@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench/bench_flags.h"
 #include "bench/bench_stats.h"
 #include "bench/catalog_probe.h"
 #include "bench/cleanup_registry.h"
@@ -73,12 +74,9 @@ struct BenchOptions {
   TsbsScale scale;
   size_t batch = 5000;
   std::vector<int> clients = {1, 4};
-  std::string format;                   // "" = the server's default
-  std::vector<std::string> server_env;  // "NAME=VALUE"
+  ServerFlags server;
   uint64_t seed = kTsbsDefaultSeed;
   int repeat = 1;  // >= 1
-  bool keep = false;
-  std::string server_binary = TIMESTORE_BENCH_SERVER_BINARY;
   bool raw = true;
   bool raw_only = false;
   bool selfcheck = false;
@@ -87,22 +85,19 @@ struct BenchOptions {
 
 common::Result<BenchOptions> ParseOptions(int argc, char** argv) {
   BenchOptions o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    const auto value = [&]() -> common::Result<std::string_view> {
-      if (i + 1 >= argc) return common::InvalidArgument(std::string(arg) + " needs a value");
-      return std::string_view(argv[++i]);
-    };
+  o.server.server_binary = TIMESTORE_BENCH_SERVER_BINARY;
+  FlagReader flags(argc, argv);
+  while (flags.Next()) {
+    const std::string_view arg = flags.flag();
+    TS_ASSIGN_OR_RETURN(bool server_flag, ReadServerFlag(flags, o.server));
+    if (server_flag) continue;
     if (arg == "--scale") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
+      TS_ASSIGN_OR_RETURN(std::string_view v, flags.Value());
       TS_ASSIGN_OR_RETURN(o.scale, ParseTsbsScale(v));
     } else if (arg == "--batch") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (!ParseNumber(v, &o.batch) || o.batch == 0) {
-        return common::InvalidArgument("--batch: '" + std::string(v) + "' is not an integer >= 1");
-      }
+      TS_RETURN_IF_ERROR(flags.Integer<size_t>(&o.batch, 1, SIZE_MAX));
     } else if (arg == "--clients") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
+      TS_ASSIGN_OR_RETURN(std::string_view v, flags.Value());
       o.clients.clear();
       while (!v.empty()) {
         const size_t comma = v.find(',');
@@ -116,40 +111,12 @@ common::Result<BenchOptions> ParseOptions(int argc, char** argv) {
         v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
       }
       if (o.clients.empty()) return common::InvalidArgument("--clients: empty list");
-    } else if (arg == "--format") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (v != "duckdb" && v != "parquet") {
-        return common::InvalidArgument("--format: '" + std::string(v) +
-                                       "' is not duckdb or parquet");
-      }
-      o.format = v;
-    } else if (arg == "--server-env") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (v.find('=') == std::string_view::npos || v.starts_with("=")) {
-        return common::InvalidArgument("--server-env: '" + std::string(v) + "' is not NAME=VALUE");
-      }
-      o.server_env.emplace_back(v);
     } else if (arg == "--seed") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (!ParseNumber(v, &o.seed)) {
-        return common::InvalidArgument("--seed: '" + std::string(v) + "' is not an integer");
-      }
+      TS_RETURN_IF_ERROR(flags.Integer<uint64_t>(&o.seed, 0, UINT64_MAX));
     } else if (arg == "--repeat") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (!ParseNumber(v, &o.repeat) || o.repeat < 1 || o.repeat > 99) {
-        return common::InvalidArgument("--repeat: '" + std::string(v) +
-                                       "' is not an integer from 1 to 99");
-      }
-    } else if (arg == "--server") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      o.server_binary = v;
+      TS_RETURN_IF_ERROR(flags.Integer(&o.repeat, 1, 99));
     } else if (arg == "--health") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (!ParseNumber(v, &o.health_requests) || o.health_requests == 0) {
-        return common::InvalidArgument("--health: '" + std::string(v) + "' is not an integer >= 1");
-      }
-    } else if (arg == "--keep") {
-      o.keep = true;
+      TS_RETURN_IF_ERROR(flags.Integer<uint64_t>(&o.health_requests, 1, UINT64_MAX));
     } else if (arg == "--no-raw") {
       o.raw = false;
     } else if (arg == "--raw-only") {
@@ -529,9 +496,9 @@ void PrintSummary(const BenchOptions& o, const GeneratedData& data, double gen_r
   w.Key("scale").BeginObject().Key("hosts").Uint(o.scale.hosts).Key("hours").Uint(o.scale.hours);
   w.EndObject();
   w.Key("batch").Uint(o.batch).Key("seed").Uint(o.seed).Key("repeat").Int(o.repeat);
-  w.Key("format").String(o.format.empty() ? "server-default" : o.format);
+  w.Key("format").String(o.server.format.empty() ? "server-default" : o.server.format);
   w.Key("server_env").BeginArray();
-  for (const std::string& e : o.server_env) w.String(e);
+  for (const std::string& e : o.server.server_env) w.String(e);
   w.EndArray();
   w.Key("generator_rows_per_s").Double(std::round(gen_rate));
   w.Key("results").BeginArray();
@@ -593,7 +560,7 @@ int Main(int argc, char** argv) {
   CleanupRegistry cleanup;  // before any thread starts
   if (o.selfcheck) return RunSelfCheck(o);
 
-  common::Result<WorkDir> work_dir = WorkDir::Create(o.keep, &cleanup);
+  common::Result<WorkDir> work_dir = WorkDir::Create(o.server.keep, &cleanup);
   if (!work_dir.ok()) {
     std::fprintf(stderr, "ingest_bench: %s\n", work_dir.status().ToString().c_str());
     return 1;
@@ -607,7 +574,7 @@ int Main(int argc, char** argv) {
       "format %s, repeat %d\n",
       o.scale.hosts, o.scale.hours, static_cast<unsigned long long>(o.scale.rows()), o.batch,
       static_cast<unsigned long long>(o.seed),
-      o.format.empty() ? "(server default)" : o.format.c_str(), o.repeat);
+      o.server.format.empty() ? "(server default)" : o.server.format.c_str(), o.repeat);
   std::printf("work dir %s\n", tmp.path().c_str());
   std::fflush(stdout);
 
@@ -619,8 +586,9 @@ int Main(int argc, char** argv) {
   std::vector<RawBaselineResult> raw_runs;
   const auto run_raw = [&](int rep) -> bool {
     if (!o.raw) return true;
-    common::Result<RawBaselineResult> r = RunRawOnce(
-        data, tmp.path() + "/raw-" + std::to_string(rep) + ".duckdb", o.keep && rep == o.repeat);
+    common::Result<RawBaselineResult> r =
+        RunRawOnce(data, tmp.path() + "/raw-" + std::to_string(rep) + ".duckdb",
+                   o.server.keep && rep == o.repeat);
     if (!r.ok()) {
       std::fprintf(stderr, "ingest_bench: raw baseline: %s\n", r.status().ToString().c_str());
       return false;
@@ -663,14 +631,15 @@ int Main(int argc, char** argv) {
     return 1;
   }
   ServerProcessOptions server_options;
-  server_options.binary = o.server_binary;
+  server_options.binary = o.server.server_binary;
   server_options.database_url = pg->url();
   server_options.pg_schema = kPgSchema;
   server_options.storage_root = storage_root;
   server_options.log_path = tmp.path() + "/server.log";
-  if (!o.format.empty()) server_options.extra_env.push_back("TIMESTORE_WRITE_FORMAT=" + o.format);
-  server_options.extra_env.insert(server_options.extra_env.end(), o.server_env.begin(),
-                                  o.server_env.end());
+  if (!o.server.format.empty())
+    server_options.extra_env.push_back("TIMESTORE_WRITE_FORMAT=" + o.server.format);
+  server_options.extra_env.insert(server_options.extra_env.end(), o.server.server_env.begin(),
+                                  o.server.server_env.end());
   common::Result<ServerProcess> server = ServerProcess::Start(server_options, &cleanup);
   if (!server.ok()) {
     std::fprintf(stderr, "ingest_bench: server: %s\n", server.status().ToString().c_str());

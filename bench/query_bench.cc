@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bench/answer_table.h"
+#include "bench/bench_flags.h"
 #include "bench/bench_stats.h"
 #include "bench/catalog_probe.h"
 #include "bench/cleanup_registry.h"
@@ -78,72 +79,38 @@ struct Options {
   uint64_t seed = 20160102;
   uint64_t data_seed = kTsbsDefaultSeed;
   std::vector<const QueryType*> types;
-  std::string format;                   // "" = the server's default
-  std::vector<std::string> server_env;  // "NAME=VALUE"
+  ServerFlags server;
   bool sql = true;
-  bool keep = false;
-  std::string server_binary = TIMESTORE_BENCH_SERVER_BINARY;
 };
 
 common::Result<Options> ParseOptions(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    const auto value = [&]() -> common::Result<std::string_view> {
-      if (i + 1 >= argc) return common::InvalidArgument(std::string(arg) + " needs a value");
-      return std::string_view(argv[++i]);
-    };
+  o.server.server_binary = TIMESTORE_BENCH_SERVER_BINARY;
+  FlagReader flags(argc, argv);
+  while (flags.Next()) {
+    const std::string_view arg = flags.flag();
+    TS_ASSIGN_OR_RETURN(bool server_flag, ReadServerFlag(flags, o.server));
+    if (server_flag) continue;
     if (arg == "--scale") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
+      TS_ASSIGN_OR_RETURN(std::string_view v, flags.Value());
       TS_ASSIGN_OR_RETURN(o.scale, ParseTsbsScale(v));
     } else if (arg == "--instances") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (!ParseNumber(v, &o.instances) || o.instances < 1 || o.instances > 100000) {
-        return common::InvalidArgument("--instances: '" + std::string(v) +
-                                       "' is not an integer from 1 to 100000");
-      }
-    } else if (arg == "--seed" || arg == "--data-seed") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (!ParseNumber(v, arg == "--seed" ? &o.seed : &o.data_seed)) {
-        return common::InvalidArgument(std::string(arg) + ": '" + std::string(v) +
-                                       "' is not an integer");
-      }
+      TS_RETURN_IF_ERROR(flags.Integer(&o.instances, 1, 100000));
+    } else if (arg == "--seed") {
+      TS_RETURN_IF_ERROR(flags.Integer<uint64_t>(&o.seed, 0, UINT64_MAX));
+    } else if (arg == "--data-seed") {
+      TS_RETURN_IF_ERROR(flags.Integer<uint64_t>(&o.data_seed, 0, UINT64_MAX));
     } else if (arg == "--types") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
+      TS_ASSIGN_OR_RETURN(std::string_view v, flags.Value());
       common::Result<std::vector<const QueryType*>> types = ParseQueryTypes(v);
       if (!types.ok()) return common::InvalidArgument("--types: " + types.status().message());
       o.types.insert(o.types.end(), types->begin(), types->end());
-    } else if (arg == "--format") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (v != "duckdb" && v != "parquet") {
-        return common::InvalidArgument("--format: '" + std::string(v) +
-                                       "' is not duckdb or parquet");
-      }
-      o.format = v;
-    } else if (arg == "--server-env") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (v.find('=') == std::string_view::npos || v.starts_with("=")) {
-        return common::InvalidArgument("--server-env: '" + std::string(v) + "' is not NAME=VALUE");
-      }
-      o.server_env.emplace_back(v);
     } else if (arg == "--clients") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (!ParseNumber(v, &o.clients) || o.clients < 1 || o.clients > 999) {
-        return common::InvalidArgument("--clients: '" + std::string(v) +
-                                       "' is not an integer from 1 to 999");
-      }
+      TS_RETURN_IF_ERROR(flags.Integer(&o.clients, 1, 999));
     } else if (arg == "--batch") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (!ParseNumber(v, &o.batch) || o.batch == 0) {
-        return common::InvalidArgument("--batch: '" + std::string(v) + "' is not an integer >= 1");
-      }
-    } else if (arg == "--server") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      o.server_binary = v;
+      TS_RETURN_IF_ERROR(flags.Integer<size_t>(&o.batch, 1, SIZE_MAX));
     } else if (arg == "--no-sql") {
       o.sql = false;
-    } else if (arg == "--keep") {
-      o.keep = true;
     } else if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);
@@ -313,7 +280,7 @@ std::string SummaryJson(const Options& o, const std::vector<TypeResult>& results
   w.Key("format").String(format).Key("partitions").Int(partitions);
   w.Key("sql").Bool(with_sql);
   w.Key("server_env").BeginArray();
-  for (const std::string& e : o.server_env) w.String(e);
+  for (const std::string& e : o.server.server_env) w.String(e);
   w.EndArray();
   w.Key("results").BeginArray();
   for (const TypeResult& r : results) {
@@ -379,7 +346,7 @@ int Main(int argc, char** argv) {
   }
   const Options o = std::move(parsed).value();
   CleanupRegistry cleanup;  // before any thread starts
-  common::Result<WorkDir> work_dir = WorkDir::Create(o.keep, &cleanup);
+  common::Result<WorkDir> work_dir = WorkDir::Create(o.server.keep, &cleanup);
   if (!work_dir.ok()) {
     std::fprintf(stderr, "query_bench: %s\n", work_dir.status().ToString().c_str());
     return 1;
@@ -392,7 +359,7 @@ int Main(int argc, char** argv) {
       "format %s\nwork dir %s\n",
       o.scale.hosts, o.scale.hours, static_cast<unsigned long long>(o.scale.rows()), o.instances,
       static_cast<unsigned long long>(o.seed),
-      o.format.empty() ? "(server default)" : o.format.c_str(), dir.c_str());
+      o.server.format.empty() ? "(server default)" : o.server.format.c_str(), dir.c_str());
 
   // The dataset, rendered before the server starts.
   RenderedBodies rendered;
@@ -414,17 +381,18 @@ int Main(int argc, char** argv) {
     return 1;
   }
   ServerProcessOptions server_options;
-  server_options.binary = o.server_binary;
+  server_options.binary = o.server.server_binary;
   server_options.database_url = pg->url();
   server_options.pg_schema = kPgSchema;
   server_options.storage_root = storage_root;
   server_options.log_path = dir + "/server.log";
-  if (!o.format.empty()) server_options.extra_env.push_back("TIMESTORE_WRITE_FORMAT=" + o.format);
+  if (!o.server.format.empty())
+    server_options.extra_env.push_back("TIMESTORE_WRITE_FORMAT=" + o.server.format);
   // /sql/read caps answers at 10,000 rows by default; high-cpu-all needs more (--server-env may
   // override this, it comes later).
   server_options.extra_env.emplace_back("TIMESTORE_SQL_MAX_ROWS=1000000");
-  server_options.extra_env.insert(server_options.extra_env.end(), o.server_env.begin(),
-                                  o.server_env.end());
+  server_options.extra_env.insert(server_options.extra_env.end(), o.server.server_env.begin(),
+                                  o.server.server_env.end());
   common::Result<ServerProcess> server = ServerProcess::Start(server_options, &cleanup);
   if (!server.ok()) {
     std::fprintf(stderr, "query_bench: server: %s\n", server.status().ToString().c_str());

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "bench/answer_table.h"
+#include "bench/bench_flags.h"
 #include "bench/bench_stats.h"
 #include "bench/catalog_probe.h"
 #include "bench/cleanup_registry.h"
@@ -93,79 +94,49 @@ struct Options {
   uint64_t seed = 20160102;
   uint64_t data_seed = kTsbsDefaultSeed;
   std::vector<const QueryType*> types;
-  std::string format;                   // "" = the server's default
-  std::vector<std::string> server_env;  // "NAME=VALUE"
+  ServerFlags server;
   int fetch_concurrency = kDefaultFetchConcurrency;
-  bool keep = false;
-  std::string server_binary = TIMESTORE_BENCH_SERVER_BINARY;
 };
 
 common::Result<Options> ParseOptions(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    const auto value = [&]() -> common::Result<std::string_view> {
-      if (i + 1 >= argc) return common::InvalidArgument(std::string(arg) + " needs a value");
-      return std::string_view(argv[++i]);
-    };
-    const auto int_value = [&](int* out, int min, int max) -> common::Status {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (!ParseNumber(v, out) || *out < min || *out > max) {
-        return common::InvalidArgument(std::string(arg) + ": '" + std::string(v) +
-                                       "' is not an integer from " + std::to_string(min) + " to " +
-                                       std::to_string(max));
+  o.server.server_binary = TIMESTORE_BENCH_SERVER_BINARY;
+  FlagReader flags(argc, argv);
+  while (flags.Next()) {
+    const std::string_view arg = flags.flag();
+    TS_ASSIGN_OR_RETURN(bool server_flag, ReadServerFlag(flags, o.server));
+    if (server_flag) {
+      // A TIMESTORE_QUERY_FETCH_CONCURRENCY for the servers also sets the direct download's.
+      constexpr std::string_view kFetch = "TIMESTORE_QUERY_FETCH_CONCURRENCY=";
+      const std::string env = arg == "--server-env" ? o.server.server_env.back() : std::string();
+      if (env.starts_with(kFetch) &&
+          (!ParseNumber(std::string_view(env).substr(kFetch.size()), &o.fetch_concurrency) ||
+           o.fetch_concurrency < 1 || o.fetch_concurrency > 64)) {
+        return common::InvalidArgument("--server-env: '" + std::string(env) +
+                                       "' is not an integer from 1 to 64");
       }
-      return common::Status::Ok();
-    };
+      continue;
+    }
     if (arg == "--scale") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
+      TS_ASSIGN_OR_RETURN(std::string_view v, flags.Value());
       TS_ASSIGN_OR_RETURN(o.scale, ParseTsbsScale(v));
     } else if (arg == "--instances") {
-      TS_RETURN_IF_ERROR(int_value(&o.instances, 1, 100000));
+      TS_RETURN_IF_ERROR(flags.Integer(&o.instances, 1, 100000));
     } else if (arg == "--cold-instances") {
-      TS_RETURN_IF_ERROR(int_value(&o.cold_instances, 0, 100000));
+      TS_RETURN_IF_ERROR(flags.Integer(&o.cold_instances, 0, 100000));
     } else if (arg == "--clients") {
-      TS_RETURN_IF_ERROR(int_value(&o.clients, 1, 999));
-    } else if (arg == "--seed" || arg == "--data-seed") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (!ParseNumber(v, arg == "--seed" ? &o.seed : &o.data_seed)) {
-        return common::InvalidArgument(std::string(arg) + ": '" + std::string(v) +
-                                       "' is not an integer");
-      }
+      TS_RETURN_IF_ERROR(flags.Integer(&o.clients, 1, 999));
+    } else if (arg == "--seed") {
+      TS_RETURN_IF_ERROR(flags.Integer<uint64_t>(&o.seed, 0, UINT64_MAX));
+    } else if (arg == "--data-seed") {
+      TS_RETURN_IF_ERROR(flags.Integer<uint64_t>(&o.data_seed, 0, UINT64_MAX));
     } else if (arg == "--types") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
+      TS_ASSIGN_OR_RETURN(std::string_view v, flags.Value());
       common::Result<std::vector<const QueryType*>> types = ParseQueryTypes(v);
       if (!types.ok()) return common::InvalidArgument("--types: " + types.status().message());
       o.types.insert(o.types.end(), types->begin(), types->end());
-    } else if (arg == "--format") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (v != "duckdb" && v != "parquet") {
-        return common::InvalidArgument("--format: '" + std::string(v) +
-                                       "' is not duckdb or parquet");
-      }
-      o.format = v;
-    } else if (arg == "--server-env") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (v.find('=') == std::string_view::npos || v.starts_with("=")) {
-        return common::InvalidArgument("--server-env: '" + std::string(v) + "' is not NAME=VALUE");
-      }
-      constexpr std::string_view kFetch = "TIMESTORE_QUERY_FETCH_CONCURRENCY=";
-      if (v.starts_with(kFetch) && (!ParseNumber(v.substr(kFetch.size()), &o.fetch_concurrency) ||
-                                    o.fetch_concurrency < 1 || o.fetch_concurrency > 64)) {
-        return common::InvalidArgument("--server-env: '" + std::string(v) +
-                                       "' is not an integer from 1 to 64");
-      }
-      o.server_env.emplace_back(v);
     } else if (arg == "--batch") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      if (!ParseNumber(v, &o.batch) || o.batch == 0) {
-        return common::InvalidArgument("--batch: '" + std::string(v) + "' is not an integer >= 1");
-      }
-    } else if (arg == "--server") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, value());
-      o.server_binary = v;
-    } else if (arg == "--keep") {
-      o.keep = true;
+      TS_RETURN_IF_ERROR(flags.Integer<size_t>(&o.batch, 1, SIZE_MAX));
     } else if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);
@@ -173,7 +144,6 @@ common::Result<Options> ParseOptions(int argc, char** argv) {
       return common::InvalidArgument("unknown option '" + std::string(arg) + "'");
     }
   }
-  o.cold_instances = std::min(o.cold_instances, o.instances);
   if (o.types.empty()) {
     for (const QueryType& t : AllQueryTypes()) o.types.push_back(&t);
   }
@@ -619,7 +589,7 @@ std::string SummaryJson(const Options& o, const std::string& format, size_t part
   w.Key("partitions_local").Uint(partitions[kLocal]).Key("partitions_s3").Uint(partitions[kS3]);
   w.Key("fetch_concurrency").Int(o.fetch_concurrency);
   w.Key("server_env").BeginArray();
-  for (const std::string& e : o.server_env) w.String(e);
+  for (const std::string& e : o.server.server_env) w.String(e);
   w.EndArray();
   w.Key("warm").BeginArray();
   for (const WarmResult& r : warm) {
@@ -684,7 +654,7 @@ int Main(int argc, char** argv) {
   }
   const Options o = std::move(parsed).value();
   CleanupRegistry cleanup;  // before any thread starts
-  common::Result<WorkDir> work_dir = WorkDir::Create(o.keep, &cleanup);
+  common::Result<WorkDir> work_dir = WorkDir::Create(o.server.keep, &cleanup);
   if (!work_dir.ok()) {
     std::fprintf(stderr, "s3_query_bench: %s\n", work_dir.status().ToString().c_str());
     return 1;
@@ -695,7 +665,7 @@ int Main(int argc, char** argv) {
       "cold), seed %llu, format %s\nwork dir %s\n",
       o.scale.hosts, o.scale.hours, static_cast<unsigned long long>(o.scale.rows()), o.instances,
       o.cold_instances, static_cast<unsigned long long>(o.seed),
-      o.format.empty() ? "(server default)" : o.format.c_str(), dir.c_str());
+      o.server.format.empty() ? "(server default)" : o.server.format.c_str(), dir.c_str());
 
   RenderedBodies rendered;
   {
@@ -724,11 +694,12 @@ int Main(int argc, char** argv) {
   std::printf("s3rver at %s, bucket %s\n", s3rver->endpoint().c_str(), s3rver->bucket().c_str());
 
   ServerProcessOptions common_options;
-  common_options.binary = o.server_binary;
+  common_options.binary = o.server.server_binary;
   common_options.database_url = pg->url();
-  if (!o.format.empty()) common_options.extra_env.push_back("TIMESTORE_WRITE_FORMAT=" + o.format);
-  common_options.extra_env.insert(common_options.extra_env.end(), o.server_env.begin(),
-                                  o.server_env.end());
+  if (!o.server.format.empty())
+    common_options.extra_env.push_back("TIMESTORE_WRITE_FORMAT=" + o.server.format);
+  common_options.extra_env.insert(common_options.extra_env.end(), o.server.server_env.begin(),
+                                  o.server.server_env.end());
   ServerProcessOptions local_options = common_options;
   local_options.pg_schema = kLocalSchema;
   local_options.storage_root = dir + "/local-storage";
