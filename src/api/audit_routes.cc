@@ -97,6 +97,23 @@ void WriteEvent(common::JsonWriter& w, const catalog::AuditEvent& e) {
   w.EndObject();
 }
 
+// One page of events matching `options` (limit + 1 fetched: the extra one says a page follows).
+http::Response PageAnswer(catalog::Catalog& catalog, catalog::ListAuditOptions options) {
+  const int limit = options.limit;
+  options.limit = limit + 1;
+  auto events = catalog.audit().List(options);
+  if (!events.ok()) return ErrorAnswer(events.status());
+  const bool more = static_cast<int>(events->size()) > limit;
+  if (more) events->resize(static_cast<size_t>(limit));
+  common::JsonWriter w;
+  w.BeginObject().Key("events").BeginArray();
+  for (const catalog::AuditEvent& e : *events) WriteEvent(w, e);
+  w.EndArray().Key("nextCursor");
+  more ? w.String(std::to_string(events->back().id)) : w.Null();
+  w.EndObject();
+  return http::Response::Json(w.TakeBuffer());
+}
+
 }  // namespace
 
 void AddAuditRoutes(http::Router& router, catalog::Catalog& catalog, const AccessControl* access) {
@@ -108,19 +125,15 @@ void AddAuditRoutes(http::Router& router, catalog::Catalog& catalog, const Acces
         auto dataset = catalog.datasets().GetByIdOrSlug(*request.PathParam("datasetId"));
         if (!dataset.ok()) return ErrorAnswer(dataset.status());
         options->dataset_id = dataset->id;
-        const int limit = options->limit;
-        options->limit = limit + 1;  // one more tells whether a next page exists
-        auto events = catalog.audit().List(*options);
-        if (!events.ok()) return ErrorAnswer(events.status());
-        const bool more = static_cast<int>(events->size()) > limit;
-        if (more) events->resize(static_cast<size_t>(limit));
-        common::JsonWriter w;
-        w.BeginObject().Key("events").BeginArray();
-        for (const catalog::AuditEvent& e : *events) WriteEvent(w, e);
-        w.EndArray().Key("nextCursor");
-        more ? w.String(std::to_string(events->back().id)) : w.Null();
-        w.EndObject();
-        return http::Response::Json(w.TakeBuffer());
+        return PageAnswer(catalog, std::move(options).value());
+      }));
+  // Every event, those of no dataset included (token changes, reschedules, refused requests).
+  AddVersionedRoute(
+      router, "GET", "/admin/audit",
+      Secured(access, {Permission::kAdmin, ""}, [&catalog](const http::Request& request) {
+        auto options = ParseListing(request);
+        if (!options.ok()) return ErrorAnswer(options.status());
+        return PageAnswer(catalog, std::move(options).value());
       }));
 }
 

@@ -102,6 +102,32 @@ TEST_F(AuditTest, QueryRecordsModeAndRowCountAfterTheStreamEnds) {
       << events[1].metadata_json;
 }
 
+TEST_F(AuditTest, TheGlobalListingShowsEventsOfEveryDatasetAndOfNone) {
+  ASSERT_EQ(Call("POST", "/datasets/cpu/ingest", IngestBody(1)).status, 201);
+  ASSERT_EQ(Call("POST", "/datasets/mem/ingest", IngestBody(1)).status, 201);
+  ASSERT_EQ(Call("POST", "/sql/read", R"({"sql":"SELECT 1"})").status, 200);
+  RawResponse all = Call("GET", "/v1/admin/audit");
+  ASSERT_EQ(all.status, 200) << all.body;
+  simdjson::dom::element doc = parser_.parse(all.body);
+  ASSERT_EQ(Count(doc), 3u);
+  EXPECT_EQ(std::string(doc["events"].at(0)["action"].get_string().value()), "sql.read");
+  EXPECT_TRUE(doc["events"].at(0)["datasetId"].is_null());
+  EXPECT_EQ(std::string(doc["events"].at(1)["datasetSlug"].get_string().value()), "mem");
+  EXPECT_EQ(std::string(doc["events"].at(2)["datasetSlug"].get_string().value()), "cpu");
+  // The same filters and exact pages as the per-dataset listing.
+  RawResponse page = Call("GET", "/admin/audit?actions=ingest&limit=1");
+  simdjson::dom::element first = parser_.parse(page.body);
+  ASSERT_EQ(Count(first), 1u);
+  const std::string cursor = Cursor(first);
+  ASSERT_FALSE(cursor.empty());
+  simdjson::dom::element second =
+      parser_.parse(Call("GET", "/admin/audit?actions=ingest&limit=1&cursor=" + cursor).body);
+  ASSERT_EQ(Count(second), 1u);
+  EXPECT_EQ(std::string(second["events"].at(0)["datasetSlug"].get_string().value()), "cpu");
+  EXPECT_EQ(Cursor(second), "");
+  EXPECT_EQ(Call("GET", "/admin/audit?limit=0").status, 400);
+}
+
 TEST_F(AuditTest, SqlReadAndAdminChangesAreRecorded) {
   ASSERT_EQ(Call("POST", "/datasets/cpu/ingest", IngestBody(2)).status, 201);
   EXPECT_EQ(
