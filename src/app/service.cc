@@ -145,6 +145,9 @@ Service::~Service() { Stop(); }
 
 common::Status Service::Start() {
   TS_RETURN_IF_ERROR(config::CheckAuthBinding(config_));
+  if (auto warning = config::InsecureBindingWarning(config_)) {
+    logger_.Warn(*warning, observability::LogFields().Add("host", config_.http.host));
+  }
   auto cache = storage::PartitionCache::Open(PartitionCacheOptionsFor(config_.storage), &metrics_);
   if (!cache.ok()) return cache.status().WithContext("partition cache");
   cache_ = std::move(cache).value();

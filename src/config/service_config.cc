@@ -400,6 +400,13 @@ bool IsLoopbackHost(std::string_view host) {
   return dots == 3;
 }
 
+std::optional<std::string> InsecureBindingWarning(const ServiceConfig& config) {
+  if (config.auth.mode != AuthMode::kNone || IsLoopbackHost(config.http.host)) return std::nullopt;
+  return "serving " + config.http.host +
+         " without access control (TIMESTORE_AUTH_MODE=none, TIMESTORE_ALLOW_INSECURE=true): "
+         "anyone who can reach it may read, write and administer every dataset";
+}
+
 common::Status CheckAuthBinding(const ServiceConfig& config) {
   if (config.auth.mode != AuthMode::kNone || config.auth.allow_insecure ||
       IsLoopbackHost(config.http.host)) {

@@ -166,6 +166,10 @@ common::Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
 // without TIMESTORE_ALLOW_INSECURE=true. Checked by `serve` only: other commands bind nothing.
 common::Status CheckAuthBinding(const ServiceConfig& config);
 
+// What `serve` warns about when CheckAuthBinding let mode none serve a non-loopback address
+// (TIMESTORE_ALLOW_INSECURE=true); nothing otherwise.
+std::optional<std::string> InsecureBindingWarning(const ServiceConfig& config);
+
 // True for "localhost", 127.0.0.0/8 and ::1.
 bool IsLoopbackHost(std::string_view host);
 

@@ -476,6 +476,9 @@ TEST(AuthBindingTest, ModeNoneRefusesANonLoopbackAddressUnlessAllowed) {
 
   cfg.auth.allow_insecure = true;
   EXPECT_TRUE(config::CheckAuthBinding(cfg).ok());
+  const std::optional<std::string> warning = config::InsecureBindingWarning(cfg);
+  ASSERT_TRUE(warning.has_value());
+  EXPECT_NE(warning->find("without access control"), std::string::npos) << *warning;
   cfg.auth.allow_insecure = false;
   cfg.auth.mode = config::AuthMode::kTokens;
   EXPECT_TRUE(config::CheckAuthBinding(cfg).ok());
@@ -483,6 +486,7 @@ TEST(AuthBindingTest, ModeNoneRefusesANonLoopbackAddressUnlessAllowed) {
   for (const char* loopback : {"127.0.0.1", "127.1.2.3", "localhost", "::1"}) {
     cfg.http.host = loopback;
     EXPECT_TRUE(config::CheckAuthBinding(cfg).ok()) << loopback;
+    EXPECT_FALSE(config::InsecureBindingWarning(cfg).has_value()) << loopback;
   }
   for (const char* exposed : {"0.0.0.0", "::", "10.0.0.1", "127.0.0.1.example.com", "128.0.0.1"}) {
     cfg.http.host = exposed;
