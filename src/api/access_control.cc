@@ -207,7 +207,8 @@ http::Identity AccessControl::IdentifyByToken(const http::Request& request) cons
   if (!found->has_value()) return Refused("invalid, expired or revoked bearer token");
   const catalog::ApiToken& token = **found;
   identity.authenticated = true;
-  identity.actor = "token:" + token.name;
+  // Names need not be unique; the id tells tokens of one name apart in the audit trail.
+  identity.actor = "token:" + token.name + "/" + token.id.value();
   identity.scopes = token.scopes;
   identity.datasets = token.datasets;
   return identity;
