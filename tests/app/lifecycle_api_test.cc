@@ -10,6 +10,7 @@
 #include <simdjson.h>
 
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "duck/connection.h"
 #include "duck/database.h"
 #include "testing/raw_http_client.h"
@@ -39,29 +40,11 @@ constexpr char kAllRows[] =
     R"({"timeRange":{"start":"2024-01-01T00:00:00Z","end":"2024-01-10T00:00:00Z"},)"
     R"("limit":100000})";
 
-class LifecycleApiTest : public ::testing::Test {
+class LifecycleApiTest : public ServiceTest {
  protected:
-  void SetUp() override {
-    cfg_.http.port = 0;
-    cfg_.postgres.url = testing::PostgresUrl();
-    cfg_.postgres.schema = testing::UniqueName("lca");
-    cfg_.storage.root = (scratch_.path() / "data").string();
-    cfg_.storage.cache_dir = (scratch_.path() / "cache").string();
-    cfg_.lifecycle.enabled = false;  // the test drives the lifecycle itself
-    service_ = std::make_unique<Service>(cfg_);
-    ASSERT_TRUE(service_->Start().ok());
-    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
-  }
-
-  testing::RawResponse Call(const std::string& method, const std::string& target,
-                            const std::string& body = "") {
-    testing::RawHttpClient c(service_->port(), 30s);
-    auto r = c.Roundtrip(
-        testing::MakeRequest(method, target, "Content-Type: application/json\r\n", body));
-    EXPECT_TRUE(r.has_value());
-    return r.value_or(testing::RawResponse{});
-  }
+  // The test drives the lifecycle itself (ServiceTest leaves it off).
+  LifecycleApiTest() : ServiceTest("lca") {}
+  void SetUp() override { StartService(); }
 
   // 30 small ingests over 3 days (one file each).
   void IngestSmallBatches(const std::string& slug) {
@@ -88,17 +71,13 @@ class LifecycleApiTest : public ::testing::Test {
   }
 
   std::map<std::string, std::string> BinaryEnv() {
-    return {{"TIMESTORE_DATABASE_URL", cfg_.postgres.url},
+    return {{"TIMESTORE_DATABASE_URL", config_.postgres.url},
             {"DATABASE_URL", "<unset>"},
-            {"TIMESTORE_PG_SCHEMA", cfg_.postgres.schema},
-            {"TIMESTORE_STORAGE_ROOT", cfg_.storage.root},
-            {"TIMESTORE_CACHE_DIR", (scratch_.path() / "cli-cache").string()},
+            {"TIMESTORE_PG_SCHEMA", config_.postgres.schema},
+            {"TIMESTORE_STORAGE_ROOT", config_.storage.root},
+            {"TIMESTORE_CACHE_DIR", (cache_.path() / "cli-cache").string()},
             {"TIMESTORE_LOG_LEVEL", "error"}};
   }
-
-  testing::TempDir scratch_;
-  config::ServiceConfig cfg_;
-  std::unique_ptr<Service> service_;
 };
 
 TEST_F(LifecycleApiTest, InlineCompactionThroughTheAdminApiKeepsEveryAnswer) {
@@ -169,7 +148,7 @@ TEST_F(LifecycleApiTest, RetentionFollowsTheStoredPolicyAndItsDryRun) {
   auto gone = Call("POST", "/datasets/cpu/query", as_of);
   EXPECT_EQ(gone.status, 404) << gone.body;
   EXPECT_NE(gone.body.find("no longer stored"), std::string::npos) << gone.body;
-  EXPECT_EQ(gone.body.find(cfg_.storage.root), std::string::npos) << gone.body;
+  EXPECT_EQ(gone.body.find(config_.storage.root), std::string::npos) << gone.body;
 }
 
 TEST_F(LifecycleApiTest, ExportsAreListedAndReadableByAnyParquetReader) {
@@ -191,7 +170,7 @@ TEST_F(LifecycleApiTest, ExportsAreListedAndReadableByAnyParquetReader) {
   auto db = duck::Database::Open(":memory:");
   auto conn = duck::Connection::Open(*db);
   auto read = conn->Query("SELECT count(*), sum(v)::BIGINT FROM read_parquet('" +
-                          cfg_.storage.root + "/" + key + "')");
+                          config_.storage.root + "/" + key + "')");
   ASSERT_TRUE(read.ok()) << read.status().ToString();
   EXPECT_EQ(read->GetInt64(0, 0), 360);
   EXPECT_EQ(read->GetInt64(1, 0), 359 * 360 / 2);
@@ -233,7 +212,7 @@ TEST_F(LifecycleApiTest, AWorkerKilledMidCompactionChangesNothingAndAnotherRedoe
   // Killed after publishing a merged file, before committing it: no visible change.
   EXPECT_EQ(PartitionCount("cpu"), 30);
   EXPECT_EQ(Rows("cpu"), before);
-  catalog::Catalog catalog(CatalogOptionsFor(cfg_.postgres));
+  catalog::Catalog catalog(CatalogOptionsFor(config_.postgres));
   catalog::ListJobsOptions running;
   running.status = catalog::JobStatus::kRunning;
   auto held = catalog.jobs().List(running);
@@ -267,7 +246,7 @@ TEST_F(LifecycleApiTest, AWorkerKilledMidCompactionChangesNothingAndAnotherRedoe
   ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
   EXPECT_NE(sweep->body.find(R"("orphansDeleted": 1)"), std::string::npos) << sweep->body;
   int files = 0;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(cfg_.storage.root)) {
+  for (const auto& e : std::filesystem::recursive_directory_iterator(config_.storage.root)) {
     if (e.is_regular_file() && e.path().extension() == ".parquet") ++files;
   }
   EXPECT_EQ(files, 3);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "testing/raw_http_client.h"
 #include "testing/test_env.h"
 
@@ -26,41 +27,21 @@ constexpr char kQuery[] =
 constexpr char kAnswerRows[] = R"("rows":[{"timestamp":"2024-01-01T00:00:00.000Z","sum_v":3},)"
                                R"({"timestamp":"2024-01-02T00:00:00.000Z","sum_v":5}])";
 
-class S3QueryTest : public ::testing::Test {
+class S3QueryTest : public ServiceTest {
  protected:
-  void SetUp() override {
-    cfg_.http.port = 0;
-    cfg_.postgres.url = testing::PostgresUrl();
-    cfg_.postgres.schema = testing::UniqueName("s3q");
-    cfg_.storage.driver = config::StorageDriver::kS3;
-    cfg_.storage.root = scratch_.path().string();
-    cfg_.storage.s3_bucket = "timestore-test";
-    cfg_.storage.s3_endpoint = testing::S3Endpoint();
-    cfg_.storage.s3_prefix = testing::UniqueName("query") + "/";
-    cfg_.storage.s3_access_key_id = "S3RVER";
-    cfg_.storage.s3_secret_access_key = "S3RVER";
+  S3QueryTest() : ServiceTest("s3q") {
+    config_.storage.driver = config::StorageDriver::kS3;
+    config_.storage.s3_bucket = "timestore-test";
+    config_.storage.s3_endpoint = testing::S3Endpoint();
+    config_.storage.s3_prefix = testing::UniqueName("query") + "/";
+    config_.storage.s3_access_key_id = "S3RVER";
+    config_.storage.s3_secret_access_key = "S3RVER";
     UseCache("cache-1");
   }
 
+  // Another node's view: the next StartService() runs with the partition cache `name`.
   void UseCache(const std::string& name) {
-    cfg_.storage.cache_dir = (scratch_.path() / name).string();
-  }
-
-  void Restart() {
-    service_.reset();
-    service_ = std::make_unique<Service>(cfg_);
-    ASSERT_TRUE(service_->Start().ok());
-    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
-  }
-
-  testing::RawResponse Call(const std::string& method, const std::string& target,
-                            const std::string& body = "") {
-    testing::RawHttpClient c(service_->port(), 30s);
-    auto r = c.Roundtrip(
-        testing::MakeRequest(method, target, "Content-Type: application/json\r\n", body));
-    EXPECT_TRUE(r.has_value());
-    return r.value_or(testing::RawResponse{});
+    config_.storage.cache_dir = (cache_.path() / name).string();
   }
 
   // `"partitionsFromCache":N,"partitionsFetched":M` of a query answer.
@@ -78,14 +59,10 @@ class S3QueryTest : public ::testing::Test {
     const size_t at = metrics.find(name);
     return at == std::string::npos ? 0 : std::stoi(metrics.substr(at + name.size()));
   }
-
-  testing::TempDir scratch_;
-  config::ServiceConfig cfg_;
-  std::unique_ptr<Service> service_;
 };
 
 TEST_F(S3QueryTest, QueriesReadThroughTheCacheAndSayWhereFilesCameFrom) {
-  Restart();
+  StartService();
   ASSERT_EQ(Call("POST", "/datasets/remote/ingest", kBody).status, 201);
   // Written through at ingest: the first query downloads nothing.
   auto r = Call("POST", "/datasets/remote/query", kQuery);
@@ -96,7 +73,7 @@ TEST_F(S3QueryTest, QueriesReadThroughTheCacheAndSayWhereFilesCameFrom) {
 
   // Another node (an empty cache) downloads each file once, then serves it from its cache.
   UseCache("cache-2");
-  Restart();
+  StartService();
   r = Call("POST", "/datasets/remote/query", kQuery);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find(kAnswerRows), std::string::npos) << r.body;
@@ -106,7 +83,7 @@ TEST_F(S3QueryTest, QueriesReadThroughTheCacheAndSayWhereFilesCameFrom) {
   EXPECT_EQ(Sources(r.body), R"("partitionsFromCache":2,"partitionsFetched":0)");
 
   // The cache survives a restart.
-  Restart();
+  StartService();
   r = Call("POST", "/datasets/remote/query", kQuery);
   EXPECT_NE(r.body.find(kAnswerRows), std::string::npos) << r.body;
   EXPECT_EQ(Sources(r.body), R"("partitionsFromCache":2,"partitionsFetched":0)");
@@ -118,12 +95,12 @@ TEST_F(S3QueryTest, QueriesReadThroughTheCacheAndSayWhereFilesCameFrom) {
 }
 
 TEST_F(S3QueryTest, ConcurrentQueriesOfAColdPartitionDownloadItOnce) {
-  Restart();
+  StartService();
   ASSERT_EQ(Call("POST", "/datasets/cold/ingest", kBody).status, 201);
   UseCache("cold-cache");
-  cfg_.http.worker_threads = 8;
-  cfg_.query.connections = 8;
-  Restart();
+  config_.http.worker_threads = 8;
+  config_.query.connections = 8;
+  StartService();
   std::vector<std::thread> clients;
   std::atomic<int> right{0};
   for (int i = 0; i < 8; ++i) {
@@ -138,13 +115,13 @@ TEST_F(S3QueryTest, ConcurrentQueriesOfAColdPartitionDownloadItOnce) {
 }
 
 TEST_F(S3QueryTest, ASmallCacheStillAnswersAndStaysWithinItsLimit) {
-  Restart();
+  StartService();
   ASSERT_EQ(Call("POST", "/datasets/small/ingest", kBody).status, 201);
   // A cache smaller than one partition file: every file a query needs is pinned while it runs
   // (and read), then evicted once released.
   UseCache("tiny-cache");
-  cfg_.storage.cache_max_bytes = 100;
-  Restart();
+  config_.storage.cache_max_bytes = 100;
+  StartService();
   for (int i = 0; i < 3; ++i) {
     auto r = Call("POST", "/datasets/small/query", kQuery);
     ASSERT_EQ(r.status, 200) << r.body;
@@ -161,7 +138,7 @@ TEST_F(S3QueryTest, ASmallCacheStillAnswersAndStaysWithinItsLimit) {
     int64_t bytes = 0;
     std::error_code ec;
     for (const auto& e :
-         std::filesystem::recursive_directory_iterator(scratch_.path() / "tiny-cache", ec)) {
+         std::filesystem::recursive_directory_iterator(cache_.path() / "tiny-cache", ec)) {
       const auto size = e.is_regular_file(ec) ? e.file_size(ec) : 0;
       if (!ec) bytes += static_cast<int64_t>(size);
     }

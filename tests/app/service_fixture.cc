@@ -30,6 +30,7 @@ ServiceTest::ServiceTest(std::string_view schema_prefix) {
 }
 
 void ServiceTest::StartService() {
+  service_.reset();  // a restart: the old one stops before the new one starts
   service_ = std::make_unique<Service>(config_);
   const common::Status started = service_->Start();
   ASSERT_TRUE(started.ok()) << started.ToString();

@@ -31,8 +31,8 @@ class ServiceTest : public ::testing::Test {
   // `schema_prefix` names the test's catalog schema ("<prefix>_<unique suffix>").
   explicit ServiceTest(std::string_view schema_prefix);
 
-  // Starts the service with config_ and waits until it is ready; opens catalog_ on its schema.
-  // Fails the test (fatally) when either does not happen.
+  // Starts the service with config_ (stopping a running one first) and waits until it is ready;
+  // opens catalog_ on its schema. Fails the test (fatally) when either does not happen.
   void StartService();
 
   // One request over a fresh connection; a JSON content type is sent with a non-empty body.
