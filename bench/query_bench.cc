@@ -24,6 +24,7 @@
 #include "bench/cleanup_registry.h"
 #include "bench/dataset_manifest.h"
 #include "bench/http_client.h"
+#include "bench/query_flags.h"
 #include "bench/raw_duck.h"
 #include "bench/server_process.h"
 #include "bench/throwaway_postgres.h"
@@ -71,14 +72,7 @@ query types: single-groupby-1-1-1 single-groupby-1-1-12 single-groupby-1-8-1
   high-cpu-1 high-cpu-all lastpoint groupby-orderby-limit
 )";
 
-struct Options {
-  TsbsScale scale;
-  size_t batch = 5000;
-  int clients = 4;
-  int instances = 20;
-  uint64_t seed = 20160102;
-  uint64_t data_seed = kTsbsDefaultSeed;
-  std::vector<const QueryType*> types;
+struct Options : QueryRunFlags {
   ServerFlags server;
   bool sql = true;
 };
@@ -89,38 +83,23 @@ common::Result<Options> ParseOptions(int argc, char** argv) {
   FlagReader flags(argc, argv);
   while (flags.Next()) {
     const std::string_view arg = flags.flag();
+    TS_ASSIGN_OR_RETURN(bool run_flag, ReadQueryRunFlag(flags, o));
+    if (run_flag) continue;
     TS_ASSIGN_OR_RETURN(bool server_flag, ReadServerFlag(flags, o.server));
-    if (server_flag) continue;
-    if (arg == "--scale") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, flags.Value());
-      TS_ASSIGN_OR_RETURN(o.scale, ParseTsbsScale(v));
-    } else if (arg == "--instances") {
-      TS_RETURN_IF_ERROR(flags.Integer(&o.instances, 1, 100000));
-    } else if (arg == "--seed") {
-      TS_RETURN_IF_ERROR(flags.Integer<uint64_t>(&o.seed, 0, UINT64_MAX));
-    } else if (arg == "--data-seed") {
-      TS_RETURN_IF_ERROR(flags.Integer<uint64_t>(&o.data_seed, 0, UINT64_MAX));
-    } else if (arg == "--types") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, flags.Value());
-      common::Result<std::vector<const QueryType*>> types = ParseQueryTypes(v);
-      if (!types.ok()) return common::InvalidArgument("--types: " + types.status().message());
-      o.types.insert(o.types.end(), types->begin(), types->end());
-    } else if (arg == "--clients") {
-      TS_RETURN_IF_ERROR(flags.Integer(&o.clients, 1, 999));
-    } else if (arg == "--batch") {
-      TS_RETURN_IF_ERROR(flags.Integer<size_t>(&o.batch, 1, SIZE_MAX));
-    } else if (arg == "--no-sql") {
+    if (server_flag) {
+      continue;
+    }
+    if (arg == "--no-sql") {
       o.sql = false;
-    } else if (arg == "--help" || arg == "-h") {
+      continue;
+    }
+    if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);
-    } else {
-      return common::InvalidArgument("unknown option '" + std::string(arg) + "'");
     }
+    return common::InvalidArgument("unknown option '" + std::string(arg) + "'");
   }
-  if (o.types.empty()) {
-    for (const QueryType& t : AllQueryTypes()) o.types.push_back(&t);
-  }
+  DefaultToAllTypes(o);
   return o;
 }
 

@@ -33,6 +33,7 @@
 #include "bench/cleanup_registry.h"
 #include "bench/dataset_manifest.h"
 #include "bench/http_client.h"
+#include "bench/query_flags.h"
 #include "bench/raw_duck.h"
 #include "bench/server_process.h"
 #include "bench/throwaway_postgres.h"
@@ -85,15 +86,8 @@ const char* const kUsage = R"(usage: s3_query_bench [options]
   --server PATH         timestore binary (default: the one built with this benchmark)
 )";
 
-struct Options {
-  TsbsScale scale;
-  size_t batch = 5000;
-  int clients = 4;
-  int instances = 20;
+struct Options : QueryRunFlags {
   int cold_instances = 3;
-  uint64_t seed = 20160102;
-  uint64_t data_seed = kTsbsDefaultSeed;
-  std::vector<const QueryType*> types;
   ServerFlags server;
   int fetch_concurrency = kDefaultFetchConcurrency;
 };
@@ -104,6 +98,8 @@ common::Result<Options> ParseOptions(int argc, char** argv) {
   FlagReader flags(argc, argv);
   while (flags.Next()) {
     const std::string_view arg = flags.flag();
+    TS_ASSIGN_OR_RETURN(bool run_flag, ReadQueryRunFlag(flags, o));
+    if (run_flag) continue;
     TS_ASSIGN_OR_RETURN(bool server_flag, ReadServerFlag(flags, o.server));
     if (server_flag) {
       // A TIMESTORE_QUERY_FETCH_CONCURRENCY for the servers also sets the direct download's.
@@ -112,41 +108,22 @@ common::Result<Options> ParseOptions(int argc, char** argv) {
       if (env.starts_with(kFetch) &&
           (!ParseNumber(std::string_view(env).substr(kFetch.size()), &o.fetch_concurrency) ||
            o.fetch_concurrency < 1 || o.fetch_concurrency > 64)) {
-        return common::InvalidArgument("--server-env: '" + std::string(env) +
+        return common::InvalidArgument("--server-env: '" + env +
                                        "' is not an integer from 1 to 64");
       }
       continue;
     }
-    if (arg == "--scale") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, flags.Value());
-      TS_ASSIGN_OR_RETURN(o.scale, ParseTsbsScale(v));
-    } else if (arg == "--instances") {
-      TS_RETURN_IF_ERROR(flags.Integer(&o.instances, 1, 100000));
-    } else if (arg == "--cold-instances") {
+    if (arg == "--cold-instances") {
       TS_RETURN_IF_ERROR(flags.Integer(&o.cold_instances, 0, 100000));
-    } else if (arg == "--clients") {
-      TS_RETURN_IF_ERROR(flags.Integer(&o.clients, 1, 999));
-    } else if (arg == "--seed") {
-      TS_RETURN_IF_ERROR(flags.Integer<uint64_t>(&o.seed, 0, UINT64_MAX));
-    } else if (arg == "--data-seed") {
-      TS_RETURN_IF_ERROR(flags.Integer<uint64_t>(&o.data_seed, 0, UINT64_MAX));
-    } else if (arg == "--types") {
-      TS_ASSIGN_OR_RETURN(std::string_view v, flags.Value());
-      common::Result<std::vector<const QueryType*>> types = ParseQueryTypes(v);
-      if (!types.ok()) return common::InvalidArgument("--types: " + types.status().message());
-      o.types.insert(o.types.end(), types->begin(), types->end());
-    } else if (arg == "--batch") {
-      TS_RETURN_IF_ERROR(flags.Integer<size_t>(&o.batch, 1, SIZE_MAX));
-    } else if (arg == "--help" || arg == "-h") {
+      continue;
+    }
+    if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);
-    } else {
-      return common::InvalidArgument("unknown option '" + std::string(arg) + "'");
     }
+    return common::InvalidArgument("unknown option '" + std::string(arg) + "'");
   }
-  if (o.types.empty()) {
-    for (const QueryType& t : AllQueryTypes()) o.types.push_back(&t);
-  }
+  DefaultToAllTypes(o);
   return o;
 }
 
