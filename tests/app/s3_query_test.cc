@@ -10,6 +10,7 @@
 #include "app/service.h"
 #include "app/service_fixture.h"
 #include "testing/raw_http_client.h"
+#include "testing/test_bucket.h"
 #include "testing/test_env.h"
 
 namespace timestore::app {
@@ -30,12 +31,7 @@ constexpr char kAnswerRows[] = R"("rows":[{"timestamp":"2024-01-01T00:00:00.000Z
 class S3QueryTest : public ServiceTest {
  protected:
   S3QueryTest() : ServiceTest("s3q") {
-    config_.storage.driver = config::StorageDriver::kS3;
-    config_.storage.s3_bucket = "timestore-test";
-    config_.storage.s3_endpoint = testing::S3Endpoint();
-    config_.storage.s3_prefix = testing::UniqueName("query") + "/";
-    config_.storage.s3_access_key_id = "S3RVER";
-    config_.storage.s3_secret_access_key = "S3RVER";
+    testing::UseTestBucket(config_.storage, "query");
     UseCache("cache-1");
   }
 

@@ -20,6 +20,7 @@
 #include "storage/object_store_registry.h"
 #include "storage/partition_cache.h"
 #include "testing/raw_http_client.h"
+#include "testing/test_bucket.h"
 #include "testing/test_env.h"
 
 namespace timestore::lifecycle {
@@ -79,12 +80,7 @@ class CompactionTest : public ::testing::TestWithParam<Driver> {
     cfg_.storage.root = (scratch_.path() / "root").string();
     cfg_.storage.cache_dir = (scratch_.path() / "cache").string();
     if (GetParam() == Driver::kS3) {
-      cfg_.storage.driver = config::StorageDriver::kS3;
-      cfg_.storage.s3_bucket = "timestore-test";
-      cfg_.storage.s3_endpoint = testing::S3Endpoint();
-      cfg_.storage.s3_prefix = testing::UniqueName("cmp") + "/";
-      cfg_.storage.s3_access_key_id = "S3RVER";
-      cfg_.storage.s3_secret_access_key = "S3RVER";
+      testing::UseTestBucket(cfg_.storage, "cmp");
     }
     if (tweak) tweak(cfg_);
     service_ = std::make_unique<app::Service>(cfg_);

@@ -20,6 +20,7 @@
 #include "lifecycle/operation.h"
 #include "storage/object_store_registry.h"
 #include "testing/raw_http_client.h"
+#include "testing/test_bucket.h"
 #include "testing/test_env.h"
 
 namespace timestore::lifecycle {
@@ -56,12 +57,7 @@ class LifecycleServiceTest : public ::testing::TestWithParam<Driver> {
     cfg_.storage.root = (scratch_.path() / "data").string();
     cfg_.storage.cache_dir = (scratch_.path() / "cache").string();
     if (GetParam() == Driver::kS3) {
-      cfg_.storage.driver = config::StorageDriver::kS3;
-      cfg_.storage.s3_bucket = "timestore-test";
-      cfg_.storage.s3_endpoint = testing::S3Endpoint();
-      cfg_.storage.s3_prefix = testing::UniqueName("lc") + "/";
-      cfg_.storage.s3_access_key_id = "S3RVER";
-      cfg_.storage.s3_secret_access_key = "S3RVER";
+      testing::UseTestBucket(cfg_.storage, "lc");
     }
     catalog_ = std::make_unique<catalog::Catalog>(app::CatalogOptionsFor(cfg_.postgres));
     stores_ = std::make_unique<storage::ObjectStoreRegistry>(app::S3DefaultsFor(cfg_.storage));

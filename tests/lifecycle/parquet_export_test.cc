@@ -23,6 +23,7 @@
 #include "duck/sql_quoting.h"
 #include "storage/sha256_hasher.h"
 #include "testing/raw_http_client.h"
+#include "testing/test_bucket.h"
 #include "testing/test_env.h"
 
 namespace timestore::lifecycle {
@@ -167,12 +168,7 @@ class ParquetExportTest : public ::testing::TestWithParam<Driver> {
     cfg_.storage.root = storage_.path().string();
     cfg_.storage.cache_dir = (scratch_.path() / "service-cache").string();
     if (GetParam() == Driver::kS3) {
-      cfg_.storage.driver = config::StorageDriver::kS3;
-      cfg_.storage.s3_bucket = "timestore-test";
-      cfg_.storage.s3_endpoint = testing::S3Endpoint();
-      cfg_.storage.s3_prefix = testing::UniqueName("export") + "/";
-      cfg_.storage.s3_access_key_id = "S3RVER";
-      cfg_.storage.s3_secret_access_key = "S3RVER";
+      testing::UseTestBucket(cfg_.storage, "export");
     }
     if (tweak) tweak(cfg_);
     service_ = std::make_unique<app::Service>(cfg_);
