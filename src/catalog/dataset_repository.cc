@@ -1,6 +1,5 @@
 #include "catalog/dataset_repository.h"
 
-#include "catalog/json_encoding.h"
 #include "catalog/rows.h"
 #include "common/json_writer.h"
 
@@ -10,9 +9,16 @@ using common::Result;
 
 namespace {
 
+// The stored form of a schema's columns (dataset_schema_versions.columns):
+// [{"name":"timestamp","type":"timestamp"}, ...]; kSchemaVersionQuery reads it back.
 std::string ColumnsJson(const std::vector<ColumnDef>& columns) {
   common::JsonWriter w;
-  WriteColumnsJson(w, columns);
+  w.BeginArray();
+  for (const auto& c : columns) {
+    w.BeginObject().Key("name").String(c.name);
+    w.Key("type").String(ColumnTypeName(c.type)).EndObject();
+  }
+  w.EndArray();
   return w.TakeBuffer();
 }
 

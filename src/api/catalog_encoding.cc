@@ -1,6 +1,15 @@
-#include "catalog/json_encoding.h"
+#include "api/catalog_encoding.h"
 
-namespace timestore::catalog {
+namespace timestore::api {
+
+using catalog::ColumnDef;
+using catalog::Dataset;
+using catalog::DatasetVersion;
+using catalog::Partition;
+using catalog::SavedQuery;
+using catalog::SchemaVersion;
+using catalog::StorageTarget;
+
 namespace {
 
 void WriteStrings(common::JsonWriter& w, const std::vector<std::string>& values) {
@@ -26,12 +35,12 @@ void WriteDatasetJson(common::JsonWriter& w, const Dataset& d) {
   w.Key("name").String(d.name);
   w.Key("description");
   WriteOptionalString(w, d.description);
-  w.Key("status").String(DatasetStatusName(d.status));
+  w.Key("status").String(catalog::DatasetStatusName(d.status));
   w.Key("timestampColumn").String(d.timestamp_column);
   w.Key("partitionWindowSeconds").Int(d.partition_window_seconds);
   w.Key("partitionKeyColumns");
   WriteStrings(w, d.partition_key_columns);
-  w.Key("writeFormat").String(WriteFormatName(d.write_format));
+  w.Key("writeFormat").String(catalog::WriteFormatName(d.write_format));
   w.Key("defaultStorageTargetId");
   if (d.default_storage_target_id) {
     w.String(d.default_storage_target_id->value());
@@ -61,7 +70,7 @@ void WriteStorageTargetJson(common::JsonWriter& w, const StorageTarget& t) {
   w.BeginObject();
   w.Key("id").String(t.id.value());
   w.Key("name").String(t.name);
-  w.Key("kind").String(StorageKindName(t.kind));
+  w.Key("kind").String(catalog::StorageKindName(t.kind));
   w.Key("description");
   WriteOptionalString(w, t.description);
   w.Key("isDefault").Bool(t.is_default);
@@ -74,7 +83,7 @@ void WritePartitionJson(common::JsonWriter& w, const Partition& p) {
   w.BeginObject();
   w.Key("id").String(p.id.value());
   w.Key("storageTargetId").String(p.storage_target_id.value());
-  w.Key("fileFormat").String(WriteFormatName(p.format));
+  w.Key("fileFormat").String(catalog::WriteFormatName(p.format));
   w.Key("objectKey").String(p.object_key);
   w.Key("fileSizeBytes").Int(p.file_size_bytes);
   w.Key("rowCount").Int(p.row_count);
@@ -95,7 +104,7 @@ void WritePartitionJson(common::JsonWriter& w, const Partition& p) {
 void WriteVersionSummaryJson(common::JsonWriter& w, const DatasetVersion& v) {
   w.BeginObject();
   w.Key("version").Int(v.version);
-  w.Key("kind").String(VersionKindName(v.kind));
+  w.Key("kind").String(catalog::VersionKindName(v.kind));
   w.Key("partitionCount").Int(v.partition_count);
   w.Key("totalRows").Int(v.total_rows);
   w.Key("totalBytes").Int(v.total_bytes);
@@ -106,12 +115,10 @@ void WriteVersionSummaryJson(common::JsonWriter& w, const DatasetVersion& v) {
 void WriteColumnsJson(common::JsonWriter& w, const std::vector<ColumnDef>& columns) {
   w.BeginArray();
   for (const auto& c : columns) {
-    w.BeginObject()
-        .Key("name")
-        .String(c.name)
-        .Key("type")
-        .String(ColumnTypeName(c.type))
-        .EndObject();
+    w.BeginObject();
+    w.Key("name").String(c.name);
+    w.Key("type").String(catalog::ColumnTypeName(c.type));
+    w.EndObject();
   }
   w.EndArray();
 }
@@ -146,4 +153,4 @@ void WriteSavedQueryJson(common::JsonWriter& w, const SavedQuery& q) {
   w.EndObject();
 }
 
-}  // namespace timestore::catalog
+}  // namespace timestore::api
