@@ -1,10 +1,12 @@
 #include "app/lifecycle_runtime.h"
 
 #include <cstdio>
+#include <variant>
 
 #include <signal.h>
 #include <unistd.h>
 
+#include "api/lifecycle_encoding.h"
 #include "app/service.h"
 #include "lifecycle/compaction.h"
 #include "lifecycle/parquet_export.h"
@@ -134,15 +136,15 @@ int RunLifecycleCommand(const config::ServiceConfig& cfg, const LifecycleCommand
     lifecycle::RunRequest run;
     run.dataset_slug = slug;
     run.operations = command.operations;
-    auto answer = runtime.service().Run(run);
-    if (!answer.ok()) {
-      std::printf("{\"datasetSlug\":\"%s\",\"error\":\"%s\"}\n", slug.c_str(),
-                  answer.status().ToString().c_str());
+    auto outcome = runtime.service().Run(run);
+    if (!outcome.ok()) {
+      std::printf("%s\n", api::RunFailureJson(slug, outcome.status()).c_str());
       ok = false;
       continue;
     }
-    std::printf("%s\n", answer->body.c_str());
-    ok = ok && answer->all_succeeded;
+    std::printf("%s\n", api::RunOutcomeJson(*outcome).c_str());
+    const auto* report = std::get_if<lifecycle::RunReport>(&*outcome);
+    ok = ok && report != nullptr && report->all_succeeded();
   }
   std::fflush(stdout);
   return ok ? 0 : 1;

@@ -1,6 +1,7 @@
 // LifecycleService: what the admin API and `timestore lifecycle --once` ask of the lifecycle: run a
 // dataset's maintenance now (inline, in the caller's thread, or queued for the workers), report
 // recent jobs with their results and per-operation totals, and put a failed job back in the queue.
+// Answers are typed values; their JSON form is the API's business (api/lifecycle_encoding.h).
 // Inline runs go through the job table too (enqueued, then claimed by id), so they show up in the
 // status and never run at the same time as a worker's job of the same kind for the dataset.
 // Thread-safe.
@@ -8,12 +9,14 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "catalog/catalog.h"
-#include "common/json_writer.h"
 #include "common/status.h"
 #include "lifecycle/job_runner.h"
+#include "lifecycle/retention.h"
 
 namespace timestore::lifecycle {
 
@@ -27,10 +30,48 @@ struct RunRequest {
   std::string payload_json = "{}";  // passed to every job (e.g. an export's timeRange)
 };
 
-struct RunAnswer {
-  int http_status = 200;      // 200 inline, 202 queued
-  std::string body;           // JSON
-  bool all_succeeded = true;  // inline: every operation succeeded
+// How one operation of an inline run ended.
+struct OperationOutcome {
+  std::string operation;  // the job kind
+  catalog::JobId job_id;
+  // Nothing: a worker claimed the job before this run could (it runs there). Otherwise the job as
+  // the runner left it (its status, result or error), or the runner's own failure.
+  std::optional<common::Result<catalog::Job>> run;
+
+  // The job ran here and succeeded.
+  bool succeeded() const {
+    return run && run->ok() && (*run)->status == catalog::JobStatus::kSucceeded;
+  }
+};
+
+// An inline run: each requested operation ran in the caller's thread, in request order.
+struct RunReport {
+  catalog::Dataset dataset;
+  std::vector<OperationOutcome> operations;
+  // Every operation ran here and succeeded.
+  bool all_succeeded() const;
+};
+
+// A queued run: one job per operation, in request order (never empty). A job that joined a pending
+// one with the same dedupe key has `created` false.
+struct QueuedRun {
+  catalog::Dataset dataset;
+  std::vector<catalog::EnqueueResult> jobs;
+};
+
+// What Run did: ran inline, or queued for the workers (RunRequest::queue).
+using RunOutcome = std::variant<RunReport, QueuedRun>;
+
+// Recent jobs (newest first) with per-kind, per-status totals.
+struct JobListing {
+  std::vector<catalog::Job> jobs;
+  std::vector<catalog::JobTotals> totals;
+};
+
+// A dataset's retention policy as the admin API shows it.
+struct RetentionPolicyView {
+  catalog::Dataset dataset;
+  StoredRetentionPolicy stored;
 };
 
 class LifecycleService {
@@ -39,39 +80,43 @@ class LifecycleService {
   LifecycleService(catalog::Catalog& catalog, JobRunner& runner, const OperationSet& operations,
                    const LifecycleOptions& options);
 
-  // Inline: 200
-  // {"status":"completed","report":{"datasetId","datasetSlug","operations":[{"operation",
-  // "jobId","status","result"|"error"}]}}. Queued: 202 {"status":"queued","jobId":<first>,
-  // "jobs":[{"jobId","operation","created"}]}. kInvalidArgument for an unknown operation or a
-  // missing dataset name; kNotFound for an unknown dataset.
-  common::Result<RunAnswer> Run(const RunRequest& request);
+  // Runs (or queues) the requested operations for the dataset the request names; see RunOutcome.
+  // kInvalidArgument for an unknown operation or a missing dataset name; kNotFound for an unknown
+  // dataset. A failed operation is an outcome, not an error.
+  common::Result<RunOutcome> Run(const RunRequest& request);
 
-  // {"jobs":[job...],"totals":{"<kind>":{"pending":n,...}}} - the `limit` newest jobs (1..500),
-  // of one dataset when given.
-  common::Result<std::string> StatusJson(const std::optional<std::string>& dataset_id, int limit);
+  // The `limit` newest jobs (1..500, else kInvalidArgument), of one dataset when given, and the
+  // totals of the same jobs' scope.
+  common::Result<JobListing> Status(const std::optional<catalog::DatasetId>& dataset_id, int limit);
 
-  // The dataset (by id or slug) retention policy: {"datasetId","policy":{...},"isDefault",
-  // "updatedBy","updatedAt"}. kNotFound for an unknown dataset.
-  common::Result<std::string> RetentionJson(std::string_view dataset);
-  // Validates and stores `policy_json` as the dataset's policy; answers as RetentionJson.
+  // The dataset whose id or slug is `dataset`: kNotFound naming it.
+  common::Result<catalog::Dataset> GetDataset(std::string_view dataset);
+
+  // `dataset`'s retention policy (the default when it has none of its own).
+  common::Result<RetentionPolicyView> Retention(const catalog::Dataset& dataset);
+  // Validates `policy_json` and stores it as `dataset`'s policy; answers as Retention.
   // kInvalidArgument naming the field for a bad policy.
-  common::Result<std::string> PutRetentionJson(std::string_view dataset,
-                                               std::string_view policy_json,
-                                               const std::optional<std::string>& actor);
-  // The dry run: what a retention run would remove now (RetentionPlanJson).
-  common::Result<std::string> PreviewRetentionJson(std::string_view dataset);
-  // {"exports":[{"id","storageTargetId","objectKey","version","timeRange"|null,"rows","bytes",
-  // "sha256","jobId","createdAt"}]}, newest first.
-  common::Result<std::string> ExportsJson(std::string_view dataset, int limit);
+  common::Result<RetentionPolicyView> PutRetention(const catalog::Dataset& dataset,
+                                                   std::string_view policy_json,
+                                                   const std::optional<std::string>& actor);
+  // The dry run: what a retention run would remove from `dataset` now.
+  common::Result<RetentionPlan> PreviewRetention(const catalog::Dataset& dataset);
+  // `dataset`'s Parquet exports, newest first, at most `limit`.
+  common::Result<std::vector<catalog::DatasetExport>> Exports(const catalog::Dataset& dataset,
+                                                              int limit);
 
-  // Puts a failed or cancelled job back to pending: {"jobId","status":"queued","job":{...}}.
-  // kNotFound / kFailedPrecondition from the job table.
-  common::Result<std::string> RescheduleJson(const std::string& job_id);
+  // Puts a failed or cancelled job back to pending and returns it. kNotFound /
+  // kFailedPrecondition from the job table.
+  common::Result<catalog::Job> Reschedule(const catalog::JobId& job_id);
 
  private:
   common::Result<catalog::Dataset> FindDataset(const RunRequest& request);
-  // By id, else by slug; kNotFound naming it.
-  common::Result<catalog::Dataset> DatasetByIdOrSlug(std::string_view dataset);
+  // The job kinds `request` asks for (the defaults when it names none); kInvalidArgument naming an
+  // unknown operation.
+  common::Result<std::vector<std::string>> KindsOf(const RunRequest& request) const;
+  // Claims and runs each of `jobs` here.
+  common::Result<RunReport> RunInline(catalog::Dataset dataset,
+                                      const std::vector<catalog::EnqueueResult>& jobs);
 
   catalog::Catalog& catalog_;
   JobRunner& runner_;
@@ -79,8 +124,5 @@ class LifecycleService {
   const LifecycleOptions& options_;
   const std::string owner_;
 };
-
-// A job as the admin API shows it.
-void WriteJobJson(common::JsonWriter& w, const catalog::Job& job);
 
 }  // namespace timestore::lifecycle

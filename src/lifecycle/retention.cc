@@ -228,64 +228,6 @@ Result<RetentionPlan> PlanRetention(catalog::Catalog& catalog, const catalog::Da
   return plan;
 }
 
-std::string RetentionPlanJson(const RetentionPlan& plan) {
-  common::JsonWriter w;
-  w.BeginObject()
-      .Key("datasetId")
-      .String(plan.dataset_id.value())
-      .Key("version")
-      .Int(plan.version)
-      .Key("now")
-      .String(common::FormatIso8601(plan.now))
-      .Key("ageCutoff");
-  if (plan.age_cutoff) {
-    w.String(common::FormatIso8601(*plan.age_cutoff));
-  } else {
-    w.Null();
-  }
-  w.Key("policy");
-  WritePolicy(w, plan.policy);
-  w.Key("partitions").BeginArray();
-  for (const RetentionCandidate& c : plan.remove) {
-    w.BeginObject()
-        .Key("id")
-        .String(c.partition.id.value())
-        .Key("objectKey")
-        .String(c.partition.object_key)
-        .Key("reason")
-        .String(c.reason)
-        .Key("rowCount")
-        .Int(c.partition.row_count)
-        .Key("fileSizeBytes")
-        .Int(c.partition.file_size_bytes)
-        .Key("startTime")
-        .String(common::FormatIso8601(c.partition.start_time))
-        .Key("endTime")
-        .String(common::FormatIso8601(c.partition.end_time))
-        .EndObject();
-  }
-  w.EndArray()
-      .Key("totals")
-      .BeginObject()
-      .Key("partitions")
-      .Int(static_cast<int64_t>(plan.remove.size()))
-      .Key("rows")
-      .Int(plan.rows)
-      .Key("bytes")
-      .Int(plan.bytes)
-      .Key("byAge")
-      .Int(plan.by_age)
-      .Key("bySize")
-      .Int(plan.by_size)
-      .Key("livePartitions")
-      .Int(plan.live_partitions)
-      .Key("liveBytes")
-      .Int(plan.live_bytes)
-      .EndObject()
-      .EndObject();
-  return w.str();
-}
-
 Result<std::string> RetentionOperation::Run(JobContext& context) const {
   if (!context.job.dataset_id) {
     return common::InvalidArgument("a retention job needs a dataset");

@@ -99,12 +99,7 @@ struct RetentionPlan {
 common::Result<RetentionPlan> PlanRetention(catalog::Catalog& catalog,
                                             const catalog::Dataset& dataset,
                                             const RetentionPolicy& policy, common::UnixMicros now);
-// The dry-run answer: {"datasetId":..,"version":V,"now":iso,"ageCutoff":iso|null,"policy":{..},
-// "partitions":[{"id":..,"objectKey":..,"reason":"age","rowCount":N,"fileSizeBytes":N,
-// "startTime":iso,"endTime":iso}],"totals":{"partitions":N,"rows":N,"bytes":N,"byAge":N,
-// "bySize":N,"livePartitions":N,"liveBytes":N}}.
-std::string RetentionPlanJson(const RetentionPlan& plan);
-
+// (The dry-run answer's JSON form is api::RetentionPlanJson.)
 // Job kind kRetention; the job names a dataset. Plans with the dataset's policy at context.now()
 // and commits ONE version of kind retention removing the planned partitions, expecting the planned
 // version: when another commit came first, it plans again once, then returns kConflict (the worker

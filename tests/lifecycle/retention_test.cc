@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "api/lifecycle_encoding.h"
 #include "lifecycle_service_fixture.h"
 
 namespace timestore::lifecycle {
@@ -63,7 +64,7 @@ TEST_P(RetentionTest, AgeRemovesFullyExpiredPartitionsAndKeepsTheStraddlingOne) 
   // The dry-run answer lists the same partitions.
   simdjson::dom::parser parser;
   simdjson::dom::element preview;
-  ASSERT_EQ(parser.parse(RetentionPlanJson(*plan)).get(preview), simdjson::SUCCESS);
+  ASSERT_EQ(parser.parse(api::RetentionPlanJson(*plan)).get(preview), simdjson::SUCCESS);
   EXPECT_EQ(preview["totals"]["partitions"].get_int64().value(), 2);
   EXPECT_EQ(preview["ageCutoff"].get_string().value(), Iso(2 * kDay + 12 * kHour));
   std::set<std::string> previewed;
