@@ -196,10 +196,12 @@ common::Status Service::Start() {
   api::AddSavedQueryRoutes(router, catalog_.saved_queries(), request_audit_.get(), access);
   api::AddAuditRoutes(router, catalog_, access);
   api::AddTokenRoutes(router, catalog_.tokens(), request_audit_.get(), access);
-  api::AddAdminRoutes(
-      router, catalog_, stores_, access, request_audit_.get(),
-      {IngestOptionsFor(config_.ingest).default_write_format,
-       [this](const catalog::StorageTargetId& id) { dataset_reader_->ForgetStorageTarget(id); }});
+  dataset_admin_ = std::make_unique<admin::DatasetAdminService>(catalog_);
+  storage_target_admin_ = std::make_unique<admin::StorageTargetAdminService>(
+      catalog_, stores_,
+      [this](const catalog::StorageTargetId& id) { dataset_reader_->ForgetStorageTarget(id); });
+  api::AddAdminRoutes(router, *dataset_admin_, *storage_target_admin_, access, request_audit_.get(),
+                      {IngestOptionsFor(config_.ingest).default_write_format});
   routes_ = router.Routes();
   http::ServerOptions server_options = ServerOptionsFor(config_.http);
   server_options.identify = [access](const http::Request& request) {

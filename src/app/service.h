@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "admin/dataset_admin_service.h"
+#include "admin/storage_target_admin_service.h"
 #include "api/access_control.h"
 #include "api/request_audit.h"
 #include "api/request_metrics.h"
@@ -84,9 +86,11 @@ class Service {
   std::unique_ptr<query::SqlRuntime> sql_;
   // Lifecycle: the admin facade at once; workers and scheduler once the catalog is bootstrapped.
   std::unique_ptr<LifecycleRuntime> lifecycle_;
-  std::unique_ptr<api::RequestMetrics> request_metrics_;  // created by Start(); used by routes
-  std::unique_ptr<api::RequestAudit> request_audit_;      // created by Start(); used by routes
-  std::unique_ptr<api::AccessControl> access_;            // created by Start(); used by routes
+  std::unique_ptr<api::RequestMetrics> request_metrics_;       // created by Start(); used by routes
+  std::unique_ptr<api::RequestAudit> request_audit_;           // created by Start(); used by routes
+  std::unique_ptr<api::AccessControl> access_;                 // created by Start(); used by routes
+  std::unique_ptr<admin::DatasetAdminService> dataset_admin_;  // created by Start(); used by routes
+  std::unique_ptr<admin::StorageTargetAdminService> storage_target_admin_;  // likewise
   std::unique_ptr<http::Server> server_;
   std::vector<std::pair<std::string, std::string>> routes_;  // set by Start()
 
