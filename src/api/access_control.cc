@@ -94,7 +94,41 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+// The dataset Secured resolved for the request its handler is running for on this thread. Set for
+// the duration of the handler call only (ResolvedScope), so it never outlives the dataset.
+struct Resolution {
+  const http::Request* request = nullptr;
+  const catalog::Dataset* dataset = nullptr;
+};
+thread_local Resolution current_resolution;
+
+// Publishes `dataset` for `request` while alive; restores the previous one (nested Secured calls).
+class ResolvedScope {
+ public:
+  ResolvedScope(const http::Request& request, const catalog::Dataset* dataset)
+      : previous_(current_resolution) {
+    current_resolution = Resolution{&request, dataset};
+  }
+  ~ResolvedScope() { current_resolution = previous_; }
+  ResolvedScope(const ResolvedScope&) = delete;
+  ResolvedScope& operator=(const ResolvedScope&) = delete;
+
+ private:
+  const Resolution previous_;
+};
+
 }  // namespace
+
+const catalog::Dataset* ResolvedDataset(const http::Request& request) {
+  return current_resolution.request == &request ? current_resolution.dataset : nullptr;
+}
+
+common::Result<catalog::Dataset> RouteDataset(
+    const http::Request& request, std::string_view param,
+    const std::function<common::Result<catalog::Dataset>(std::string_view)>& lookup) {
+  if (const catalog::Dataset* dataset = ResolvedDataset(request)) return *dataset;
+  return lookup(request.PathParam(param).value_or(""));
+}
 
 std::string HashToken(std::string_view token) { return storage::Sha256Hex(token); }
 
@@ -322,6 +356,7 @@ http::Handler Secured(const AccessControl* access, Requirement requirement, http
   return [access, requirement = std::move(requirement),
           handler = std::move(handler)](const http::Request& request) {
     common::Status verdict;
+    std::optional<catalog::Dataset> resolved;
     if (requirement.dataset_param.empty()) {
       verdict = access->Check(request.identity, requirement.permission, nullptr);
     } else {
@@ -333,11 +368,15 @@ http::Handler Secured(const AccessControl* access, Requirement requirement, http
         if (!dataset.ok()) {
           verdict = dataset.status();
         } else if (dataset->has_value()) {
-          verdict = access->Check(request.identity, requirement.permission, &**dataset);
+          resolved = std::move(*dataset);
+          verdict = access->Check(request.identity, requirement.permission, &*resolved);
         }
       }
     }
-    if (verdict.ok()) return handler(request);
+    if (verdict.ok()) {
+      const ResolvedScope scope(request, resolved ? &*resolved : nullptr);
+      return handler(request);
+    }
     access->RecordDenial(request, requirement, verdict);
     http::Response response = ErrorAnswer(verdict);
     if (verdict.code() == common::StatusCode::kUnauthenticated &&

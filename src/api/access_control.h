@@ -15,6 +15,7 @@
 // Thread-safe; the repositories must outlive it.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -96,8 +97,20 @@ class AccessControl {
 
 // `handler`, run only when the request meets `requirement`; otherwise the Fastify-shaped 401
 // (with `WWW-Authenticate: Bearer` in tokens mode), 403 or 503, recorded as "access.denied". For a
-// dataset route the dataset is looked up by slug or id from the path parameter. `access` null: no
-// checks.
+// dataset route the dataset is looked up by slug or id from the path parameter, and the one found
+// is handed to `handler` through ResolvedDataset (one catalog read per request). `access` null, or
+// auth mode none: no checks and no lookup.
 http::Handler Secured(const AccessControl* access, Requirement requirement, http::Handler handler);
+
+// The dataset Secured resolved for `request`, while the handler it wrapped runs on this thread
+// (the wrappers between Secured and the handler pass the same Request object along). Null when
+// there was no lookup (no checks, a route naming no dataset) or no dataset had that name.
+const catalog::Dataset* ResolvedDataset(const http::Request& request);
+
+// The dataset a route's path parameter `param` names: the one Secured resolved, else looked up
+// with `lookup` (kNotFound when absent, as DatasetRepository::GetByIdOrSlug).
+common::Result<catalog::Dataset> RouteDataset(
+    const http::Request& request, std::string_view param,
+    const std::function<common::Result<catalog::Dataset>(std::string_view)>& lookup);
 
 }  // namespace timestore::api

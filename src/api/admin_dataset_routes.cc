@@ -5,11 +5,13 @@
 #include <string_view>
 #include <vector>
 
+#include "admin/dataset_admin_service.h"
 #include "api/admin_routes.h"
 #include "api/api_error.h"
+#include "api/catalog_encoding.h"
 #include "api/json_body.h"
+#include "api/request_audit.h"
 #include "api/routes.h"
-#include "catalog/json_encoding.h"
 #include "common/json_describe.h"
 #include "common/json_writer.h"
 
@@ -170,52 +172,32 @@ Result<catalog::DatasetPatch> ParsePatch(element body) {
   return patch;
 }
 
-// OK when the request's If-Match (absent, "*", or a list of ETags) admits `dataset`'s current
-// ETag; kFailedPrecondition otherwise. `compare_and_set` tells whether a precondition was given.
-common::Status CheckIfMatch(const http::Request& request, const catalog::Dataset& dataset,
-                            bool& compare_and_set) {
-  compare_and_set = false;
+// The request's If-Match header as a list of ETags (items trimmed); nothing without one.
+admin::IfMatch IfMatchOf(const http::Request& request) {
   auto header = request.Header("if-match");
-  if (!header) return common::Status::Ok();
+  if (!header) return std::nullopt;
+  std::vector<std::string> etags;
   std::string_view rest = *header;
-  const std::string etag = dataset.ETag();
   while (!rest.empty()) {
     const size_t comma = rest.find(',');
     std::string_view item = rest.substr(0, comma);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == "*") return common::Status::Ok();
-    if (item == etag) {
-      compare_and_set = true;
-      return common::Status::Ok();
-    }
+    etags.emplace_back(item);
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
   }
-  return common::FailedPrecondition("If-Match: dataset '" + dataset.slug +
-                                    "' has changed (its ETag is now " + etag + ")");
+  return etags;
 }
 
 http::Response DatasetAnswer(const catalog::Dataset& dataset, int status = 200) {
   common::JsonWriter w;
   w.BeginObject().Key("dataset");
-  catalog::WriteDatasetJson(w, dataset);
+  WriteDatasetJson(w, dataset);
   w.EndObject();
   http::Response response = http::Response::Json(w.TakeBuffer(), status);
   response.headers.emplace_back("ETag", dataset.ETag());
   return response;
-}
-
-// A storage target named by a request field: kInvalidArgument naming `field` when unknown.
-common::Status CheckTargetExists(catalog::Catalog& catalog, const catalog::StorageTargetId& id,
-                                 std::string_view field) {
-  auto target = catalog.storage_targets().Get(id);
-  if (target.ok()) return common::Status::Ok();
-  if (target.status().code() == common::StatusCode::kNotFound) {
-    return common::InvalidArgument(std::string(field) + ": storage target '" + id.value() +
-                                   "' not found");
-  }
-  return target.status();
 }
 
 Result<catalog::ListDatasetsOptions> ParseListing(const http::Request& request) {
@@ -247,150 +229,127 @@ Result<catalog::ListDatasetsOptions> ParseListing(const http::Request& request) 
   return o;
 }
 
-// The slug a create request's body names, for the audit event.
-std::optional<std::string> SlugOfBody(const http::Request& request) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (parser.parse(request.body).get(root) != simdjson::SUCCESS) return std::nullopt;
-  std::string_view slug;
-  if (root["slug"].get(slug) == simdjson::SUCCESS && !slug.empty()) return std::string(slug);
-  return std::nullopt;
+// The dataset the path names: the one Secured resolved, else its id or slug. Named in `entry`.
+admin::DatasetRef PathDataset(const http::Request& request, RequestAudit::Entry& entry) {
+  if (const catalog::Dataset* dataset = ResolvedDataset(request)) return *dataset;
+  std::string name(request.PathParam("datasetId").value_or(""));
+  if (!name.empty()) entry.dataset_slug = name;
+  return name;
 }
 
-// Applies `patch` to the dataset the path names, honouring If-Match; the answer carries the new
-// ETag.
-http::Response PatchAnswer(catalog::Catalog& catalog, const http::Request& request,
-                           const catalog::DatasetPatch& patch) {
-  auto dataset = catalog.datasets().GetByIdOrSlug(*request.PathParam("datasetId"));
-  if (!dataset.ok()) return ErrorAnswer(dataset.status());
-  bool compare_and_set = false;
-  if (common::Status st = CheckIfMatch(request, *dataset, compare_and_set); !st.ok()) {
-    return ErrorAnswer(st);
+// The answer for a dataset a change left, named in the audit entry.
+Result<http::Response> ChangedAnswer(Result<catalog::Dataset> dataset, RequestAudit::Entry& entry) {
+  TS_RETURN_IF_ERROR(dataset.status());
+  SetAuditDataset(entry, *dataset);
+  return DatasetAnswer(*dataset);
+}
+
+// The storage target id of a PUT .../storage-target body.
+Result<catalog::StorageTargetId> StorageTargetOf(element body) {
+  if (body.type() != element_type::OBJECT) return ExpectedJson("body", "an object", body);
+  std::optional<std::string> target_id;
+  const simdjson::dom::object fields = body.get_object().value_unsafe();
+  for (auto field : fields) {
+    if (field.key != "storageTargetId") {
+      return common::InvalidArgument(std::string(field.key) + ": unknown field");
+    }
+    TS_ASSIGN_OR_RETURN(target_id, JsonNonEmptyString(field.key, field.value));
   }
-  auto updated = catalog.datasets().Update(
-      dataset->id, patch,
-      compare_and_set ? std::optional<int64_t>(dataset->revision) : std::nullopt);
-  if (!updated.ok()) return ErrorAnswer(updated.status());
-  return DatasetAnswer(*updated);
+  if (!target_id) return common::InvalidArgument("storageTargetId: required");
+  return catalog::StorageTargetId(*target_id);
+}
+
+http::Response ListAnswer(const catalog::DatasetPage& page) {
+  common::JsonWriter w;
+  w.BeginObject().Key("datasets").BeginArray();
+  for (const catalog::Dataset& d : page.items) WriteDatasetJson(w, d);
+  w.EndArray().Key("nextCursor");
+  if (page.next_cursor) {
+    w.String(*page.next_cursor);
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  return http::Response::Json(w.TakeBuffer());
 }
 
 }  // namespace
 
-void AddAdminDatasetRoutes(http::Router& router, catalog::Catalog& catalog,
+void AddAdminDatasetRoutes(http::Router& router, admin::DatasetAdminService& datasets,
                            const AccessControl* access, const RequestAudit* audit,
                            const AdminRouteOptions& options) {
   const Requirement admin{Permission::kAdmin, ""};
   const Requirement admin_of_dataset{Permission::kAdmin, "datasetId"};
 
   AddVersionedRoute(router, "GET", "/admin/datasets",
-                    Secured(access, admin, [&catalog](const http::Request& request) {
+                    Secured(access, admin, [&datasets](const http::Request& request) {
                       auto listing = ParseListing(request);
                       if (!listing.ok()) return ErrorAnswer(listing.status());
-                      auto page = catalog.datasets().List(*listing);
+                      auto page = datasets.List(*listing);
                       if (!page.ok()) return ErrorAnswer(page.status());
-                      common::JsonWriter w;
-                      w.BeginObject().Key("datasets").BeginArray();
-                      for (const catalog::Dataset& d : page->items) catalog::WriteDatasetJson(w, d);
-                      w.EndArray().Key("nextCursor");
-                      if (page->next_cursor) {
-                        w.String(*page->next_cursor);
-                      } else {
-                        w.Null();
-                      }
-                      w.EndObject();
-                      return http::Response::Json(w.TakeBuffer());
+                      return ListAnswer(*page);
                     }));
 
   const catalog::WriteFormat default_format = options.default_write_format;
   AddVersionedRoute(
       router, "POST", "/admin/datasets",
       Secured(access, admin,
-              Audited(audit, "dataset.create", SlugOfBody,
-                      JsonRoute([&catalog, default_format](const http::Request&, element body) {
-                        auto parsed = ParseCreate(body, default_format);
-                        if (!parsed.ok()) return ErrorAnswer(parsed.status());
-                        if (parsed->default_storage_target_id) {
-                          common::Status st =
-                              CheckTargetExists(catalog, *parsed->default_storage_target_id,
-                                                "defaultStorageTargetId");
-                          if (!st.ok()) return ErrorAnswer(st);
+              Audited(audit, "dataset.create",
+                      AuditedJson([&datasets, default_format](
+                                      const http::Request&, element body,
+                                      RequestAudit::Entry& entry) -> Result<http::Response> {
+                        std::string_view slug;
+                        if (body["slug"].get(slug) == simdjson::SUCCESS && !slug.empty()) {
+                          entry.dataset_slug = std::string(slug);
                         }
-                        auto ensured = catalog.datasets().Ensure(*parsed);
-                        if (!ensured.ok()) return ErrorAnswer(ensured.status());
-                        return DatasetAnswer(ensured->dataset, ensured->created ? 201 : 200);
+                        TS_ASSIGN_OR_RETURN(catalog::NewDataset parsed,
+                                            ParseCreate(body, default_format));
+                        TS_ASSIGN_OR_RETURN(catalog::EnsuredDataset ensured,
+                                            datasets.Create(parsed));
+                        SetAuditDataset(entry, ensured.dataset);
+                        return DatasetAnswer(ensured.dataset, ensured.created ? 201 : 200);
                       }))));
 
   AddVersionedRoute(router, "GET", "/admin/datasets/:datasetId",
-                    Secured(access, admin_of_dataset, [&catalog](const http::Request& request) {
-                      auto dataset =
-                          catalog.datasets().GetByIdOrSlug(*request.PathParam("datasetId"));
+                    Secured(access, admin_of_dataset, [&datasets](const http::Request& request) {
+                      RequestAudit::Entry unused;
+                      auto dataset = datasets.Get(PathDataset(request, unused));
                       if (!dataset.ok()) return ErrorAnswer(dataset.status());
                       return DatasetAnswer(*dataset);
                     }));
 
   AddVersionedRoute(
       router, "PATCH", "/admin/datasets/:datasetId",
-      Secured(access, admin_of_dataset,
-              Audited(audit, "dataset.update", DatasetFromPath("datasetId"),
-                      JsonRoute([&catalog](const http::Request& request, element body) {
-                        auto patch = ParsePatch(body);
-                        if (!patch.ok()) return ErrorAnswer(patch.status());
-                        if (patch->default_storage_target_id && *patch->default_storage_target_id) {
-                          common::Status st =
-                              CheckTargetExists(catalog, **patch->default_storage_target_id,
-                                                "defaultStorageTargetId");
-                          if (!st.ok()) return ErrorAnswer(st);
-                        }
-                        return PatchAnswer(catalog, request, *patch);
-                      }))));
+      Secured(
+          access, admin_of_dataset,
+          Audited(audit, "dataset.update",
+                  AuditedJson([&datasets](const http::Request& request, element body,
+                                          RequestAudit::Entry& entry) -> Result<http::Response> {
+                    admin::DatasetRef ref = PathDataset(request, entry);
+                    TS_ASSIGN_OR_RETURN(catalog::DatasetPatch patch, ParsePatch(body));
+                    return ChangedAnswer(datasets.Update(ref, patch, IfMatchOf(request)), entry);
+                  }))));
 
-  AddVersionedRoute(router, "POST", "/admin/datasets/:datasetId/archive",
-                    Secured(access, admin_of_dataset,
-                            Audited(audit, "dataset.archive", DatasetFromPath("datasetId"),
-                                    [&catalog](const http::Request& request) {
-                                      auto dataset = catalog.datasets().GetByIdOrSlug(
-                                          *request.PathParam("datasetId"));
-                                      if (!dataset.ok()) return ErrorAnswer(dataset.status());
-                                      if (dataset->status == catalog::DatasetStatus::kArchived) {
-                                        return DatasetAnswer(*dataset);
-                                      }
-                                      catalog::DatasetPatch patch;
-                                      patch.status = catalog::DatasetStatus::kArchived;
-                                      auto updated = catalog.datasets().Update(dataset->id, patch);
-                                      if (!updated.ok()) return ErrorAnswer(updated.status());
-                                      return DatasetAnswer(*updated);
-                                    })));
+  AddVersionedRoute(
+      router, "POST", "/admin/datasets/:datasetId/archive",
+      Secured(access, admin_of_dataset,
+              Audited(audit, "dataset.archive",
+                      [&datasets](const http::Request& request, RequestAudit::Entry& entry) {
+                        return ChangedAnswer(datasets.Archive(PathDataset(request, entry)), entry);
+                      })));
 
   AddVersionedRoute(
       router, "PUT", "/admin/datasets/:datasetId/storage-target",
-      Secured(access, admin_of_dataset,
-              Audited(audit, "dataset.storage_target", DatasetFromPath("datasetId"),
-                      JsonRoute([&catalog](const http::Request& request, element body) {
-                        if (body.type() != element_type::OBJECT) {
-                          return ErrorAnswer(ExpectedJson("body", "an object", body));
-                        }
-                        std::optional<std::string> target_id;
-                        const simdjson::dom::object fields = body.get_object().value_unsafe();
-                        for (auto field : fields) {
-                          if (field.key != "storageTargetId") {
-                            return ErrorAnswer(common::InvalidArgument(std::string(field.key) +
-                                                                       ": unknown field"));
-                          }
-                          auto id = JsonNonEmptyString(field.key, field.value);
-                          if (!id.ok()) return ErrorAnswer(id.status());
-                          target_id = std::move(id).value();
-                        }
-                        if (!target_id) {
-                          return ErrorAnswer(common::InvalidArgument("storageTargetId: required"));
-                        }
-                        const catalog::StorageTargetId id(*target_id);
-                        auto target = catalog.storage_targets().Get(id);  // 404 when unknown
-                        if (!target.ok()) return ErrorAnswer(target.status());
-                        catalog::DatasetPatch patch;
-                        patch.default_storage_target_id =
-                            std::optional<catalog::StorageTargetId>(id);
-                        return PatchAnswer(catalog, request, patch);
-                      }))));
+      Secured(
+          access, admin_of_dataset,
+          Audited(audit, "dataset.storage_target",
+                  AuditedJson([&datasets](const http::Request& request, element body,
+                                          RequestAudit::Entry& entry) -> Result<http::Response> {
+                    admin::DatasetRef ref = PathDataset(request, entry);
+                    TS_ASSIGN_OR_RETURN(catalog::StorageTargetId target, StorageTargetOf(body));
+                    return ChangedAnswer(
+                        datasets.AssignStorageTarget(ref, target, IfMatchOf(request)), entry);
+                  }))));
 }
 
 }  // namespace timestore::api

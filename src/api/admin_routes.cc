@@ -2,11 +2,11 @@
 
 namespace timestore::api {
 
-void AddAdminRoutes(http::Router& router, catalog::Catalog& catalog,
-                    storage::ObjectStoreRegistry& stores, const AccessControl* access,
+void AddAdminRoutes(http::Router& router, admin::DatasetAdminService& datasets,
+                    admin::StorageTargetAdminService& targets, const AccessControl* access,
                     const RequestAudit* audit, const AdminRouteOptions& options) {
-  AddAdminDatasetRoutes(router, catalog, access, audit, options);
-  AddAdminStorageTargetRoutes(router, catalog, stores, access, audit, options);
+  AddAdminDatasetRoutes(router, datasets, access, audit, options);
+  AddAdminStorageTargetRoutes(router, targets, access, audit);
 }
 
 }  // namespace timestore::api

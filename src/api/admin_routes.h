@@ -14,38 +14,34 @@
 //   PATCH /admin/storage-targets/:targetId    {"name"?,"description"?,"config"?}
 // :datasetId is a dataset id or slug. Storage target secrets (accessKeyId, secretAccessKey,
 // sessionToken) are never answered: the config shows "<member>Set": true|false instead.
+// The routes decode, call admin::DatasetAdminService / StorageTargetAdminService, and encode.
 #pragma once
 
-#include <functional>
-
+#include "admin/dataset_admin_service.h"
+#include "admin/storage_target_admin_service.h"
 #include "api/access_control.h"
 #include "api/request_audit.h"
-#include "catalog/catalog.h"
 #include "catalog/types.h"
 #include "http/router.h"
-#include "storage/object_store_registry.h"
 
 namespace timestore::api {
 
 struct AdminRouteOptions {
   // The write format of a dataset created without "writeFormat" (TIMESTORE_WRITE_FORMAT).
   catalog::WriteFormat default_write_format = catalog::WriteFormat::kParquet;
-  // Called after a storage target's definition changed, so caches of it are dropped (optional).
-  std::function<void(const catalog::StorageTargetId&)> storage_target_changed;
 };
 
-// `catalog` and `stores` (used to validate storage target configs) must outlive the router;
-// `access` (null: no checks) and `audit` (null: nothing recorded) too.
-void AddAdminRoutes(http::Router& router, catalog::Catalog& catalog,
-                    storage::ObjectStoreRegistry& stores, const AccessControl* access,
+// The services must outlive the router; `access` (null: no checks) and `audit` (null: nothing
+// recorded) too.
+void AddAdminRoutes(http::Router& router, admin::DatasetAdminService& datasets,
+                    admin::StorageTargetAdminService& targets, const AccessControl* access,
                     const RequestAudit* audit, const AdminRouteOptions& options = {});
 
 // The two halves of AddAdminRoutes.
-void AddAdminDatasetRoutes(http::Router& router, catalog::Catalog& catalog,
+void AddAdminDatasetRoutes(http::Router& router, admin::DatasetAdminService& datasets,
                            const AccessControl* access, const RequestAudit* audit,
                            const AdminRouteOptions& options);
-void AddAdminStorageTargetRoutes(http::Router& router, catalog::Catalog& catalog,
-                                 storage::ObjectStoreRegistry& stores, const AccessControl* access,
-                                 const RequestAudit* audit, const AdminRouteOptions& options);
+void AddAdminStorageTargetRoutes(http::Router& router, admin::StorageTargetAdminService& targets,
+                                 const AccessControl* access, const RequestAudit* audit);
 
 }  // namespace timestore::api

@@ -7,9 +7,11 @@
 #include <string>
 #include <string_view>
 
+#include "admin/storage_target_admin_service.h"
 #include "api/admin_routes.h"
 #include "api/api_error.h"
 #include "api/json_body.h"
+#include "api/request_audit.h"
 #include "api/routes.h"
 #include "common/json_describe.h"
 #include "common/json_writer.h"
@@ -23,29 +25,7 @@ using common::Result;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-// Concurrent PATCHes of one target each re-merge after losing a race; this many tries at most.
-constexpr int kMaxPatchAttempts = 10;
-
-constexpr std::array<std::string_view, 3> kSecretMembers = {"accessKeyId", "secretAccessKey",
-                                                            "sessionToken"};
-constexpr std::array<std::string_view, 1> kLocalMembers = {"root"};
-constexpr std::array<std::string_view, 10> kS3Members = {"bucket",
-                                                         "endpoint",
-                                                         "region",
-                                                         "prefix",
-                                                         "forcePathStyle",
-                                                         "accessKeyId",
-                                                         "secretAccessKey",
-                                                         "sessionToken",
-                                                         "multipartThresholdBytes",
-                                                         "multipartPartBytes"};
-
-bool IsSecret(std::string_view member) {
-  for (std::string_view s : kSecretMembers) {
-    if (s == member) return true;
-  }
-  return false;
-}
+using admin::kSecretConfigMembers;
 
 // A secret counts as set when it is a non-empty string.
 bool SecretSet(element value) {
@@ -59,14 +39,14 @@ std::string RedactedConfig(const catalog::StorageTarget& target) {
   element root;
   common::JsonWriter w;
   w.BeginObject();
-  std::array<bool, kSecretMembers.size()> set{};
+  std::array<bool, kSecretConfigMembers.size()> set{};
   if (parser.parse(target.config_json).get(root) == simdjson::SUCCESS &&
       root.type() == element_type::OBJECT) {
     const simdjson::dom::object fields = root.get_object().value_unsafe();
     for (auto field : fields) {
       bool secret = false;
-      for (size_t i = 0; i < kSecretMembers.size(); ++i) {
-        if (field.key == kSecretMembers[i]) {
+      for (size_t i = 0; i < kSecretConfigMembers.size(); ++i) {
+        if (field.key == kSecretConfigMembers[i]) {
           set[i] = SecretSet(field.value);
           secret = true;
         }
@@ -76,8 +56,8 @@ std::string RedactedConfig(const catalog::StorageTarget& target) {
   }
   if (target.kind == catalog::StorageKind::kS3 ||
       std::find(set.begin(), set.end(), true) != set.end()) {
-    for (size_t i = 0; i < kSecretMembers.size(); ++i) {
-      w.Key(std::string(kSecretMembers[i]) + "Set").Bool(set[i]);
+    for (size_t i = 0; i < kSecretConfigMembers.size(); ++i) {
+      w.Key(std::string(kSecretConfigMembers[i]) + "Set").Bool(set[i]);
     }
   }
   w.EndObject();
@@ -108,62 +88,6 @@ http::Response TargetAnswer(const catalog::StorageTarget& target, int status = 2
   WriteTarget(w, target);
   w.EndObject();
   return http::Response::Json(w.TakeBuffer(), status);
-}
-
-// kInvalidArgument naming the first member of `config` (an object) that `kind` does not know.
-common::Status CheckConfigMembers(catalog::StorageKind kind, element config) {
-  const simdjson::dom::object fields = config.get_object().value_unsafe();
-  for (auto field : fields) {
-    bool known = false;
-    if (kind == catalog::StorageKind::kS3) {
-      for (std::string_view m : kS3Members) known = known || m == field.key;
-    } else {
-      for (std::string_view m : kLocalMembers) known = known || m == field.key;
-    }
-    if (!known) {
-      return common::InvalidArgument(
-          "config." + std::string(field.key) + ": unknown member for a " +
-          std::string(catalog::StorageKindName(kind)) + " storage target");
-    }
-  }
-  return common::Status::Ok();
-}
-
-// Validates `config_json` by opening a store from it; the message names the config.
-common::Status ValidateConfig(storage::ObjectStoreRegistry& stores, catalog::StorageKind kind,
-                              const std::string& config_json) {
-  common::Status st = stores.Validate(catalog::StorageKindName(kind), config_json);
-  if (st.ok()) return st;
-  if (st.code() == common::StatusCode::kInvalidArgument) {
-    return common::InvalidArgument("config: " + st.message());
-  }
-  return st;
-}
-
-// The config a PATCH stores: the members of `patch` (null ones dropped), plus the secret members
-// of `stored` that `patch` does not mention.
-std::string MergeConfig(std::string_view stored, element patch) {
-  common::JsonWriter w;
-  w.BeginObject();
-  const simdjson::dom::object fields = patch.get_object().value_unsafe();
-  for (auto field : fields) {
-    if (field.value.is_null()) continue;
-    w.Key(field.key).Raw(simdjson::minify(field.value));
-  }
-  simdjson::dom::parser parser;
-  element old;
-  if (parser.parse(stored.data(), stored.size()).get(old) == simdjson::SUCCESS &&
-      old.type() == element_type::OBJECT) {
-    const simdjson::dom::object old_fields = old.get_object().value_unsafe();
-    for (auto field : old_fields) {
-      element mentioned;
-      if (IsSecret(field.key) && patch[field.key].get(mentioned) != simdjson::SUCCESS) {
-        w.Key(field.key).Raw(simdjson::minify(field.value));
-      }
-    }
-  }
-  w.EndObject();
-  return w.TakeBuffer();
 }
 
 Result<catalog::NewStorageTarget> ParseCreate(element body) {
@@ -197,73 +121,57 @@ Result<catalog::NewStorageTarget> ParseCreate(element body) {
   if (!has_name) return common::InvalidArgument("name: required");
   if (!has_kind) return common::InvalidArgument("kind: required");
   if (!config) return common::InvalidArgument("config: required");
-  TS_RETURN_IF_ERROR(CheckConfigMembers(t.kind, *config));
-  // Null members are the same as absent ones.
-  common::JsonWriter w;
-  w.BeginObject();
-  const simdjson::dom::object config_fields = config->get_object().value_unsafe();
-  for (auto field : config_fields) {
-    if (!field.value.is_null()) w.Key(field.key).Raw(simdjson::minify(field.value));
-  }
-  w.EndObject();
-  t.config_json = w.TakeBuffer();
+  t.config_json = simdjson::minify(*config);
   return t;
 }
 
-Result<catalog::StorageTargetPatch> ParsePatch(element body, const catalog::StorageTarget& stored) {
+Result<admin::StorageTargetChange> ParsePatch(element body) {
   if (body.type() != element_type::OBJECT) return ExpectedJson("body", "an object", body);
-  catalog::StorageTargetPatch patch;
+  admin::StorageTargetChange change;
   const simdjson::dom::object fields = body.get_object().value_unsafe();
   for (auto field : fields) {
     const std::string_view key = field.key;
     const element value = field.value;
     if (key == "name") {
-      TS_ASSIGN_OR_RETURN(patch.name, JsonNonEmptyString(key, value));
+      TS_ASSIGN_OR_RETURN(change.name, JsonNonEmptyString(key, value));
     } else if (key == "description") {
-      TS_ASSIGN_OR_RETURN(patch.description, JsonNullableString(key, value));
+      TS_ASSIGN_OR_RETURN(change.description, JsonNullableString(key, value));
     } else if (key == "config") {
       if (value.type() != element_type::OBJECT) return ExpectedJson(key, "an object", value);
-      TS_RETURN_IF_ERROR(CheckConfigMembers(stored.kind, value));
-      patch.config_json = MergeConfig(stored.config_json, value);
+      change.config_json = simdjson::minify(value);
     } else if (key == "kind" || key == "isDefault" || key == "id") {
       return common::InvalidArgument(std::string(key) + ": cannot be changed");
     } else {
       return common::InvalidArgument(std::string(key) + ": unknown field");
     }
   }
-  if (patch.empty()) {
-    return common::InvalidArgument("body: at least one field to change is required");
-  }
-  if (stored.is_default && (patch.name || patch.config_json)) {
-    return common::Conflict("storage target '" + stored.name +
-                            "' is the default target: its name and config come from the "
-                            "TIMESTORE_STORAGE_* and TIMESTORE_S3_* variables");
-  }
-  return patch;
+  return change;
+}
+
+catalog::StorageTargetId TargetIdOf(const http::Request& request) {
+  return catalog::StorageTargetId(std::string(request.PathParam("targetId").value_or("")));
 }
 
 }  // namespace
 
-void AddAdminStorageTargetRoutes(http::Router& router, catalog::Catalog& catalog,
-                                 storage::ObjectStoreRegistry& stores, const AccessControl* access,
-                                 const RequestAudit* audit, const AdminRouteOptions& options) {
+void AddAdminStorageTargetRoutes(http::Router& router, admin::StorageTargetAdminService& targets,
+                                 const AccessControl* access, const RequestAudit* audit) {
   const Requirement admin{Permission::kAdmin, ""};
 
   AddVersionedRoute(router, "GET", "/admin/storage-targets",
-                    Secured(access, admin, [&catalog](const http::Request&) {
-                      auto targets = catalog.storage_targets().List();
-                      if (!targets.ok()) return ErrorAnswer(targets.status());
+                    Secured(access, admin, [&targets](const http::Request&) {
+                      auto all = targets.List();
+                      if (!all.ok()) return ErrorAnswer(all.status());
                       common::JsonWriter w;
                       w.BeginObject().Key("storageTargets").BeginArray();
-                      for (const catalog::StorageTarget& t : *targets) WriteTarget(w, t);
+                      for (const catalog::StorageTarget& t : *all) WriteTarget(w, t);
                       w.EndArray().EndObject();
                       return http::Response::Json(w.TakeBuffer());
                     }));
 
   AddVersionedRoute(router, "GET", "/admin/storage-targets/:targetId",
-                    Secured(access, admin, [&catalog](const http::Request& request) {
-                      auto target = catalog.storage_targets().Get(
-                          catalog::StorageTargetId(std::string(*request.PathParam("targetId"))));
+                    Secured(access, admin, [&targets](const http::Request& request) {
+                      auto target = targets.Get(TargetIdOf(request));
                       if (!target.ok()) return ErrorAnswer(target.status());
                       return TargetAnswer(*target);
                     }));
@@ -271,53 +179,26 @@ void AddAdminStorageTargetRoutes(http::Router& router, catalog::Catalog& catalog
   AddVersionedRoute(
       router, "POST", "/admin/storage-targets",
       Secured(access, admin,
-              Audited(audit, "storage_target.create", nullptr,
-                      JsonRoute([&catalog, &stores](const http::Request&, element body) {
-                        auto parsed = ParseCreate(body);
-                        if (!parsed.ok()) return ErrorAnswer(parsed.status());
-                        if (common::Status st =
-                                ValidateConfig(stores, parsed->kind, parsed->config_json);
-                            !st.ok()) {
-                          return ErrorAnswer(st);
-                        }
-                        auto created = catalog.storage_targets().Create(*parsed);
-                        if (!created.ok()) return ErrorAnswer(created.status());
-                        return TargetAnswer(*created, 201);
+              Audited(audit, "storage_target.create",
+                      AuditedJson([&targets](const http::Request&, element body,
+                                             RequestAudit::Entry&) -> Result<http::Response> {
+                        TS_ASSIGN_OR_RETURN(catalog::NewStorageTarget parsed, ParseCreate(body));
+                        TS_ASSIGN_OR_RETURN(catalog::StorageTarget created,
+                                            targets.Create(std::move(parsed)));
+                        return TargetAnswer(created, 201);
                       }))));
 
-  auto changed = options.storage_target_changed;
   AddVersionedRoute(
       router, "PATCH", "/admin/storage-targets/:targetId",
-      Secured(
-          access, admin,
-          Audited(
-              audit, "storage_target.update", nullptr,
-              JsonRoute([&catalog, &stores, changed](const http::Request& request, element body) {
-                const catalog::StorageTargetId id(std::string(*request.PathParam("targetId")));
-                // The patch merges into the stored config (secrets left out keep their values),
-                // so it is computed against one stored version and applied only to that one.
-                for (int attempt = 1;; ++attempt) {
-                  auto stored = catalog.storage_targets().Get(id);
-                  if (!stored.ok()) return ErrorAnswer(stored.status());
-                  auto patch = ParsePatch(body, *stored);
-                  if (!patch.ok()) return ErrorAnswer(patch.status());
-                  if (patch->config_json) {
-                    if (common::Status st =
-                            ValidateConfig(stores, stored->kind, *patch->config_json);
-                        !st.ok()) {
-                      return ErrorAnswer(st);
-                    }
-                  }
-                  auto updated = catalog.storage_targets().Update(id, *patch, stored->updated_at);
-                  if (!updated.ok() && updated.status().code() == common::StatusCode::kConflict &&
-                      attempt < kMaxPatchAttempts) {
-                    continue;
-                  }
-                  if (!updated.ok()) return ErrorAnswer(updated.status());
-                  if (changed) changed(updated->id);
-                  return TargetAnswer(*updated);
-                }
-              }))));
+      Secured(access, admin,
+              Audited(audit, "storage_target.update",
+                      AuditedJson([&targets](const http::Request& request, element body,
+                                             RequestAudit::Entry&) -> Result<http::Response> {
+                        TS_ASSIGN_OR_RETURN(admin::StorageTargetChange change, ParsePatch(body));
+                        TS_ASSIGN_OR_RETURN(catalog::StorageTarget updated,
+                                            targets.Update(TargetIdOf(request), change));
+                        return TargetAnswer(updated);
+                      }))));
 }
 
 }  // namespace timestore::api

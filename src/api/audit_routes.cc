@@ -122,7 +122,9 @@ void AddAuditRoutes(http::Router& router, catalog::Catalog& catalog, const Acces
       Secured(access, {Permission::kAdmin, "datasetId"}, [&catalog](const http::Request& request) {
         auto options = ParseListing(request);
         if (!options.ok()) return ErrorAnswer(options.status());
-        auto dataset = catalog.datasets().GetByIdOrSlug(*request.PathParam("datasetId"));
+        auto dataset = RouteDataset(request, "datasetId", [&catalog](std::string_view name) {
+          return catalog.datasets().GetByIdOrSlug(name);
+        });
         if (!dataset.ok()) return ErrorAnswer(dataset.status());
         options->dataset_id = dataset->id;
         return PageAnswer(catalog, std::move(options).value());

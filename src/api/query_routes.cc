@@ -118,27 +118,27 @@ namespace {
 
 // The answer to one parsed query request (the stream, when set, writes the rows).
 // `out` (optional) receives the stream.
-http::Response QueryAnswer(query::QueryService& service, const http::Request& request,
-                           simdjson::dom::element body,
-                           std::shared_ptr<query::QueryStream>* out = nullptr) {
-  auto format = FormatParam(request, {query::OutputFormat::kJson, query::OutputFormat::kCsv,
-                                      query::OutputFormat::kNdjson});
-  if (!format.ok()) return ErrorAnswer(format.status());
-  auto answer = service.Query(*request.PathParam("datasetSlug"), body);
-  if (!answer.ok()) return ErrorAnswer(answer.status());
-  std::shared_ptr<query::QueryStream> stream = std::move(answer).value();
+// A failure is the Status the client gets (as ErrorAnswer).
+common::Result<http::Response> QueryAnswer(query::QueryService& service,
+                                           const http::Request& request,
+                                           simdjson::dom::element body,
+                                           std::shared_ptr<query::QueryStream>* out = nullptr) {
+  TS_ASSIGN_OR_RETURN(query::OutputFormat format,
+                      FormatParam(request, {query::OutputFormat::kJson, query::OutputFormat::kCsv,
+                                            query::OutputFormat::kNdjson}));
+  TS_ASSIGN_OR_RETURN(std::shared_ptr<query::QueryStream> stream,
+                      service.Query(*request.PathParam("datasetSlug"), body));
   if (out != nullptr) *out = stream;
   http::Response response;
-  response.content_type = std::string(ContentTypeOf(*format));
+  response.content_type = std::string(ContentTypeOf(format));
   response.headers.emplace_back("x-timestore-mode", stream->mode());
   response.headers.emplace_back("x-timestore-version", std::to_string(stream->version()));
   response.headers.emplace_back("x-timestore-partitions-scanned",
                                 std::to_string(stream->statistics().partitions_scanned));
   response.headers.emplace_back("x-timestore-partitions-pruned",
                                 std::to_string(stream->statistics().partitions_pruned));
-  const query::OutputFormat f = *format;
-  response.stream = [stream, f](http::BodySink& sink) {
-    return stream->WriteTo(f, [&sink](std::string_view piece) { return sink.Write(piece); });
+  response.stream = [stream, format](http::BodySink& sink) {
+    return stream->WriteTo(format, [&sink](std::string_view piece) { return sink.Write(piece); });
   };
   return response;
 }
@@ -160,22 +160,28 @@ void AddQueryRoutes(http::Router& router, query::QueryService& service,
                       .Record(false, body.status().message());
                   return response;
                 }
-                if (metrics == nullptr && audit == nullptr)
-                  return QueryAnswer(service, request, *body);
+                if (metrics == nullptr && audit == nullptr) {
+                  auto answer = QueryAnswer(service, request, *body);
+                  return answer.ok() ? std::move(answer).value() : ErrorAnswer(answer.status());
+                }
                 auto outcome =
                     std::make_shared<QueryOutcome>(metrics, audit, request, slug, ModeOf(*body));
                 std::shared_ptr<query::QueryStream> stream;
-                http::Response response;
+                common::Result<http::Response> answer = common::Internal("no answer");
                 try {
-                  response = QueryAnswer(service, request, *body, &stream);
+                  answer = QueryAnswer(service, request, *body, &stream);
                 } catch (...) {
                   outcome->Record(false, "internal error");  // the server answers 500
                   throw;
                 }
                 outcome->set_stream(stream);
-                if (response.status >= 400 || !response.stream) {
-                  outcome->Record(response.status < 400,
-                                  response.status < 400 ? "" : ErrorMessageOf(response));
+                if (!answer.ok()) {
+                  outcome->Record(false, answer.status().message());
+                  return ErrorAnswer(answer.status());
+                }
+                http::Response response = std::move(answer).value();
+                if (!response.stream) {
+                  outcome->Record(true, "");
                   return response;
                 }
                 response.stream = [write = std::move(response.stream),

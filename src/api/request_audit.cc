@@ -4,14 +4,17 @@
 
 #include <simdjson.h>
 
+#include "api/access_control.h"
+#include "api/api_error.h"
+#include "api/json_body.h"
 #include "common/json_writer.h"
 
 namespace timestore::api {
 namespace {
 
-std::string ErrorMetadata(const http::Response& response) {
+std::string ErrorMetadata(std::string_view message) {
   common::JsonWriter w;
-  w.BeginObject().Key("error").String(ErrorMessageOf(response)).EndObject();
+  w.BeginObject().Key("error").String(message).EndObject();
   return w.TakeBuffer();
 }
 
@@ -78,41 +81,64 @@ void RequestAudit::Record(const Caller& caller, Entry entry) const {
   }
 }
 
-http::Handler RequestAudit::Wrap(std::string action, DatasetOf dataset_of,
-                                 http::Handler handler) const {
-  return [this, action = std::move(action), dataset_of = std::move(dataset_of),
+http::Handler RequestAudit::Wrap(std::string action, Handler handler) const {
+  return [this, action = std::move(action),
           handler = std::move(handler)](const http::Request& request) {
     Entry entry;
     entry.action = action;
-    if (dataset_of) entry.dataset_slug = dataset_of(request);
-    http::Response response;
+    if (const catalog::Dataset* dataset = ResolvedDataset(request))
+      SetAuditDataset(entry, *dataset);
+    common::Result<http::Response> answer = common::Internal("no answer");
     try {
-      response = handler(request);
+      answer = handler(request, entry);
     } catch (...) {
       entry.success = false;  // the server answers 500
-      entry.metadata_json = R"({"error":"internal error"})";
+      entry.metadata_json = ErrorMetadata("internal error");
       Record(request, std::move(entry));
       throw;
     }
-    entry.success = response.status >= 200 && response.status < 300;
-    if (!entry.success) entry.metadata_json = ErrorMetadata(response);
+    entry.success = answer.ok();
+    if (!entry.success) entry.metadata_json = ErrorMetadata(answer.status().message());
     Record(request, std::move(entry));
-    return response;
+    return answer.ok() ? std::move(answer).value() : ErrorAnswer(answer.status());
   };
 }
 
 http::Handler Audited(const RequestAudit* audit, std::string action,
-                      RequestAudit::DatasetOf dataset_of, http::Handler handler) {
-  if (audit == nullptr) return handler;
-  return audit->Wrap(std::move(action), std::move(dataset_of), std::move(handler));
+                      RequestAudit::Handler handler) {
+  if (audit != nullptr) return audit->Wrap(std::move(action), std::move(handler));
+  return [handler = std::move(handler)](const http::Request& request) {
+    RequestAudit::Entry unused;
+    common::Result<http::Response> answer = handler(request, unused);
+    return answer.ok() ? std::move(answer).value() : ErrorAnswer(answer.status());
+  };
 }
 
-RequestAudit::DatasetOf DatasetFromPath(std::string name) {
-  return [name = std::move(name)](const http::Request& request) -> std::optional<std::string> {
-    auto value = request.PathParam(name);
-    if (!value || value->empty()) return std::nullopt;
-    return std::string(*value);
-  };
+RequestAudit::Handler AuditedJson(AuditedJsonHandler handler) {
+  return
+      [handler = std::move(handler)](const http::Request& request,
+                                     RequestAudit::Entry& entry) -> common::Result<http::Response> {
+        TS_ASSIGN_OR_RETURN(simdjson::dom::element body, ParseJsonBody(request.body));
+        return handler(request, body, entry);
+      };
+}
+
+void SetAuditDataset(RequestAudit::Entry& entry, const catalog::Dataset& dataset) {
+  entry.dataset_id = dataset.id;
+  entry.dataset_slug = dataset.slug;
+}
+
+common::Result<catalog::Dataset> AuditedRouteDataset(
+    const http::Request& request, std::string_view param, RequestAudit::Entry& entry,
+    const std::function<common::Result<catalog::Dataset>(std::string_view)>& lookup) {
+  if (!entry.dataset_id) {
+    if (auto name = request.PathParam(param); name && !name->empty()) {
+      entry.dataset_slug = std::string(*name);
+    }
+  }
+  TS_ASSIGN_OR_RETURN(catalog::Dataset dataset, RouteDataset(request, param, lookup));
+  SetAuditDataset(entry, dataset);
+  return dataset;
 }
 
 }  // namespace timestore::api

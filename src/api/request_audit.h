@@ -13,8 +13,11 @@
 #include <utility>
 #include <vector>
 
+#include <simdjson.h>
+
 #include "catalog/audit_repository.h"
 #include "catalog/types.h"
+#include "common/status.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "http/router.h"
@@ -22,7 +25,8 @@
 
 namespace timestore::api {
 
-// The "message" of a Fastify-shaped error body, or the body itself when it has none.
+// The "message" of a Fastify-shaped error body, or the body itself when it has none. For routes
+// that only have the response (ingest); audited handlers record their typed Status instead.
 std::string ErrorMessageOf(const http::Response& response);
 
 class RequestAudit {
@@ -58,10 +62,13 @@ class RequestAudit {
     Record(CallerOf(request), std::move(entry));
   }
 
-  // Wraps `handler` so its (non-streamed) answer is recorded as `action`: success is a 2xx,
-  // failures carry {"error": message}. `dataset_of` (optional) names the dataset of a request.
-  using DatasetOf = std::function<std::optional<std::string>(const http::Request&)>;
-  http::Handler Wrap(std::string action, DatasetOf dataset_of, http::Handler handler) const;
+  // An audited handler: answers a response (recorded as a success), or fails with the Status the
+  // client gets as ErrorAnswer and the audit records as {"error": message}. It names the dataset
+  // it acted on in `entry` (dataset_id / dataset_slug) as soon as it knows it, failures included.
+  using Handler = std::function<common::Result<http::Response>(const http::Request&, Entry& entry)>;
+  // Wraps `handler` so its (non-streamed) outcome is recorded as `action`. The entry starts with
+  // the dataset Secured resolved for the request, when there is one.
+  http::Handler Wrap(std::string action, Handler handler) const;
 
  private:
   std::optional<catalog::Dataset> Resolve(const std::string& name) const;
@@ -76,11 +83,22 @@ class RequestAudit {
   static constexpr size_t kMaxCachedDatasets = 10000;
 };
 
-// audit->Wrap(...), or `handler` itself when `audit` is null.
-http::Handler Audited(const RequestAudit* audit, std::string action,
-                      RequestAudit::DatasetOf dataset_of, http::Handler handler);
+// audit->Wrap(...); when `audit` is null, `handler` alone (its failures answered by ErrorAnswer).
+http::Handler Audited(const RequestAudit* audit, std::string action, RequestAudit::Handler handler);
 
-// DatasetOf for a route whose path names the dataset in parameter `name`.
-RequestAudit::DatasetOf DatasetFromPath(std::string name);
+// A RequestAudit::Handler that parses the JSON body first (a malformed one fails with
+// ParseJsonBody's kInvalidArgument) and hands its root to `handler`.
+using AuditedJsonHandler = std::function<common::Result<http::Response>(
+    const http::Request&, simdjson::dom::element body, RequestAudit::Entry& entry)>;
+RequestAudit::Handler AuditedJson(AuditedJsonHandler handler);
+
+// Names `dataset` as the one the audited request acted on.
+void SetAuditDataset(RequestAudit::Entry& entry, const catalog::Dataset& dataset);
+
+// The dataset a route's path parameter `param` names (RouteDataset: the one Secured resolved, else
+// `lookup`), named in `entry` as the path gives it until it is found.
+common::Result<catalog::Dataset> AuditedRouteDataset(
+    const http::Request& request, std::string_view param, RequestAudit::Entry& entry,
+    const std::function<common::Result<catalog::Dataset>(std::string_view)>& lookup);
 
 }  // namespace timestore::api

@@ -101,17 +101,14 @@ void RecordSqlRead(const RequestAudit& audit, const http::Request& request,
   }
 }
 
-// A refused or failed read (null `response`: the handler threw), with its error.
+// A refused or failed read, with its error.
 void RecordSqlFailure(const RequestAudit& audit, const http::Request& request,
-                      const http::Response* response) {
+                      std::string_view error) {
   RequestAudit::Entry entry;
   entry.action = "sql.read";
   entry.success = false;
   common::JsonWriter w;
-  w.BeginObject()
-      .Key("error")
-      .String(response != nullptr ? ErrorMessageOf(*response) : "internal error")
-      .EndObject();
+  w.BeginObject().Key("error").String(error).EndObject();
   entry.metadata_json = w.TakeBuffer();
   audit.Record(request, std::move(entry));
 }
@@ -129,47 +126,48 @@ void AddSqlRoutes(http::Router& router, query::SqlRuntime& runtime, const Reques
         if (!json.ok()) return ErrorAnswer(json.status());
         return http::Response::Json(std::move(json).value());
       }));
-  http::Handler read = JsonRoute(
-      [&runtime, access, audit](const http::Request& request, simdjson::dom::element body) {
-        auto format = FormatParam(request, {query::OutputFormat::kJson, query::OutputFormat::kCsv,
-                                            query::OutputFormat::kTable});
-        if (!format.ok()) return ErrorAnswer(format.status());
-        auto read = ParseSqlRead(body);
-        if (!read.ok()) return ErrorAnswer(read.status());
-        auto readable = ReadableBy(access, request);
-        if (!readable.ok()) return ErrorAnswer(readable.status());
-        read->readable = std::move(readable).value();
-        auto answer = runtime.Read(*read);
-        if (!answer.ok()) return ErrorAnswer(answer.status());
-        if (audit != nullptr) RecordSqlRead(*audit, request, *answer);
-        http::Response response;
-        response.content_type = std::string(ContentTypeOf(*format));
-        response.body = answer->Render(*format);
-        response.headers.emplace_back("x-sql-execution-id", answer->execution_id);
-        if (!answer->warnings.empty()) {
-          common::JsonWriter w;
-          w.BeginArray();
-          for (const std::string& warning : answer->warnings) w.String(warning);
-          w.EndArray();
-          response.headers.emplace_back("x-sql-warnings", w.TakeBuffer());
-        }
-        return response;
-      });
-  // Successes are recorded above, where the datasets read are known; failures here.
+  // The answer to a read, or the failure the client gets (as ErrorAnswer).
+  auto read = [&runtime, access,
+               audit](const http::Request& request) -> common::Result<http::Response> {
+    TS_ASSIGN_OR_RETURN(simdjson::dom::element body, ParseJsonBody(request.body));
+    TS_ASSIGN_OR_RETURN(query::OutputFormat format,
+                        FormatParam(request, {query::OutputFormat::kJson, query::OutputFormat::kCsv,
+                                              query::OutputFormat::kTable}));
+    TS_ASSIGN_OR_RETURN(query::SqlReadRequest sql_read, ParseSqlRead(body));
+    TS_ASSIGN_OR_RETURN(sql_read.readable, ReadableBy(access, request));
+    TS_ASSIGN_OR_RETURN(query::SqlAnswer answer, runtime.Read(sql_read));
+    if (audit != nullptr) RecordSqlRead(*audit, request, answer);
+    http::Response response;
+    response.content_type = std::string(ContentTypeOf(format));
+    response.body = answer.Render(format);
+    response.headers.emplace_back("x-sql-execution-id", answer.execution_id);
+    if (!answer.warnings.empty()) {
+      common::JsonWriter w;
+      w.BeginArray();
+      for (const std::string& warning : answer.warnings) w.String(warning);
+      w.EndArray();
+      response.headers.emplace_back("x-sql-warnings", w.TakeBuffer());
+    }
+    return response;
+  };
+  // Successes are recorded in `read`, where the datasets read are known; failures here.
   AddVersionedRoute(router, "POST", "/sql/read",
                     Secured(access, {Permission::kSqlRead, ""},
                             [read = std::move(read), audit](const http::Request& request) {
-                              http::Response response;
+                              common::Result<http::Response> answer = common::Internal("no answer");
                               try {
-                                response = read(request);
+                                answer = read(request);
                               } catch (...) {
-                                if (audit != nullptr) RecordSqlFailure(*audit, request, nullptr);
+                                if (audit != nullptr) {
+                                  RecordSqlFailure(*audit, request, "internal error");
+                                }
                                 throw;
                               }
-                              if (audit != nullptr && response.status >= 400) {
-                                RecordSqlFailure(*audit, request, &response);
+                              if (answer.ok()) return std::move(answer).value();
+                              if (audit != nullptr) {
+                                RecordSqlFailure(*audit, request, answer.status().message());
                               }
-                              return response;
+                              return ErrorAnswer(answer.status());
                             }));
 }
 

@@ -10,10 +10,10 @@
 
 #include "api/access_control.h"
 #include "api/api_error.h"
+#include "api/catalog_encoding.h"
 #include "api/json_body.h"
 #include "api/request_audit.h"
 #include "api/routes.h"
-#include "catalog/json_encoding.h"
 #include "common/json_writer.h"
 #include "common/text.h"
 
@@ -121,7 +121,7 @@ Result<catalog::SavedQueryUpsert> DecodeUpsert(const http::Request& request, ele
 http::Response SavedQueryAnswer(const catalog::SavedQuery& q) {
   common::JsonWriter w;
   w.BeginObject().Key("savedQuery");
-  catalog::WriteSavedQueryJson(w, q);
+  WriteSavedQueryJson(w, q);
   w.EndObject();
   return http::Response::Json(w.TakeBuffer());
 }
@@ -141,7 +141,7 @@ void AddSavedQueryRoutes(http::Router& router, catalog::SavedQueryRepository& sa
         if (!all.ok()) return ErrorAnswer(all.status());
         common::JsonWriter w;
         w.BeginObject().Key("savedQueries").BeginArray();
-        for (const catalog::SavedQuery& q : *all) catalog::WriteSavedQueryJson(w, q);
+        for (const catalog::SavedQuery& q : *all) WriteSavedQueryJson(w, q);
         w.EndArray().EndObject();
         return http::Response::Json(w.TakeBuffer());
       }));
@@ -157,26 +157,27 @@ void AddSavedQueryRoutes(http::Router& router, catalog::SavedQueryRepository& sa
       }));
   AddVersionedRoute(
       router, "PUT", "/sql/saved/:id",
+      Secured(
+          access, {Permission::kSqlRead, ""},
+          Audited(
+              audit, "sql.saved.upsert",
+              AuditedJson([&saved_queries](const http::Request& request, element body,
+                                           RequestAudit::Entry&) -> common::Result<http::Response> {
+                TS_ASSIGN_OR_RETURN(catalog::SavedQueryUpsert upsert, DecodeUpsert(request, body));
+                TS_ASSIGN_OR_RETURN(catalog::SavedQuery saved, saved_queries.Upsert(upsert));
+                return SavedQueryAnswer(saved);
+              }))));
+  AddVersionedRoute(
+      router, "DELETE", "/sql/saved/:id",
       Secured(access, {Permission::kSqlRead, ""},
-              Audited(audit, "sql.saved.upsert", nullptr,
-                      JsonRoute([&saved_queries](const http::Request& request, element body) {
-                        auto upsert = DecodeUpsert(request, body);
-                        if (!upsert.ok()) return ErrorAnswer(upsert.status());
-                        auto saved = saved_queries.Upsert(*upsert);
-                        if (!saved.ok()) return ErrorAnswer(saved.status());
-                        return SavedQueryAnswer(*saved);
-                      }))));
-  AddVersionedRoute(router, "DELETE", "/sql/saved/:id",
-                    Secured(access, {Permission::kSqlRead, ""},
-                            Audited(audit, "sql.saved.delete", nullptr,
-                                    [&saved_queries](const http::Request& request) {
-                                      auto id = IdParam(request);
-                                      if (!id.ok()) return ErrorAnswer(id.status());
-                                      auto deleted = saved_queries.Delete(*id);
-                                      if (!deleted.ok()) return ErrorAnswer(deleted.status());
-                                      if (!*deleted) return ErrorAnswer(NotFound(*id));
-                                      return http::Response::NoContent();
-                                    })));
+              Audited(audit, "sql.saved.delete",
+                      [&saved_queries](const http::Request& request,
+                                       RequestAudit::Entry&) -> common::Result<http::Response> {
+                        TS_ASSIGN_OR_RETURN(catalog::SavedQueryId id, IdParam(request));
+                        TS_ASSIGN_OR_RETURN(bool deleted, saved_queries.Delete(id));
+                        if (!deleted) return NotFound(id);
+                        return http::Response::NoContent();
+                      })));
 }
 
 }  // namespace timestore::api

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <simdjson.h>
 
+#include "api/lifecycle_encoding.h"
 #include "app/service.h"
 #include "app/service_fixture.h"
 #include "duck/connection.h"
@@ -199,6 +200,22 @@ TEST_F(LifecycleApiTest, TwoLifecycleProcessesAtOnceMergeEachPartitionOnce) {
   EXPECT_NE(out.find(R"("partitionsMerged": 0)"), std::string::npos) << out;
 }
 
+// A dataset the command cannot run is one JSON line naming it, escaped like every answer.
+TEST_F(LifecycleApiTest, TheOnceCommandPrintsAnUnknownDatasetAsValidJson) {
+  const std::string slug = R"(no"such\set)";
+  auto [code, out] = testing::RunCommand(
+      {TIMESTORE_BINARY, "lifecycle", "--once", "--dataset", slug}, BinaryEnv(), 60s);
+  EXPECT_EQ(code, 1) << out;
+  const size_t at = out.find(R"({"datasetSlug":)");
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string line = out.substr(at, out.find('\n', at) - at);
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  ASSERT_EQ(p.parse(line).get(doc), simdjson::SUCCESS) << line;
+  EXPECT_EQ(doc["datasetSlug"].get_string().value(), slug);
+  EXPECT_NE(std::string(doc["error"].get_string().value()).find(slug), std::string::npos) << line;
+}
+
 TEST_F(LifecycleApiTest, AWorkerKilledMidCompactionChangesNothingAndAnotherRedoesTheJob) {
   IngestSmallBatches("cpu");
   const std::string before = Rows("cpu");
@@ -244,7 +261,8 @@ TEST_F(LifecycleApiTest, AWorkerKilledMidCompactionChangesNothingAndAnotherRedoe
     return r;
   }());
   ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
-  EXPECT_NE(sweep->body.find(R"("orphansDeleted": 1)"), std::string::npos) << sweep->body;
+  const std::string answer = api::RunOutcomeJson(*sweep);
+  EXPECT_NE(answer.find(R"("orphansDeleted": 1)"), std::string::npos) << answer;
   int files = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(config_.storage.root)) {
     if (e.is_regular_file() && e.path().extension() == ".parquet") ++files;
