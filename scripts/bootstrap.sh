@@ -10,7 +10,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
   g++ cmake ninja-build ccache pkg-config git
-  libboost1.81-dev libboost-json1.81-dev
+  libboost1.81-dev
   libsimdjson-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 libpq-dev libcurl4-openssl-dev libssl-dev

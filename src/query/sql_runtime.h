@@ -8,11 +8,7 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -20,12 +16,12 @@
 #include <vector>
 
 #include "common/status.h"
-#include "duck/connection.h"
-#include "duck/database.h"
 #include "observability/logger.h"
 #include "query/dataset_reader.h"
 #include "query/deadline_watchdog.h"
 #include "query/row_encoder.h"
+#include "query/sql_answer.h"
+#include "query/sql_sandbox.h"
 
 namespace timestore::query {
 
@@ -52,26 +48,6 @@ struct SqlReadRequest {
   std::optional<std::set<std::string>> readable;
 };
 
-// A finished statement's rows (at most max_rows), materialized: SQL answers are capped.
-struct SqlAnswer {
-  std::string execution_id;
-  RowEncoder encoder{{}, {}};
-  std::vector<std::string> type_names;  // DuckDB type names of the columns ("BIGINT", ...)
-  std::vector<duck::ResultChunk> chunks;
-  int64_t row_count = 0;
-  bool truncated = false;
-  std::vector<std::string> warnings;
-  double elapsed_ms = 0;
-  std::vector<std::string> datasets;  // the slugs of the dataset views the statement read, sorted
-
-  // The original's shapes: kJson {"executionId","columns":[{"name","type"}],"rows":[..],
-  // "truncated","warnings","statistics":{"rowCount","elapsedMs"}}; kCsv a header and records;
-  // kTable an aligned text table ending in "(N rows)".
-  std::string Render(OutputFormat format) const;
-  // Rows of each chunk that belong to the answer (row_count may end inside a chunk).
-  std::vector<size_t> RowCounts() const;
-};
-
 class SqlRuntime {
  public:
   SqlRuntime(DatasetReader& reader, catalog::Catalog& catalog, SqlRuntimeOptions options);
@@ -92,15 +68,17 @@ class SqlRuntime {
   common::Result<std::string> SchemaJson(const std::optional<std::set<std::string>>& readable);
 
  private:
-  struct Sandbox;
-  class SandboxLease;
-  common::Result<std::unique_ptr<Sandbox>> CreateSandbox(const std::set<std::string>& dirs);
-  common::Result<SandboxLease> AcquireSandbox(std::chrono::steady_clock::time_point deadline);
-  void ReturnSandbox(std::unique_ptr<Sandbox> sandbox);
+  // Defines exactly the views of `slugs` (sorted; the caller may read each) in the lease's
+  // sandbox, dropping any other, and pins their files into `pins`. Widens the pool and starts
+  // over in a fresh sandbox when a partition lives outside the sandbox's directories.
+  common::Status DefineViews(SqlSandboxPool::Lease& sandbox, const std::vector<std::string>& slugs,
+                             const std::optional<std::set<std::string>>& readable,
+                             std::vector<storage::CachedFile>& pins);
   // Defines timestore."<slug>" in `sandbox` for `dataset` at its current version; pins files.
-  common::Status DefineView(Sandbox& sandbox, const catalog::Dataset& dataset,
+  // kFailedPrecondition with the file's path when it lies outside the sandbox's directories.
+  common::Status DefineView(SqlSandbox& sandbox, const catalog::Dataset& dataset,
                             std::vector<storage::CachedFile>& pins);
-  common::Status FillRuntimeTables(Sandbox& sandbox, const std::vector<std::string>& tables,
+  common::Status FillRuntimeTables(SqlSandbox& sandbox, const std::vector<std::string>& tables,
                                    const std::optional<std::set<std::string>>& readable);
   common::Result<std::vector<catalog::Dataset>> ListDatasets(
       const std::optional<std::set<std::string>>& readable);
@@ -110,12 +88,7 @@ class SqlRuntime {
   const SqlRuntimeOptions options_;
   observability::Logger logger_;
   DeadlineWatchdog watchdog_;
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Sandbox>> idle_;  // guarded by mu_
-  int created_ = 0;                             // guarded by mu_; sandboxes in existence
-  std::set<std::string> directories_;           // guarded by mu_; allowed in new sandboxes
+  SqlSandboxPool sandboxes_;
 };
 
 }  // namespace timestore::query

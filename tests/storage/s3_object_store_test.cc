@@ -92,25 +92,6 @@ class S3ObjectStoreTest : public ::testing::Test {
   int files_ = 0;
 };
 
-TEST(S3CanonicalQueryTest, SortsEncodesAndWritesEmptyValues) {
-  EXPECT_EQ(CanonicalQueryString({{"uploadId", "a b/c"}, {"partNumber", "3"}}),
-            "partNumber=3&uploadId=a%20b%2Fc");
-  EXPECT_EQ(CanonicalQueryString({{"uploads", ""}}), "uploads=");
-  EXPECT_EQ(CanonicalQueryString({{"prefix", "seg/2024/"},
-                                  {"list-type", "2"},
-                                  {"continuation-token", "x+y=/z"},
-                                  {"max-keys", "0"}}),
-            "continuation-token=x%2By%3D%2Fz&list-type=2&max-keys=0&prefix=seg%2F2024%2F");
-  EXPECT_EQ(CanonicalQueryString({}), "");
-  // Sorted by the encoded name, byte-wise (upper case before lower case).
-  EXPECT_EQ(CanonicalQueryString({{"b", "1"}, {"B", "2"}, {"a~", "3"}}), "B=2&a~=3&b=1");
-}
-
-TEST(S3CanonicalQueryTest, UriEncodeKeepsUnreservedAndOptionallySlash) {
-  EXPECT_EQ(UriEncode("a b/ü+~-_.*", true), "a%20b/%C3%BC%2B~-_.%2A");
-  EXPECT_EQ(UriEncode("a/b", false), "a%2Fb");
-}
-
 TEST(S3ObjectStoreOpenTest, RejectsBadOptionsAndDescribesWithoutSecrets) {
   S3Options options;
   options.bucket = "b";
