@@ -6,8 +6,8 @@
 
 namespace timestore::bench {
 
-common::Result<DatasetManifest> ReadManifest(HttpClient& http, std::string_view slug) {
-  TS_ASSIGN_OR_RETURN(HttpResponse r,
+common::Result<DatasetManifest> ReadManifest(harness::HttpClient& http, std::string_view slug) {
+  TS_ASSIGN_OR_RETURN(harness::HttpResponse r,
                       http.Request("GET", "/datasets/" + std::string(slug) + "/manifest", "", ""));
   if (r.status != 200) {
     return common::Internal("GET manifest: HTTP " + std::to_string(r.status) + " " +

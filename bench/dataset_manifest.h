@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "bench/http_client.h"
 #include "common/status.h"
+#include "harness/http_client.h"
 
 namespace timestore::bench {
 
@@ -25,6 +25,6 @@ struct DatasetManifest {
 
 // GET /datasets/<slug>/manifest. kInternal for an HTTP error, a malformed answer, partitions of
 // more than one format, or no partition at all.
-common::Result<DatasetManifest> ReadManifest(HttpClient& http, std::string_view slug);
+common::Result<DatasetManifest> ReadManifest(harness::HttpClient& http, std::string_view slug);
 
 }  // namespace timestore::bench

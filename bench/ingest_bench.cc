@@ -27,16 +27,16 @@
 #include "bench/bench_flags.h"
 #include "bench/bench_stats.h"
 #include "bench/catalog_probe.h"
-#include "bench/cleanup_registry.h"
-#include "bench/http_client.h"
 #include "bench/raw_duck_baseline.h"
-#include "bench/server_process.h"
-#include "bench/throwaway_postgres.h"
 #include "bench/tsbs_data.h"
 #include "bench/tsbs_ingest.h"
-#include "bench/work_dir.h"
 #include "common/json_writer.h"
 #include "common/status.h"
+#include "harness/cleanup_registry.h"
+#include "harness/http_client.h"
+#include "harness/server_process.h"
+#include "harness/throwaway_postgres.h"
+#include "harness/work_dir.h"
 
 #ifndef TIMESTORE_BENCH_SERVER_BINARY
 #error \
@@ -365,7 +365,7 @@ struct HealthRunResult {
 HealthRunResult RunHealth(int clients, uint64_t requests, uint16_t port) {
   HealthRunResult result;
   result.clients = clients;
-  std::vector<HttpClient> http;
+  std::vector<harness::HttpClient> http;
   http.reserve(static_cast<size_t>(clients));
   for (int i = 0; i < clients; ++i) {
     http.emplace_back("127.0.0.1", port);
@@ -389,7 +389,7 @@ HealthRunResult RunHealth(int clients, uint64_t requests, uint16_t port) {
         go.wait();
         while (next.fetch_add(1) < requests) {
           const Clock::time_point t0 = Clock::now();
-          common::Result<HttpResponse> r = http[c].Request("GET", "/health", "", "");
+          common::Result<harness::HttpResponse> r = http[c].Request("GET", "/health", "", "");
           if (!r.ok() || r->status != 200 || r->body.find("\"ok\"") == std::string::npos) {
             error = r.ok() ? "HTTP " + std::to_string(r->status) + " " + r->body
                            : r.status().ToString();
@@ -408,7 +408,7 @@ HealthRunResult RunHealth(int clients, uint64_t requests, uint16_t port) {
     go.count_down();
   }
   result.seconds = Seconds(Clock::now() - start);
-  for (const HttpClient& client : http) result.connects += client.connects();
+  for (const harness::HttpClient& client : http) result.connects += client.connects();
   if (result.error.empty() && result.requests != requests) {
     result.error = std::to_string(result.requests) + " of " + std::to_string(requests) + " done";
   }
@@ -557,15 +557,15 @@ int Main(int argc, char** argv) {
     return 2;
   }
   const BenchOptions o = std::move(parsed).value();
-  CleanupRegistry cleanup;  // before any thread starts
+  harness::CleanupRegistry cleanup;  // before any thread starts
   if (o.selfcheck) return RunSelfCheck(o);
 
-  common::Result<WorkDir> work_dir = WorkDir::Create(o.server.keep, &cleanup);
+  common::Result<harness::WorkDir> work_dir = harness::WorkDir::Create(o.server.keep, &cleanup);
   if (!work_dir.ok()) {
     std::fprintf(stderr, "ingest_bench: %s\n", work_dir.status().ToString().c_str());
     return 1;
   }
-  const WorkDir& tmp = *work_dir;
+  const harness::WorkDir& tmp = *work_dir;
   const std::string storage_root = tmp.path() + "/storage";
   std::filesystem::create_directories(storage_root);
 
@@ -624,13 +624,13 @@ int Main(int argc, char** argv) {
   }
   std::fflush(stdout);
 
-  common::Result<ThrowawayPostgres> pg = ThrowawayPostgres::Start(
+  common::Result<harness::ThrowawayPostgres> pg = harness::ThrowawayPostgres::Start(
       TIMESTORE_BENCH_PG_TMP_SCRIPT, tmp.path() + "/pg.state", tmp.path() + "/pg.log", &cleanup);
   if (!pg.ok()) {
     std::fprintf(stderr, "ingest_bench: PostgreSQL: %s\n", pg.status().ToString().c_str());
     return 1;
   }
-  ServerProcessOptions server_options;
+  harness::ServerProcessOptions server_options;
   server_options.binary = o.server.server_binary;
   server_options.database_url = pg->url();
   server_options.pg_schema = kPgSchema;
@@ -640,7 +640,8 @@ int Main(int argc, char** argv) {
     server_options.extra_env.push_back("TIMESTORE_WRITE_FORMAT=" + o.server.format);
   server_options.extra_env.insert(server_options.extra_env.end(), o.server.server_env.begin(),
                                   o.server.server_env.end());
-  common::Result<ServerProcess> server = ServerProcess::Start(server_options, &cleanup);
+  common::Result<harness::ServerProcess> server =
+      harness::ServerProcess::Start(server_options, &cleanup);
   if (!server.ok()) {
     std::fprintf(stderr, "ingest_bench: server: %s\n", server.status().ToString().c_str());
     return 1;
@@ -707,7 +708,7 @@ int Main(int argc, char** argv) {
     PrintSummary(o, data, gen_rate, series, raw_runs);
   }
 
-  exit_code = StopServerAtEndOfRun(*server, server_options.log_path, exit_code);
+  exit_code = harness::StopServerAtEndOfRun(*server, server_options.log_path, exit_code);
   if (common::Status s = pg->Stop(); !s.ok()) {
     std::fprintf(stderr, "warning: %s\n", s.ToString().c_str());
   }

@@ -21,20 +21,20 @@
 #include "bench/bench_flags.h"
 #include "bench/bench_stats.h"
 #include "bench/catalog_probe.h"
-#include "bench/cleanup_registry.h"
 #include "bench/dataset_manifest.h"
-#include "bench/http_client.h"
 #include "bench/query_flags.h"
 #include "bench/raw_duck.h"
-#include "bench/server_process.h"
-#include "bench/throwaway_postgres.h"
 #include "bench/tsbs_data.h"
 #include "bench/tsbs_ingest.h"
 #include "bench/tsbs_queries.h"
-#include "bench/work_dir.h"
 #include "common/json_writer.h"
 #include "common/status.h"
 #include "duck/query_result.h"
+#include "harness/cleanup_registry.h"
+#include "harness/http_client.h"
+#include "harness/server_process.h"
+#include "harness/throwaway_postgres.h"
+#include "harness/work_dir.h"
 
 #ifndef TIMESTORE_BENCH_SERVER_BINARY
 #error \
@@ -126,8 +126,8 @@ std::string SqlBody(const std::string& sql) {
 // Runs one instance all three ways (in the order given), times each, and compares the answers
 // with the raw one. `timed` false: a warm-up (compared, not recorded).
 void RunInstance(const QueryType& type, const QueryInstance& q, size_t index, bool timed,
-                 bool with_sql, HttpClient& http, RawDuck& raw, simdjson::dom::parser& parser,
-                 TypeResult* out) {
+                 bool with_sql, harness::HttpClient& http, RawDuck& raw,
+                 simdjson::dom::parser& parser, TypeResult* out) {
   std::optional<std::string> bodies[2];
   const std::string raw_sql = raw.Rewrite(q.sql);
   const std::string sql_body = SqlBody(q.sql);
@@ -155,7 +155,7 @@ void RunInstance(const QueryType& type, const QueryInstance& q, size_t index, bo
     }
     const std::string target =
         way == kApi ? "/datasets/" + std::string(kSlug) + "/query" : std::string("/sql/read");
-    common::Result<HttpResponse> r =
+    common::Result<harness::HttpResponse> r =
         http.Request("POST", target, "application/json", way == kApi ? q.api_body : sql_body);
     const double ms = Millis(Clock::now() - start);
     if (!r.ok() || r->status != 200) {
@@ -308,9 +308,9 @@ common::Result<std::vector<std::string>> LocalFiles(const DatasetManifest& manif
 }
 
 // Whether POST /sql/read exists on the server (404/405 while it does not).
-common::Result<bool> SqlReadAvailable(HttpClient& http) {
-  TS_ASSIGN_OR_RETURN(HttpResponse r, http.Request("POST", "/sql/read", "application/json",
-                                                   SqlBody("SELECT 1 AS one")));
+common::Result<bool> SqlReadAvailable(harness::HttpClient& http) {
+  TS_ASSIGN_OR_RETURN(harness::HttpResponse r, http.Request("POST", "/sql/read", "application/json",
+                                                            SqlBody("SELECT 1 AS one")));
   if (r.status == 200) return true;
   if (r.status == 404 || r.status == 405) return false;
   return common::Internal("POST /sql/read with SELECT 1: HTTP " + std::to_string(r.status) + " " +
@@ -324,8 +324,8 @@ int Main(int argc, char** argv) {
     return 2;
   }
   const Options o = std::move(parsed).value();
-  CleanupRegistry cleanup;  // before any thread starts
-  common::Result<WorkDir> work_dir = WorkDir::Create(o.server.keep, &cleanup);
+  harness::CleanupRegistry cleanup;  // before any thread starts
+  common::Result<harness::WorkDir> work_dir = harness::WorkDir::Create(o.server.keep, &cleanup);
   if (!work_dir.ok()) {
     std::fprintf(stderr, "query_bench: %s\n", work_dir.status().ToString().c_str());
     return 1;
@@ -353,13 +353,13 @@ int Main(int argc, char** argv) {
   }
   std::fflush(stdout);
 
-  common::Result<ThrowawayPostgres> pg = ThrowawayPostgres::Start(
+  common::Result<harness::ThrowawayPostgres> pg = harness::ThrowawayPostgres::Start(
       TIMESTORE_BENCH_PG_TMP_SCRIPT, dir + "/pg.state", dir + "/pg.log", &cleanup);
   if (!pg.ok()) {
     std::fprintf(stderr, "query_bench: PostgreSQL: %s\n", pg.status().ToString().c_str());
     return 1;
   }
-  ServerProcessOptions server_options;
+  harness::ServerProcessOptions server_options;
   server_options.binary = o.server.server_binary;
   server_options.database_url = pg->url();
   server_options.pg_schema = kPgSchema;
@@ -372,7 +372,8 @@ int Main(int argc, char** argv) {
   server_options.extra_env.emplace_back("TIMESTORE_SQL_MAX_ROWS=1000000");
   server_options.extra_env.insert(server_options.extra_env.end(), o.server.server_env.begin(),
                                   o.server.server_env.end());
-  common::Result<ServerProcess> server = ServerProcess::Start(server_options, &cleanup);
+  common::Result<harness::ServerProcess> server =
+      harness::ServerProcess::Start(server_options, &cleanup);
   if (!server.ok()) {
     std::fprintf(stderr, "query_bench: server: %s\n", server.status().ToString().c_str());
     return 1;
@@ -406,7 +407,7 @@ int Main(int argc, char** argv) {
         ingest.rows_per_s(), static_cast<long long>(ingest.snapshot->version),
         static_cast<long long>(ingest.snapshot->live_partitions));
 
-    HttpClient http("127.0.0.1", server->port());
+    harness::HttpClient http("127.0.0.1", server->port());
     common::Result<DatasetManifest> manifest = ReadManifest(http, kSlug);
     common::Result<std::vector<std::string>> files =
         manifest.ok() ? LocalFiles(*manifest, storage_root)
@@ -479,7 +480,7 @@ int Main(int argc, char** argv) {
                               .c_str());
   }();
 
-  exit_code = StopServerAtEndOfRun(*server, server_options.log_path, exit_code);
+  exit_code = harness::StopServerAtEndOfRun(*server, server_options.log_path, exit_code);
   if (common::Status s = pg->Stop(); !s.ok()) {
     std::fprintf(stderr, "warning: %s\n", s.ToString().c_str());
   }

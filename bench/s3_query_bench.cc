@@ -30,20 +30,20 @@
 #include "bench/bench_flags.h"
 #include "bench/bench_stats.h"
 #include "bench/catalog_probe.h"
-#include "bench/cleanup_registry.h"
 #include "bench/dataset_manifest.h"
-#include "bench/http_client.h"
 #include "bench/query_flags.h"
 #include "bench/raw_duck.h"
-#include "bench/server_process.h"
-#include "bench/throwaway_postgres.h"
-#include "bench/throwaway_s3.h"
 #include "bench/tsbs_data.h"
 #include "bench/tsbs_ingest.h"
 #include "bench/tsbs_queries.h"
-#include "bench/work_dir.h"
 #include "common/json_writer.h"
 #include "common/status.h"
+#include "harness/cleanup_registry.h"
+#include "harness/http_client.h"
+#include "harness/server_process.h"
+#include "harness/throwaway_postgres.h"
+#include "harness/throwaway_s3.h"
+#include "harness/work_dir.h"
 #include "storage/s3_object_store.h"
 
 #ifndef TIMESTORE_BENCH_SERVER_BINARY
@@ -134,15 +134,16 @@ common::Result<Options> ParseOptions(int argc, char** argv) {
 // configuration stays the same.
 class S3Server {
  public:
-  S3Server(ServerProcessOptions base, CleanupRegistry* cleanup)
+  S3Server(harness::ServerProcessOptions base, harness::CleanupRegistry* cleanup)
       : base_(std::move(base)), cleanup_(cleanup) {}
 
   // Stops the running server (if any) and starts one whose TIMESTORE_CACHE_DIR is `cache_dir`.
   common::Status Restart(const std::string& cache_dir) {
     if (common::Status s = Stop(); !s.ok()) return s;
-    ServerProcessOptions options = base_;
+    harness::ServerProcessOptions options = base_;
     options.extra_env.push_back("TIMESTORE_CACHE_DIR=" + cache_dir);
-    TS_ASSIGN_OR_RETURN(ServerProcess started, ServerProcess::Start(options, cleanup_));
+    TS_ASSIGN_OR_RETURN(harness::ServerProcess started,
+                        harness::ServerProcess::Start(options, cleanup_));
     process_.emplace(std::move(started));
     return common::Status::Ok();
   }
@@ -159,18 +160,18 @@ class S3Server {
     return common::Status::Ok();
   }
 
-  ServerProcess& process() { return *process_; }
+  harness::ServerProcess& process() { return *process_; }
   const std::string& log_path() const { return base_.log_path; }
 
  private:
-  ServerProcessOptions base_;
-  CleanupRegistry* cleanup_;
-  std::optional<ServerProcess> process_;
+  harness::ServerProcessOptions base_;
+  harness::CleanupRegistry* cleanup_;
+  std::optional<harness::ServerProcess> process_;
 };
 
 // The sum of the samples of the counter `name` in a Prometheus text answer (every label set).
-common::Result<double> ReadCounter(HttpClient& http, std::string_view name) {
-  TS_ASSIGN_OR_RETURN(HttpResponse r, http.Request("GET", "/metrics", "", ""));
+common::Result<double> ReadCounter(harness::HttpClient& http, std::string_view name) {
+  TS_ASSIGN_OR_RETURN(harness::HttpResponse r, http.Request("GET", "/metrics", "", ""));
   if (r.status != 200) return common::Internal("GET /metrics: HTTP " + std::to_string(r.status));
   double sum = 0;
   bool found = false;
@@ -256,11 +257,11 @@ struct Answer {
 
 // POST /datasets/cpu/query, timed; its answer checked against `expected` (the raw one) and read
 // into `*table`.
-Answer RunQuery(HttpClient& http, const QueryType& type, const QueryInstance& q,
+Answer RunQuery(harness::HttpClient& http, const QueryType& type, const QueryInstance& q,
                 const Table& expected, simdjson::dom::parser& parser, Table* table) {
   Answer a;
   const Clock::time_point start = Clock::now();
-  common::Result<HttpResponse> r = http.Request(
+  common::Result<harness::HttpResponse> r = http.Request(
       "POST", "/datasets/" + std::string(kTsbsSlug) + "/query", "application/json", q.api_body);
   a.ms = Millis(Clock::now() - start);
   if (!r.ok() || r->status != 200) {
@@ -326,7 +327,7 @@ void Fail(std::vector<std::string>* errors, const std::string& where, const std:
 
 // The warm measurement of one query type (see the file comment).
 WarmResult RunWarm(const QueryType& type, const std::vector<QueryInstance>& instances,
-                   const std::vector<Reference>& refs, HttpClient* http[2],
+                   const std::vector<Reference>& refs, harness::HttpClient* http[2],
                    simdjson::dom::parser& parser) {
   WarmResult out;
   out.type = &type;
@@ -393,7 +394,7 @@ std::string PruneEverythingBody() {
 
 struct ColdContext {
   S3Server* s3;
-  HttpClient* local_http;
+  harness::HttpClient* local_http;
   storage::ObjectStore* store;
   std::string work_dir;
   int fetch_concurrency;
@@ -417,8 +418,8 @@ ColdResult RunCold(const QueryType& type, size_t index, const QueryInstance& q,
     out.problem = "restart: " + s.ToString();
     return out;
   }
-  HttpClient http("127.0.0.1", ctx.s3->process().port());
-  common::Result<HttpResponse> primed =
+  harness::HttpClient http("127.0.0.1", ctx.s3->process().port());
+  common::Result<harness::HttpResponse> primed =
       http.Request("POST", "/datasets/" + std::string(kTsbsSlug) + "/query", "application/json",
                    PruneEverythingBody());
   if (!primed.ok() || primed->status != 200) {
@@ -604,7 +605,7 @@ std::string SummaryJson(const Options& o, const std::string& format, size_t part
 // Ingests the rendered bodies into `server` and checks the catalog; prints a line. Empty on
 // success, else the error.
 std::string Ingest(const char* name, const Options& o, RenderedBodies& rendered,
-                   ServerProcess& server, const std::string& pg_url, const char* schema,
+                   harness::ServerProcess& server, const std::string& pg_url, const char* schema,
                    const std::string& storage_root) {
   common::Result<CatalogProbe> probe = CatalogProbe::Connect(pg_url, schema);
   if (!probe.ok()) return probe.status().ToString();
@@ -630,8 +631,8 @@ int Main(int argc, char** argv) {
     return 2;
   }
   const Options o = std::move(parsed).value();
-  CleanupRegistry cleanup;  // before any thread starts
-  common::Result<WorkDir> work_dir = WorkDir::Create(o.server.keep, &cleanup);
+  harness::CleanupRegistry cleanup;  // before any thread starts
+  common::Result<harness::WorkDir> work_dir = harness::WorkDir::Create(o.server.keep, &cleanup);
   if (!work_dir.ok()) {
     std::fprintf(stderr, "s3_query_bench: %s\n", work_dir.status().ToString().c_str());
     return 1;
@@ -656,13 +657,13 @@ int Main(int argc, char** argv) {
   }
   std::fflush(stdout);
 
-  common::Result<ThrowawayPostgres> pg = ThrowawayPostgres::Start(
+  common::Result<harness::ThrowawayPostgres> pg = harness::ThrowawayPostgres::Start(
       TIMESTORE_BENCH_PG_TMP_SCRIPT, dir + "/pg.state", dir + "/pg.log", &cleanup);
   if (!pg.ok()) {
     std::fprintf(stderr, "s3_query_bench: PostgreSQL: %s\n", pg.status().ToString().c_str());
     return 1;
   }
-  common::Result<ThrowawayS3> s3rver = ThrowawayS3::Start(
+  common::Result<harness::ThrowawayS3> s3rver = harness::ThrowawayS3::Start(
       TIMESTORE_BENCH_S3_TMP_SCRIPT, dir + "/s3.state", dir + "/s3.log", &cleanup);
   if (!s3rver.ok()) {
     std::fprintf(stderr, "s3_query_bench: s3rver: %s\n", s3rver.status().ToString().c_str());
@@ -670,18 +671,18 @@ int Main(int argc, char** argv) {
   }
   std::printf("s3rver at %s, bucket %s\n", s3rver->endpoint().c_str(), s3rver->bucket().c_str());
 
-  ServerProcessOptions common_options;
+  harness::ServerProcessOptions common_options;
   common_options.binary = o.server.server_binary;
   common_options.database_url = pg->url();
   if (!o.server.format.empty())
     common_options.extra_env.push_back("TIMESTORE_WRITE_FORMAT=" + o.server.format);
   common_options.extra_env.insert(common_options.extra_env.end(), o.server.server_env.begin(),
                                   o.server.server_env.end());
-  ServerProcessOptions local_options = common_options;
+  harness::ServerProcessOptions local_options = common_options;
   local_options.pg_schema = kLocalSchema;
   local_options.storage_root = dir + "/local-storage";
   local_options.log_path = dir + "/server-local.log";
-  ServerProcessOptions s3_options = common_options;
+  harness::ServerProcessOptions s3_options = common_options;
   s3_options.pg_schema = kS3Schema;
   s3_options.storage_root = dir + "/s3-staging";
   s3_options.log_path = dir + "/server-s3.log";
@@ -689,13 +690,14 @@ int Main(int argc, char** argv) {
       s3_options.extra_env.begin(),
       {"TIMESTORE_STORAGE_DRIVER=s3", "TIMESTORE_S3_ENDPOINT=" + s3rver->endpoint(),
        "TIMESTORE_S3_BUCKET=" + s3rver->bucket(),
-       std::string("TIMESTORE_S3_ACCESS_KEY_ID=") + ThrowawayS3::kAccessKeyId,
-       std::string("TIMESTORE_S3_SECRET_ACCESS_KEY=") + ThrowawayS3::kSecretAccessKey});
+       std::string("TIMESTORE_S3_ACCESS_KEY_ID=") + harness::ThrowawayS3::kAccessKeyId,
+       std::string("TIMESTORE_S3_SECRET_ACCESS_KEY=") + harness::ThrowawayS3::kSecretAccessKey});
   for (const std::string& d : {local_options.storage_root, s3_options.storage_root}) {
     fs::create_directories(d);
   }
 
-  common::Result<ServerProcess> local = ServerProcess::Start(local_options, &cleanup);
+  common::Result<harness::ServerProcess> local =
+      harness::ServerProcess::Start(local_options, &cleanup);
   if (!local.ok()) {
     std::fprintf(stderr, "s3_query_bench: local server: %s\n", local.status().ToString().c_str());
     return 1;
@@ -725,10 +727,10 @@ int Main(int argc, char** argv) {
     rendered = {};
 
     // Raw DuckDB over the local server's files: the reference answers.
-    HttpClient local_http("127.0.0.1", local->port());
+    harness::HttpClient local_http("127.0.0.1", local->port());
     DatasetManifest manifests[2];
     for (Side side : {kLocal, kS3}) {
-      HttpClient http("127.0.0.1", side == kLocal ? local->port() : s3.process().port());
+      harness::HttpClient http("127.0.0.1", side == kLocal ? local->port() : s3.process().port());
       common::Result<DatasetManifest> m = ReadManifest(http, kTsbsSlug);
       if (!m.ok()) {
         std::fprintf(stderr, "s3_query_bench: %s manifest: %s\n", kSideNames[side],
@@ -760,8 +762,8 @@ int Main(int argc, char** argv) {
     storage::S3Options store_options;
     store_options.endpoint = s3rver->endpoint();
     store_options.bucket = s3rver->bucket();
-    store_options.access_key_id = ThrowawayS3::kAccessKeyId;
-    store_options.secret_access_key = ThrowawayS3::kSecretAccessKey;
+    store_options.access_key_id = harness::ThrowawayS3::kAccessKeyId;
+    store_options.secret_access_key = harness::ThrowawayS3::kSecretAccessKey;
     store_options.staging_dir = dir + "/direct-staging";
     common::Result<std::unique_ptr<storage::S3ObjectStore>> store =
         storage::S3ObjectStore::Open(store_options);
@@ -780,8 +782,8 @@ int Main(int argc, char** argv) {
     }
     std::error_code ec;
     fs::remove_all(dir + "/cache-ingest", ec);
-    HttpClient s3_http("127.0.0.1", s3.process().port());
-    HttpClient* http[2] = {&local_http, &s3_http};
+    harness::HttpClient s3_http("127.0.0.1", s3.process().port());
+    harness::HttpClient* http[2] = {&local_http, &s3_http};
     simdjson::dom::parser parser;
     std::vector<WarmResult> warm;
     std::vector<std::vector<QueryInstance>> instances;
@@ -841,13 +843,13 @@ int Main(int argc, char** argv) {
   if (local_exit != 0) {
     std::fprintf(stderr, "warning: the local server exited with %d on SIGTERM\n", local_exit);
     exit_code = exit_code == 0 ? 1 : exit_code;
-    PrintLogTail(local_options.log_path, 10);
+    harness::PrintLogTail(local_options.log_path, 10);
   }
   if (common::Status s = s3.Stop(); !s.ok()) {
     std::fprintf(stderr, "warning: %s\n", s.ToString().c_str());
     exit_code = exit_code == 0 ? 1 : exit_code;
   }
-  if (exit_code != 0) PrintLogTail(s3.log_path(), 10);
+  if (exit_code != 0) harness::PrintLogTail(s3.log_path(), 10);
   for (const common::Status& s : {s3rver->Stop(), pg->Stop()}) {
     if (!s.ok()) std::fprintf(stderr, "warning: %s\n", s.ToString().c_str());
   }

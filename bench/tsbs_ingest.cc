@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 #include "bench/bench_stats.h"
-#include "bench/http_client.h"
+#include "harness/http_client.h"
 
 namespace timestore::bench {
 namespace {
@@ -115,7 +115,7 @@ common::Result<RenderedBodies> RenderBodies(const GeneratedData& data, size_t ba
   return out;
 }
 IngestRunResult RunIngest(int clients, const std::string& slug, std::vector<std::string>* bodies,
-                          const std::vector<size_t>& batch_rows, ServerProcess& server,
+                          const std::vector<size_t>& batch_rows, harness::ServerProcess& server,
                           CatalogProbe& probe, const std::string& storage_root, uint64_t nonce) {
   IngestRunResult result;
   result.clients = clients;
@@ -127,11 +127,11 @@ IngestRunResult RunIngest(int clients, const std::string& slug, std::vector<std:
   const std::string target = "/datasets/" + result.slug + "/ingest";
 
   // Keep-alive connections are opened before the clock starts.
-  std::vector<HttpClient> http;
+  std::vector<harness::HttpClient> http;
   http.reserve(static_cast<size_t>(clients));
   for (int i = 0; i < clients; ++i) {
     http.emplace_back("127.0.0.1", server.port());
-    common::Result<HttpResponse> health = http.back().Request("GET", "/health", "", "");
+    common::Result<harness::HttpResponse> health = http.back().Request("GET", "/health", "", "");
     if (!health.ok() || health->status != 200) {
       result.error = "GET /health before the run: " +
                      (health.ok() ? std::to_string(health->status) : health.status().ToString());
@@ -155,7 +155,7 @@ IngestRunResult RunIngest(int clients, const std::string& slug, std::vector<std:
     threads.reserve(static_cast<size_t>(clients));
     for (int c = 0; c < clients; ++c) {
       threads.emplace_back([&, c] {
-        HttpClient& client = http[c];
+        harness::HttpClient& client = http[c];
         std::vector<double> latencies;
         ManifestSeen manifest;
         uint64_t retries = 0, requests = 0;
@@ -167,7 +167,7 @@ IngestRunResult RunIngest(int clients, const std::string& slug, std::vector<std:
           const Clock::time_point start = Clock::now();
           if (first_send[c] == Clock::time_point::max()) first_send[c] = start;
           for (;;) {
-            common::Result<HttpResponse> r =
+            common::Result<harness::HttpResponse> r =
                 client.Request("POST", target, "application/json", (*bodies)[b]);
             if (!r.ok()) {
               error = "batch " + std::to_string(b) + ": " + r.status().ToString();
@@ -187,6 +187,8 @@ IngestRunResult RunIngest(int clients, const std::string& slug, std::vector<std:
             const bool retryable = r->status == 503 || r->status == 429;
             if (retryable && Clock::now() + wait - start < kBatchRetryBudget) {
               ++retries;
+              // Real elapsed time: the server asked for this pause (Retry-After) under
+              // backpressure.
               std::this_thread::sleep_for(wait);
               continue;
             }
@@ -215,7 +217,7 @@ IngestRunResult RunIngest(int clients, const std::string& slug, std::vector<std:
   const Clock::time_point start = *std::min_element(first_send.begin(), first_send.end());
   const Clock::time_point end = *std::max_element(last_ok.begin(), last_ok.end());
   result.seconds = end > start ? Seconds(end - start) : 0;
-  for (const HttpClient& client : http) result.connects += client.connects();
+  for (const harness::HttpClient& client : http) result.connects += client.connects();
 
   if (common::Result<uint64_t> rss = server.PeakRssBytes(); rss.ok()) {
     result.peak_rss_bytes = *rss;

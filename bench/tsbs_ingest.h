@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "bench/catalog_probe.h"
-#include "bench/server_process.h"
 #include "bench/tsbs_data.h"
 #include "common/status.h"
+#include "harness/server_process.h"
 
 namespace timestore::bench {
 
@@ -75,7 +75,7 @@ struct IngestRunResult {
 // minutes per batch, then reads what the catalog committed. Failures (an HTTP error, a committed
 // row count different from the rows sent) are reported in the result's `error`.
 IngestRunResult RunIngest(int clients, const std::string& slug, std::vector<std::string>* bodies,
-                          const std::vector<size_t>& batch_rows, ServerProcess& server,
+                          const std::vector<size_t>& batch_rows, harness::ServerProcess& server,
                           CatalogProbe& probe, const std::string& storage_root, uint64_t nonce);
 
 }  // namespace timestore::bench

@@ -29,8 +29,9 @@ lifecycle::LifecycleOptions LifecycleOptionsFor(const config::LifecycleConfig& c
 LifecycleRuntime::LifecycleRuntime(catalog::Catalog& catalog, storage::ObjectStoreRegistry& stores,
                                    storage::PartitionCache* cache,
                                    const config::LifecycleConfig& config,
-                                   observability::MetricsRegistry* metrics)
-    : config_(config), options_(LifecycleOptionsFor(config)), catalog_(catalog) {
+                                   observability::MetricsRegistry* metrics,
+                                   const common::Clock& clock)
+    : config_(config), options_(LifecycleOptionsFor(config)), catalog_(catalog), clock_(clock) {
   lifecycle::CompactionHooks hooks;
   if (config.fault_injection_point == "compaction_before_commit") {
     hooks.before_commit = [](const catalog::NewPartition&) {
@@ -45,7 +46,7 @@ LifecycleRuntime::LifecycleRuntime(catalog::Catalog& catalog, storage::ObjectSto
   lifecycle::RunnerOptions runner_options;
   runner_options.lease = config.lease;
   runner_ = std::make_unique<lifecycle::JobRunner>(catalog, stores, cache, options_, operations_,
-                                                   runner_options, metrics);
+                                                   runner_options, metrics, clock);
   service_ =
       std::make_unique<lifecycle::LifecycleService>(catalog, *runner_, operations_, options_);
 }
@@ -71,7 +72,7 @@ void LifecycleRuntime::Start(int workers, bool schedule) {
       s.operations.emplace_back(lifecycle::kExport);
     }
     s.sweep = operations_.Find(lifecycle::kSweep) != nullptr;
-    scheduler_ = std::make_unique<lifecycle::Scheduler>(catalog_, s);
+    scheduler_ = std::make_unique<lifecycle::Scheduler>(catalog_, s, clock_);
     scheduler_->Start();
   }
 }

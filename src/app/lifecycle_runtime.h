@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "common/clock.h"
 #include "config/service_config.h"
 #include "lifecycle/job_runner.h"
 #include "lifecycle/lifecycle_service.h"
@@ -25,10 +26,12 @@ lifecycle::LifecycleOptions LifecycleOptionsFor(const config::LifecycleConfig& c
 
 class LifecycleRuntime {
  public:
-  // `cache` and `metrics` may be null.
+  // `cache` and `metrics` may be null; `clock` (outliving the runtime) drives the runner, the
+  // workers and the scheduler.
   LifecycleRuntime(catalog::Catalog& catalog, storage::ObjectStoreRegistry& stores,
                    storage::PartitionCache* cache, const config::LifecycleConfig& config,
-                   observability::MetricsRegistry* metrics);
+                   observability::MetricsRegistry* metrics,
+                   const common::Clock& clock = common::SystemClock());
   ~LifecycleRuntime();  // Stop()
   LifecycleRuntime(const LifecycleRuntime&) = delete;
   LifecycleRuntime& operator=(const LifecycleRuntime&) = delete;
@@ -45,6 +48,7 @@ class LifecycleRuntime {
   const config::LifecycleConfig config_;
   const lifecycle::LifecycleOptions options_;
   catalog::Catalog& catalog_;
+  const common::Clock& clock_;
   lifecycle::OperationSet operations_;
   std::unique_ptr<lifecycle::JobRunner> runner_;
   std::unique_ptr<lifecycle::LifecycleService> service_;

@@ -1,7 +1,5 @@
 #include "lifecycle/job_runner.h"
 
-#include <condition_variable>
-#include <mutex>
 #include <random>
 
 #include <unistd.h>
@@ -10,8 +8,6 @@
 
 namespace timestore::lifecycle {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // Failures that a later attempt cannot fix.
 bool IsPermanent(const common::Status& status) {
@@ -40,7 +36,7 @@ std::vector<std::string> OperationSet::kinds() const {
 JobRunner::JobRunner(catalog::Catalog& catalog, storage::ObjectStoreRegistry& stores,
                      storage::PartitionCache* cache, const LifecycleOptions& options,
                      const OperationSet& operations, RunnerOptions runner_options,
-                     observability::MetricsRegistry* metrics)
+                     observability::MetricsRegistry* metrics, const common::Clock& clock)
     : catalog_(catalog),
       stores_(stores),
       cache_(cache),
@@ -48,7 +44,8 @@ JobRunner::JobRunner(catalog::Catalog& catalog, storage::ObjectStoreRegistry& st
       operations_(operations),
       runner_options_(runner_options),
       logger_(observability::GetLogger("lifecycle")),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      clock_(clock) {}
 
 std::chrono::milliseconds JobRunner::RetryDelay(int attempts) const {
   const int doublings = std::clamp(attempts - 1, 0, 20);
@@ -60,7 +57,7 @@ std::chrono::milliseconds JobRunner::RetryDelay(int attempts) const {
 }
 
 common::Result<catalog::Job> JobRunner::Run(const catalog::Job& job, const std::string& owner) {
-  const Clock::time_point started = Clock::now();
+  const common::Clock::SteadyTime started = clock_.Steady();
   const Operation* operation = operations_.Find(job.kind);
   if (operation == nullptr) {
     return catalog_.jobs().Fail(job.id, owner, "unknown job kind '" + job.kind + "'", std::nullopt);
@@ -69,14 +66,10 @@ common::Result<catalog::Job> JobRunner::Run(const catalog::Job& job, const std::
   // The lease is renewed in the background while the operation runs; once it is lost, the
   // operation's heartbeat reports it and the operation stops.
   std::atomic<bool> lease_lost{false};
-  std::mutex mu;
-  std::condition_variable_any wake;
   std::jthread renewer([&](const std::stop_token& stop) {
     const auto every = std::max(runner_options_.lease / 3, std::chrono::milliseconds(50));
-    std::unique_lock lock(mu);
     for (;;) {
-      wake.wait_for(lock, stop, every, [] { return false; });
-      if (stop.stop_requested()) return;
+      if (!clock_.SleepFor(stop, every)) return;
       common::Status st = catalog_.jobs().Heartbeat(job.id, owner, runner_options_.lease);
       if (st.code() == common::StatusCode::kConflict) {
         lease_lost = true;
@@ -86,7 +79,7 @@ common::Result<catalog::Job> JobRunner::Run(const catalog::Job& job, const std::
   });
 
   JobContext context{catalog_, stores_, cache_, options_, job};
-  context.now = now_;
+  context.now = [this] { return clock_.Now(); };
   context.actor = "lifecycle:" + owner;
   context.heartbeat = [&]() -> common::Status {
     if (lease_lost) {
@@ -104,7 +97,7 @@ common::Result<catalog::Job> JobRunner::Run(const catalog::Job& job, const std::
   common::Result<std::string> result = operation->Run(context);
   renewer.request_stop();
   renewer.join();
-  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  const double seconds = std::chrono::duration<double>(clock_.Steady() - started).count();
 
   common::Result<catalog::Job> stored = common::Internal("not stored");
   if (result.ok()) {
@@ -182,8 +175,6 @@ void WorkerPool::Stop() {
 
 void WorkerPool::Loop(const std::stop_token& stop, int n) {
   const std::string owner = WorkerId(n);
-  std::mutex mu;
-  std::condition_variable_any wake;
   while (!stop.stop_requested()) {
     common::Result<std::optional<catalog::Job>> ran = runner_.RunNext(owner);
     if (ran.ok() && ran->has_value()) continue;  // maybe more are due
@@ -192,8 +183,7 @@ void WorkerPool::Loop(const std::stop_token& stop, int n) {
           "lifecycle worker could not claim a job",
           observability::LogFields().Add("owner", owner).Add("error", ran.status().ToString()));
     }
-    std::unique_lock lock(mu);
-    wake.wait_for(lock, stop, options_.poll_interval, [] { return false; });
+    runner_.clock().SleepFor(stop, options_.poll_interval);
   }
 }
 

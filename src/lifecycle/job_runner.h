@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "common/clock.h"
 #include "common/status.h"
 #include "lifecycle/operation.h"
 #include "observability/logger.h"
@@ -43,11 +44,13 @@ struct RunnerOptions {
 
 class JobRunner {
  public:
-  // Everything must outlive the runner; `cache` and `metrics` may be null.
+  // Everything must outlive the runner; `cache` and `metrics` may be null. `clock` gives the
+  // operations their "now", times the lease renewal and the workers' polls.
   JobRunner(catalog::Catalog& catalog, storage::ObjectStoreRegistry& stores,
             storage::PartitionCache* cache, const LifecycleOptions& options,
             const OperationSet& operations, RunnerOptions runner_options,
-            observability::MetricsRegistry* metrics = nullptr);
+            observability::MetricsRegistry* metrics = nullptr,
+            const common::Clock& clock = common::SystemClock());
 
   // Runs `job`, claimed by `owner`, to its end: the lease is renewed in the background, and the job
   // is marked succeeded with the operation's result, or failed (retried later with backoff, or at
@@ -58,10 +61,8 @@ class JobRunner {
   // Claims one due job of the known kinds (oldest first) and runs it; nothing when none is due.
   common::Result<std::optional<catalog::Job>> RunNext(const std::string& owner);
 
-  // A fake clock for the operations' time decisions (tests); default: the system clock.
-  void set_clock(std::function<common::UnixMicros()> now) { now_ = std::move(now); }
-
   const RunnerOptions& options() const { return runner_options_; }
+  const common::Clock& clock() const { return clock_; }
 
  private:
   std::chrono::milliseconds RetryDelay(int attempts) const;
@@ -73,13 +74,13 @@ class JobRunner {
   const OperationSet& operations_;
   const RunnerOptions runner_options_;
   observability::Logger logger_;
-  std::function<common::UnixMicros()> now_ = common::NowMicros;
   observability::MetricsRegistry* const metrics_;
+  const common::Clock& clock_;
 };
 
 struct WorkerPoolOptions {
   int workers = 1;                                 // threads claiming jobs; 0 runs none
-  std::chrono::milliseconds poll_interval{1'000};  // wait between claims when nothing was due
+  std::chrono::milliseconds poll_interval{1'000};  // wait between claims (on the runner's clock)
   std::string id_prefix;  // lease owners are "<prefix>-<n>"; default "<host>:<pid>"
 };
 

@@ -1,14 +1,14 @@
 #include "lifecycle/scheduler.h"
 
-#include <condition_variable>
-#include <mutex>
 #include <random>
 
 namespace timestore::lifecycle {
 
-Scheduler::Scheduler(catalog::Catalog& catalog, SchedulerOptions options)
+Scheduler::Scheduler(catalog::Catalog& catalog, SchedulerOptions options,
+                     const common::Clock& clock)
     : catalog_(catalog),
       options_(std::move(options)),
+      clock_(clock),
       logger_(observability::GetLogger("lifecycle.scheduler")) {}
 
 Scheduler::~Scheduler() { Stop(); }
@@ -21,7 +21,7 @@ common::Result<bool> Scheduler::EnqueueIfDue(const std::string& kind,
   recent.kind = kind;
   recent.limit = 1;
   TS_ASSIGN_OR_RETURN(std::vector<catalog::Job> last, catalog_.jobs().List(recent));
-  const common::UnixMicros now = common::NowMicros();
+  const common::UnixMicros now = clock_.Now();
   const int64_t interval_us = static_cast<int64_t>(options_.interval.count()) * 1'000'000;
   if (!last.empty() && (!dataset || last[0].dataset_id == dataset) &&
       last[0].created_at > now - interval_us) {
@@ -67,8 +67,6 @@ common::Result<int> Scheduler::EnqueueDue() {
 
 void Scheduler::Start() {
   thread_ = std::jthread([this](const std::stop_token& stop) {
-    std::mutex mu;
-    std::condition_variable_any wake;
     std::mt19937_64 rng{std::random_device{}()};
     while (!stop.stop_requested()) {
       common::Result<int> created = EnqueueDue();
@@ -83,9 +81,7 @@ void Scheduler::Start() {
       const auto spread = std::chrono::duration_cast<std::chrono::milliseconds>(options_.jitter);
       const auto wait = base + std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(
                                    -spread.count(), spread.count())(rng));
-      std::unique_lock lock(mu);
-      wake.wait_for(lock, stop, std::max(wait, std::chrono::milliseconds(100)),
-                    [] { return false; });
+      clock_.SleepFor(stop, std::max(wait, std::chrono::milliseconds(100)));
     }
   });
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "common/clock.h"
 #include "common/status.h"
 #include "observability/logger.h"
 
@@ -29,7 +30,10 @@ struct SchedulerOptions {
 
 class Scheduler {
  public:
-  Scheduler(catalog::Catalog& catalog, SchedulerOptions options);
+  // `catalog` must outlive the scheduler; `clock` times the passes and the "created less than
+  // `interval` ago" rule.
+  Scheduler(catalog::Catalog& catalog, SchedulerOptions options,
+            const common::Clock& clock = common::SystemClock());
   ~Scheduler();  // Stop()
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -48,6 +52,7 @@ class Scheduler {
 
   catalog::Catalog& catalog_;
   const SchedulerOptions options_;
+  const common::Clock& clock_;
   observability::Logger logger_;
   std::jthread thread_;
 };

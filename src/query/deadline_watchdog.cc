@@ -8,8 +8,8 @@ namespace {
 constexpr auto kReinterruptEvery = std::chrono::milliseconds(5);
 }  // namespace
 
-DeadlineWatchdog::DeadlineWatchdog()
-    : thread_([this](const std::stop_token& stop) { Run(stop); }) {}
+DeadlineWatchdog::DeadlineWatchdog(const common::Clock& clock)
+    : clock_(clock), thread_([this](const std::stop_token& stop) { Run(stop); }) {}
 
 DeadlineWatchdog::~DeadlineWatchdog() {
   thread_.request_stop();
@@ -43,7 +43,7 @@ bool DeadlineWatchdog::Expired(uint64_t id) const {
 void DeadlineWatchdog::Run(const std::stop_token& stop) {
   std::unique_lock lock(mu_);
   while (!stop.stop_requested()) {
-    const Clock::time_point now = Clock::now();
+    const Clock::time_point now = clock_.Steady();
     Clock::time_point next = Clock::time_point::max();
     for (auto& [id, entry] : entries_) {
       if (entry.deadline <= now) {
@@ -57,12 +57,7 @@ void DeadlineWatchdog::Run(const std::stop_token& stop) {
       }
     }
     const uint64_t seen = generation_;
-    auto changed = [&] { return generation_ != seen; };
-    if (next == Clock::time_point::max()) {
-      wake_.wait(lock, stop, changed);
-    } else {
-      wake_.wait_until(lock, stop, next, changed);
-    }
+    clock_.WaitUntil(lock, wake_, stop, next, [&] { return generation_ != seen; });
   }
 }
 

@@ -2,8 +2,8 @@
 // connection until the returned guard is destroyed; once the deadline passes, one background thread
 // interrupts the connection (duckdb_interrupt) and keeps interrupting it every few milliseconds
 // until the guard goes, since an interrupt that arrives between two statements is lost.
-// Thread-safe; the watchdog must outlive its guards, and a watched connection must outlive its
-// guard.
+// Deadlines are read on a common::Clock (tests pass a fake). Thread-safe; the watchdog (and its
+// clock) must outlive its guards, and a watched connection must outlive its guard.
 #pragma once
 
 #include <chrono>
@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/clock.h"
 #include "duck/connection.h"
 
 namespace timestore::query {
@@ -21,7 +22,7 @@ class DeadlineWatchdog {
  public:
   using Clock = std::chrono::steady_clock;
 
-  DeadlineWatchdog();
+  explicit DeadlineWatchdog(const common::Clock& clock = common::SystemClock());
   ~DeadlineWatchdog();  // stops the thread; every guard must be gone
   DeadlineWatchdog(const DeadlineWatchdog&) = delete;
   DeadlineWatchdog& operator=(const DeadlineWatchdog&) = delete;
@@ -44,6 +45,8 @@ class DeadlineWatchdog {
     uint64_t id_ = 0;
   };
 
+  // Watches `connection` until the guard goes; `deadline` is a time of the watchdog's clock
+  // (Clock::now() for the system clock).
   Guard Watch(duck::Connection& connection, Clock::time_point deadline);
 
  private:
@@ -56,6 +59,7 @@ class DeadlineWatchdog {
   void Remove(uint64_t id);
   bool Expired(uint64_t id) const;
 
+  const common::Clock& clock_;
   mutable std::mutex mu_;
   std::condition_variable_any wake_;
   std::map<uint64_t, Entry> entries_;  // guarded by mu_

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "catalog/catalog.h"
+#include "testing/eventually.h"
 #include "testing/test_env.h"
 
 namespace timestore::catalog {
@@ -58,6 +59,8 @@ TEST(PgPoolTest, WaiterGetsTheConnectionAnotherThreadReturns) {
   PgPool pool(SmallPool(1, 5000));
   auto held = std::make_unique<PgLease>(std::move(pool.Acquire()).value());
   std::thread releaser([&] {
+    // Real elapsed time: the connection must come back while the main thread is blocked in
+    // Acquire, and the pool does not show its waiters.
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     held.reset();
   });
@@ -80,8 +83,15 @@ TEST(PgPoolTest, ConnectionKilledWhileIdleIsReplacedNotReused) {
     auto killer = PgConnection::Connect(SmallPool(1).connect);
     ASSERT_TRUE(killer.ok());
     ASSERT_TRUE(killer->Exec("SELECT pg_terminate_backend($1::int)", PgParams().Add(pid)).ok());
+    // Termination is asynchronous: wait until the backend is gone.
+    ASSERT_TRUE(testing::Eventually(
+        [&] {
+          auto left = killer->Exec("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int",
+                                   PgParams().Add(pid));
+          return left.ok() && left->GetInt64(0, 0) == 0;
+        },
+        std::chrono::seconds(5)));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   auto lease = pool.Acquire();
   ASSERT_TRUE(lease.ok()) << lease.status().ToString();
   const int64_t new_pid = BackendPid(*lease);

@@ -35,7 +35,8 @@ class SavedQueryRepositoryTest : public CatalogTest {
     return ids;
   }
 
-  // now() is the transaction start; a short pause makes consecutive saves' times distinct.
+  // Real elapsed time: now() is PostgreSQL's transaction start, and a short pause makes
+  // consecutive saves' times distinct.
   static void Tick() { std::this_thread::sleep_for(std::chrono::milliseconds(2)); }
 };
 

@@ -11,6 +11,7 @@
 
 #include "duck/appender.h"
 #include "duck/test_database.h"
+#include "testing/eventually.h"
 
 namespace timestore::duck {
 namespace {
@@ -34,11 +35,12 @@ std::pair<common::Status, steady_clock::duration> RunInterrupted(Connection& con
     status = conn.Query(sql).status();
     done = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  while (!done) {
-    conn.Interrupt();
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  testing::Eventually(
+      [&] {
+        conn.Interrupt();
+        return done.load();
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(10));
   runner.join();
   return {status, steady_clock::now() - start};
 }
@@ -155,15 +157,18 @@ TEST(ConnectionTest, ProgressIsReportedOnlyWhileAQueryRuns) {
     done = true;
   });
   QueryProgress seen;
-  const auto deadline = steady_clock::now() + std::chrono::seconds(20);
-  while (seen.percentage < 0 && steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    seen = t.conn.Progress();
-  }
-  while (!done) {
-    t.conn.Interrupt();
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  testing::Eventually(
+      [&] {
+        seen = t.conn.Progress();
+        return seen.percentage >= 0;
+      },
+      std::chrono::seconds(20));
+  testing::Eventually(
+      [&] {
+        t.conn.Interrupt();
+        return done.load();
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(10));
   runner.join();
   EXPECT_GE(seen.percentage, 0);
   EXPECT_GT(seen.total_rows_to_process, 0u);

@@ -5,13 +5,13 @@
 #include <filesystem>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "duck/connection.h"
 #include "duck/test_database.h"
+#include "testing/eventually.h"
 #include "testing/test_env.h"
 
 namespace timestore::duck {
@@ -203,10 +203,8 @@ TEST(DatabaseTest, FileHeldByAnotherProcessIsUnavailable) {
   const std::string command = std::string(TIMESTORE_DUCK_LOCK_HOLDER) + " '" + path + "'";
   FILE* holder = popen(command.c_str(), "w");  // its stdin: closing it lets the holder exit
   ASSERT_NE(holder, nullptr);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!std::filesystem::exists(path + ".ready") && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  testing::Eventually([&] { return std::filesystem::exists(path + ".ready"); },
+                      std::chrono::seconds(20));
   ASSERT_TRUE(std::filesystem::exists(path + ".ready")) << "lock holder did not start";
 
   auto db = Database::Open(path);

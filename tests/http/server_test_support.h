@@ -15,6 +15,7 @@
 #include "http/server.h"
 #include "observability/logger.h"
 #include "observability/metrics.h"
+#include "testing/eventually.h"
 #include "testing/raw_http_client.h"
 
 namespace timestore::http::testing {
@@ -50,14 +51,9 @@ class Gate {
   bool open_ = false;
 };
 
-// Polls `done` every 10 ms until it holds or `timeout` passes; returns its last value.
+// Polls `done` until it holds or `timeout` passes (testing::Eventually); returns its last value.
 inline bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
+  return ::timestore::testing::Eventually(done, timeout);
 }
 
 inline double MillisecondsSince(std::chrono::steady_clock::time_point t) {

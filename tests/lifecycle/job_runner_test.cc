@@ -4,6 +4,7 @@
 #include "lifecycle/job_runner.h"
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <thread>
 #include <variant>
@@ -13,6 +14,8 @@
 #include "catalog/catalog_fixture.h"
 #include "lifecycle/lifecycle_service.h"
 #include "lifecycle/scheduler.h"
+#include "testing/eventually.h"
+#include "testing/fake_clock.h"
 
 namespace timestore::lifecycle {
 namespace {
@@ -26,14 +29,9 @@ class ScriptedOperation : public Operation {
   std::string_view kind() const override { return kind_; }
   common::Result<std::string> Run(JobContext& context) const override {
     ++runs;
-    if (sleep.count() > 0) {
-      const auto until = std::chrono::steady_clock::now() + sleep;
-      while (std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(20ms);
-        if (check_heartbeat) {
-          if (common::Status st = context.heartbeat(); !st.ok()) return st;
-        }
-      }
+    seen_now = context.now();
+    if (hold_until) {
+      EXPECT_TRUE(testing::Eventually(hold_until, 30s));
     }
     if (!error.ok()) return error;
     TS_RETURN_IF_ERROR(context.save_progress(R"({"step":1})"));
@@ -41,9 +39,9 @@ class ScriptedOperation : public Operation {
   }
 
   mutable std::atomic<int> runs{0};
+  mutable std::atomic<common::UnixMicros> seen_now{0};  // context.now() of the last run
   common::Status error;
-  std::chrono::milliseconds sleep{0};
-  bool check_heartbeat = false;
+  std::function<bool()> hold_until;  // when set, a run lasts until it returns true
 
  private:
   std::string kind_;
@@ -76,6 +74,19 @@ class JobRunnerTest : public catalog::CatalogTest {
     return e->job;
   }
 
+  // Claims and runs the next job as `owner`, polling until one is due (run_at and lease expiry are
+  // on PostgreSQL's clock); the last answer when none is within 5 s.
+  common::Result<std::optional<catalog::Job>> RunWhenDue(const std::string& owner) {
+    common::Result<std::optional<catalog::Job>> ran = std::optional<catalog::Job>();
+    testing::Eventually(
+        [&] {
+          ran = runner_->RunNext(owner);
+          return !ran.ok() || ran->has_value();
+        },
+        5s);
+    return ran;
+  }
+
   storage::ObjectStoreRegistry stores_;
   LifecycleOptions options_;
   OperationSet operations_;
@@ -104,8 +115,7 @@ TEST_F(JobRunnerTest, ARetryableFailureIsRetriedWithBackoffThenFailsTerminally) 
   EXPECT_NE((*first)->error->find("store unreachable"), std::string::npos);
   EXPECT_GT((*first)->run_at, common::NowMicros());  // backoff
   EXPECT_FALSE(runner_->RunNext("w1")->has_value());
-  std::this_thread::sleep_for(150ms);
-  auto second = runner_->RunNext("w1");
+  auto second = RunWhenDue("w1");
   ASSERT_TRUE(second.ok() && second->has_value());
   EXPECT_EQ((*second)->status, catalog::JobStatus::kFailed);
   EXPECT_EQ((*second)->attempts, 2);
@@ -135,15 +145,19 @@ TEST_F(JobRunnerTest, APermanentFailureOrAnUnknownKindFailsAtOnce) {
 }
 
 TEST_F(JobRunnerTest, TheLeaseIsRenewedWhileALongJobRuns) {
-  compaction_->sleep = 900ms;  // three leases long
   Enqueue("compaction");
   std::atomic<bool> stolen{false};
+  std::atomic<bool> thief_done{false};
+  compaction_->hold_until = [&] { return thief_done.load(); };  // the job outlasts the thief
   std::thread thief([&] {
     for (int i = 0; i < 10; ++i) {
+      // Real elapsed time: the lease (300 ms on PostgreSQL's clock) would expire twice over in
+      // these 800 ms without the runner renewing it.
       std::this_thread::sleep_for(80ms);
       auto c = catalog_->jobs().Claim("thief", 1s);
       if (c.ok() && c->has_value()) stolen = true;
     }
+    thief_done = true;
   });
   auto ran = runner_->RunNext("w1");
   thief.join();
@@ -156,9 +170,8 @@ TEST_F(JobRunnerTest, AWorkerThatLostItsLeaseStopsAndCannotStoreAResult) {
   const catalog::Job job = Enqueue("compaction");
   auto claimed = catalog_->jobs().Claim("slow", 100ms);  // a worker that then stalls
   ASSERT_TRUE(claimed.ok() && claimed->has_value());
-  std::this_thread::sleep_for(150ms);
-  // Another worker takes the expired job over and finishes it.
-  auto taken = runner_->RunNext("w2");
+  // Another worker takes the job over once the lease has expired, and finishes it.
+  auto taken = RunWhenDue("w2");
   ASSERT_TRUE(taken.ok() && taken->has_value());
   EXPECT_EQ((*taken)->status, catalog::JobStatus::kSucceeded);
   EXPECT_EQ((*taken)->attempts, 2);
@@ -176,12 +189,32 @@ TEST_F(JobRunnerTest, WorkersRunDueJobsUntilStopped) {
   {
     WorkerPool pool(*runner_, o);
     pool.Start();
-    for (int i = 0; i < 100 && compaction_->runs < 4; ++i) std::this_thread::sleep_for(20ms);
+    EXPECT_TRUE(testing::Eventually([&] { return compaction_->runs >= 4; }, 10s));
   }
   EXPECT_EQ(compaction_->runs.load(), 4);
   catalog::ListJobsOptions list;
   list.status = catalog::JobStatus::kSucceeded;
   EXPECT_EQ(catalog_->jobs().List(list)->size(), 4u);
+}
+
+TEST_F(JobRunnerTest, OperationsAndIdleWorkersFollowTheRunnersClock) {
+  testing::FakeClock clock(common::NowMicros());
+  RunnerOptions ro;
+  ro.lease = 300ms;
+  JobRunner runner(*catalog_, stores_, nullptr, options_, operations_, ro, nullptr, clock);
+  WorkerPoolOptions o;
+  o.workers = 1;
+  o.poll_interval = 1h;
+  WorkerPool pool(runner, o);
+  pool.Start();
+  // The worker found nothing due and now waits an hour of the fake clock.
+  ASSERT_TRUE(testing::Eventually([&] { return clock.waiters() == 1; }, 10s));
+  Enqueue("compaction");
+  EXPECT_FALSE(testing::Eventually([&] { return compaction_->runs > 0; }, 50ms));
+  clock.Advance(1h);
+  ASSERT_TRUE(testing::Eventually([&] { return compaction_->runs == 1; }, 10s));
+  EXPECT_EQ(compaction_->seen_now.load(), clock.Now());
+  pool.Stop();
 }
 
 TEST_F(JobRunnerTest, TheSchedulerEnqueuesEachDatasetOnceAndPicksUpNewDatasets) {

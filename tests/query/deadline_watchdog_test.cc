@@ -1,11 +1,11 @@
 #include "query/deadline_watchdog.h"
 
-#include <thread>
-
 #include <gtest/gtest.h>
 
 #include "duck/connection.h"
 #include "duck/database.h"
+#include "testing/eventually.h"
+#include "testing/fake_clock.h"
 
 namespace timestore::query {
 namespace {
@@ -36,17 +36,34 @@ TEST(DeadlineWatchdogTest, InterruptsAStatementPastItsDeadline) {
 TEST(DeadlineWatchdogTest, LeavesStatementsWithinTheirDeadlineAlone) {
   auto db = duck::Database::Open(":memory:");
   auto conn = duck::Connection::Open(*db);
-  DeadlineWatchdog watchdog;
+  testing::FakeClock clock;
+  DeadlineWatchdog watchdog(clock);
   {
-    DeadlineWatchdog::Guard guard = watchdog.Watch(*conn, Clock::now() + 10s);
+    DeadlineWatchdog::Guard guard = watchdog.Watch(*conn, clock.Steady() + 10s);
     auto result = conn->Query("SELECT 42");
     ASSERT_TRUE(result.ok());
     EXPECT_FALSE(guard.expired());
   }
   // Once the guard is gone the connection is no longer watched, even past the old deadline.
-  { DeadlineWatchdog::Guard guard = watchdog.Watch(*conn, Clock::now() + 50ms); }
-  std::this_thread::sleep_for(100ms);
+  { DeadlineWatchdog::Guard guard = watchdog.Watch(*conn, clock.Steady() + 50ms); }
+  clock.Advance(100ms);
+  // A second connection, due at once: when it has been interrupted, the watchdog has made a pass
+  // past the first connection's old deadline.
+  auto other = duck::Connection::Open(*db);
+  DeadlineWatchdog::Guard due = watchdog.Watch(*other, clock.Steady());
+  EXPECT_TRUE(testing::Eventually([&] { return due.expired(); }, 5s));
   EXPECT_TRUE(conn->Query("SELECT 1").ok());
+}
+
+TEST(DeadlineWatchdogTest, ADeadlineOnAFakeClockPassesOnlyWhenTheClockIsAdvanced) {
+  auto db = duck::Database::Open(":memory:");
+  auto conn = duck::Connection::Open(*db);
+  testing::FakeClock clock;
+  DeadlineWatchdog watchdog(clock);
+  DeadlineWatchdog::Guard guard = watchdog.Watch(*conn, clock.Steady() + 1s);
+  EXPECT_FALSE(testing::Eventually([&] { return guard.expired(); }, 20ms));
+  clock.Advance(1s);
+  EXPECT_TRUE(testing::Eventually([&] { return guard.expired(); }, 5s));
 }
 
 }  // namespace

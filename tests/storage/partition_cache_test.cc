@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <latch>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "storage/local_object_store.h"
 #include "storage/sha256_hasher.h"
 #include "storage/storage_test_files.h"
+#include "testing/eventually.h"
 #include "testing/test_env.h"
 
 namespace timestore::storage {
@@ -27,8 +29,8 @@ using common::StatusCode;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-// The "remote" store seen by the cache: forwards to another store, counts downloads, and can slow
-// them down or corrupt them.
+// The "remote" store seen by the cache: forwards to another store, counts downloads, and can hold
+// them back (until a condition holds) or corrupt them.
 class CountingObjectStore final : public ObjectStore {
  public:
   explicit CountingObjectStore(ObjectStore& inner)
@@ -36,7 +38,9 @@ class CountingObjectStore final : public ObjectStore {
 
   std::atomic<int> get_calls{0};
   std::atomic<int> downloads_to_corrupt{0};  // the next N successful downloads get a byte appended
-  std::atomic<int> delay_ms{0};
+  // When set, a download waits until it returns true (e.g. until every concurrent caller has
+  // joined the download). Set before the downloads start.
+  std::function<bool()> hold_until;
 
   std::optional<std::string> LocalPath(std::string_view) const override { return std::nullopt; }
   std::string StagingDirectory() const override { return inner_.StagingDirectory(); }
@@ -50,7 +54,9 @@ class CountingObjectStore final : public ObjectStore {
   }
   common::Status DoGetFile(std::string_view key, const std::string& dest_path, int64_t&) override {
     ++get_calls;
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms.load()));
+    if (hold_until) {
+      EXPECT_TRUE(testing::Eventually(hold_until, std::chrono::seconds(10)));
+    }
     common::Status s = inner_.GetFile(key, dest_path);
     if (s.ok() && downloads_to_corrupt.fetch_sub(1) > 0) {
       WriteFile(dest_path, ReadFile(dest_path) + "X");
@@ -159,9 +165,10 @@ TEST_F(PartitionCacheTest, ConcurrentFetchesOfOneColdKeyDownloadOnce) {
   Put("ds/part-1", "shared download");
   auto cache = OpenCache();
   ASSERT_TRUE(cache);
-  remote_->delay_ms = 200;
-
   constexpr int kThreads = 8;
+  // Every caller counts a miss before it starts or joins the download: hold the download until
+  // all have, so they all share it.
+  remote_->hold_until = [&] { return Counter("timestore_cache_misses_total") == kThreads; };
   std::vector<std::optional<common::Result<CachedFile>>> results(kThreads);
   std::latch start(kThreads);
   {
@@ -180,17 +187,16 @@ TEST_F(PartitionCacheTest, ConcurrentFetchesOfOneColdKeyDownloadOnce) {
     EXPECT_EQ((*result)->path(), CachePath("ds/part-1").string());
     EXPECT_EQ(ReadFile((*result)->path()), "shared download");
   }
-  EXPECT_EQ(Counter("timestore_cache_hits_total") + Counter("timestore_cache_misses_total"),
-            kThreads);
+  EXPECT_EQ(Counter("timestore_cache_hits_total"), 0);
+  EXPECT_EQ(Counter("timestore_cache_misses_total"), kThreads);
   EXPECT_EQ(cache->file_count(), 1u);
 }
 
 TEST_F(PartitionCacheTest, ConcurrentFetchesOfAMissingKeyShareTheError) {
   auto cache = OpenCache();
   ASSERT_TRUE(cache);
-  remote_->delay_ms = 200;
-
   constexpr int kThreads = 4;
+  remote_->hold_until = [&] { return Counter("timestore_cache_misses_total") == kThreads; };
   std::vector<common::Status> statuses(kThreads);
   std::latch start(kThreads);
   {

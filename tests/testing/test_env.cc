@@ -56,16 +56,14 @@ std::string UniqueName(std::string_view prefix) {
 }
 
 TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "timestore-test-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
-    ADD_FAILURE() << "mkdtemp failed for " << pattern;
+  common::Result<harness::WorkDir> dir =
+      harness::WorkDir::Create(/*keep=*/false, /*cleanup=*/nullptr, "timestore-test-");
+  if (!dir.ok()) {
+    ADD_FAILURE() << dir.status().ToString();
+    return;
   }
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
+  dir_.emplace(std::move(*dir));
+  path_ = dir_->path();
 }
 
 }  // namespace timestore::testing

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "harness/work_dir.h"
 
 namespace timestore::testing {
 
@@ -23,16 +26,17 @@ std::string S3Endpoint();
 // chars, valid as a PostgreSQL schema name and as a dataset slug.
 std::string UniqueName(std::string_view prefix);
 
-// A directory created on construction and removed with its contents on destruction.
+// A directory (a harness::WorkDir) created on construction and removed with its contents on
+// destruction. A failed creation fails the calling test.
 class TempDir {
  public:
   TempDir();
-  ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  std::optional<harness::WorkDir> dir_;
   std::filesystem::path path_;
 };
 

@@ -1,11 +1,12 @@
 // ThrowawayService: a PostgreSQL or S3 server of the test's own (scripts/pg_tmp.sh or
-// scripts/s3_tmp.sh), for tests that stop and restart it without disturbing other tests. Started on
-// construction, removed on destruction.
+// scripts/s3_tmp.sh through harness::ThrowawayService), for tests that stop and restart it without
+// disturbing other tests. Started on construction, removed on destruction; failures fail the test.
 #pragma once
 
+#include <optional>
 #include <string>
-#include <utility>
 
+#include "harness/throwaway_service.h"
 #include "testing/test_env.h"
 
 namespace timestore::testing {
@@ -14,8 +15,7 @@ class ThrowawayService {
  public:
   // `script` is "pg_tmp.sh" or "s3_tmp.sh"; `url_variable` the export holding its address
   // ("TIMESTORE_PG_URL" or "TIMESTORE_S3_ENDPOINT").
-  ThrowawayService(std::string script, const std::string& url_variable);
-  ~ThrowawayService();
+  ThrowawayService(const std::string& script, const std::string& url_variable);
   ThrowawayService(const ThrowawayService&) = delete;
   ThrowawayService& operator=(const ThrowawayService&) = delete;
 
@@ -25,10 +25,8 @@ class ThrowawayService {
   bool Resume();  // starts it again on the same port
 
  private:
-  std::pair<int, std::string> Run(const std::string& command);
-  std::string script_;
   TempDir state_;
-  std::string state_file_;
+  std::optional<harness::ThrowawayService> service_;  // stopped first: declared after state_
   std::string url_;
 };
 

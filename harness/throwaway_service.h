@@ -1,17 +1,20 @@
 // ThrowawayService: a temporary service (PostgreSQL, s3rver) started and stopped by one of the
 // project's scripts (`<script> start|stop <state_file>`, see scripts/pg_tmp.sh and s3_tmp.sh),
 // which writes the service's address as shell exports into the state file. Owns the service: Stop()
-// or the destructor runs the stop script, and so does the CleanupRegistry when the benchmark is
+// or the destructor runs the stop script, and so does the CleanupRegistry when the run is
 // interrupted. Move-only; one thread at a time.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-#include "bench/cleanup_registry.h"
 #include "common/status.h"
+#include "harness/cleanup_registry.h"
 
-namespace timestore::bench {
+namespace timestore::harness {
+
+// The path of `scripts/<name>` in this checkout (pg_tmp.sh, s3_tmp.sh).
+std::string ProjectScript(std::string_view name);
 
 class ThrowawayService {
  public:
@@ -34,8 +37,13 @@ class ThrowawayService {
   // Runs `<script> stop <state_file>`. Idempotent; kInternal when the script fails.
   common::Status Stop();
 
+  // Runs `<script> <verb> <state_file>` on the running service, e.g. "pause" (stop it, keeping its
+  // data) and "resume" (start it again on the same port). kInternal when the script fails.
+  common::Status Command(std::string_view verb);
+
  private:
   ThrowawayService() = default;
+  common::Status RunScript(std::string_view verb);
 
   std::string script_;
   std::string state_file_;
@@ -46,4 +54,4 @@ class ThrowawayService {
   bool running_ = false;
 };
 
-}  // namespace timestore::bench
+}  // namespace timestore::harness

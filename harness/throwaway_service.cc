@@ -1,25 +1,33 @@
-#include "bench/throwaway_service.h"
+#include "harness/throwaway_service.h"
 
 #include <fstream>
 #include <sstream>
 #include <utility>
 
-#include "bench/child_process.h"
+#include "harness/child_process.h"
 
-namespace timestore::bench {
+#ifndef TIMESTORE_SOURCE_DIR
+#error "TIMESTORE_SOURCE_DIR must name the checkout (set by harness/CMakeLists.txt)"
+#endif
+
+namespace timestore::harness {
 
 namespace {
 
-SpawnOptions ScriptCommand(const std::string& script, const char* verb,
+SpawnOptions ScriptCommand(const std::string& script, std::string_view verb,
                            const std::string& state_file, const std::string& log_path) {
   SpawnOptions options;
-  options.argv = {"/bin/bash", script, verb, state_file};
+  options.argv = {"/bin/bash", script, std::string(verb), state_file};
   options.env = ChildEnvironment({}, {});
   options.output_path = log_path;
   return options;
 }
 
 }  // namespace
+
+std::string ProjectScript(std::string_view name) {
+  return std::string(TIMESTORE_SOURCE_DIR) + "/scripts/" + std::string(name);
+}
 
 common::Result<ThrowawayService> ThrowawayService::Start(const std::string& script,
                                                          const std::string& state_file,
@@ -74,12 +82,21 @@ common::Status ThrowawayService::Stop() {
   running_ = false;
   if (cleanup_ != nullptr && cleanup_id_ != 0) cleanup_->Remove(cleanup_id_);
   cleanup_id_ = 0;
-  TS_ASSIGN_OR_RETURN(int rc, RunCommand(ScriptCommand(script_, "stop", state_file_, log_path_)));
+  return RunScript("stop");
+}
+
+common::Status ThrowawayService::Command(std::string_view verb) {
+  if (!running_) return common::FailedPrecondition(script_ + " is stopped");
+  return RunScript(verb);
+}
+
+common::Status ThrowawayService::RunScript(std::string_view verb) {
+  TS_ASSIGN_OR_RETURN(int rc, RunCommand(ScriptCommand(script_, verb, state_file_, log_path_)));
   if (rc != 0) {
-    return common::Internal(script_ + " stop exited with " + std::to_string(rc) + " (see " +
-                            log_path_ + ")");
+    return common::Internal(script_ + " " + std::string(verb) + " exited with " +
+                            std::to_string(rc) + " (see " + log_path_ + ")");
   }
   return common::Status::Ok();
 }
 
-}  // namespace timestore::bench
+}  // namespace timestore::harness

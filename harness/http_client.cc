@@ -1,4 +1,4 @@
-#include "bench/http_client.h"
+#include "harness/http_client.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -14,7 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-namespace timestore::bench {
+namespace timestore::harness {
 
 namespace {
 
@@ -317,4 +317,4 @@ common::Result<std::string> HttpClient::ReadChunkedBody() {
   return body;
 }
 
-}  // namespace timestore::bench
+}  // namespace timestore::harness

@@ -6,11 +6,11 @@
 
 #include <string>
 
-#include "bench/cleanup_registry.h"
-#include "bench/throwaway_service.h"
 #include "common/status.h"
+#include "harness/cleanup_registry.h"
+#include "harness/throwaway_service.h"
 
-namespace timestore::bench {
+namespace timestore::harness {
 
 class ThrowawayPostgres {
  public:
@@ -40,4 +40,4 @@ class ThrowawayPostgres {
   std::string url_;
 };
 
-}  // namespace timestore::bench
+}  // namespace timestore::harness

@@ -7,11 +7,11 @@
 
 #include <string>
 
-#include "bench/cleanup_registry.h"
-#include "bench/throwaway_service.h"
 #include "common/status.h"
+#include "harness/cleanup_registry.h"
+#include "harness/throwaway_service.h"
 
-namespace timestore::bench {
+namespace timestore::harness {
 
 class ThrowawayS3 {
  public:
@@ -44,4 +44,4 @@ class ThrowawayS3 {
   std::string bucket_;
 };
 
-}  // namespace timestore::bench
+}  // namespace timestore::harness

@@ -1,20 +1,21 @@
-#include "bench/child_process.h"
+#include "harness/child_process.h"
 
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <string_view>
-#include <thread>
 
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness/eventually.h"
+
 extern char**
     environ;  // NOLINT(readability-redundant-declaration): POSIX, not declared by unistd.h
 
-namespace timestore::bench {
+namespace timestore::harness {
 
 namespace {
 
@@ -70,7 +71,7 @@ common::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
       ::dup2(out_fd, STDOUT_FILENO);
       ::dup2(out_fd, STDERR_FILENO);
     }
-    // Signals blocked by the benchmark (see CleanupRegistry) must not stay blocked in the child.
+    // Signals blocked by the parent (see CleanupRegistry) must not stay blocked in the child.
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -132,15 +133,20 @@ int ChildProcess::Wait() {
   return exit_code_;
 }
 
+std::optional<int> ChildProcess::WaitFor(std::chrono::milliseconds timeout) {
+  if (!Eventually([this] { return !Running(); }, timeout)) return std::nullopt;
+  return exit_code_;
+}
+
+void ChildProcess::Signal(int signal) {
+  if (pid_ > 0) ::kill(pid_, signal);
+}
+
 int ChildProcess::Terminate(std::chrono::milliseconds grace) {
   if (pid_ < 0) return exit_code_;
   if (grace.count() > 0) {
     ::kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + grace;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (!Running()) return exit_code_;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    if (std::optional<int> code = WaitFor(grace)) return *code;
   }
   ::kill(pid_, SIGKILL);
   return Wait();
@@ -169,4 +175,4 @@ common::Result<int> RunCommand(const SpawnOptions& options) {
   return child.Wait();
 }
 
-}  // namespace timestore::bench
+}  // namespace timestore::harness

@@ -16,7 +16,7 @@
 
 #include "common/status.h"
 
-namespace timestore::bench {
+namespace timestore::harness {
 
 struct HttpResponse {
   int status = 0;
@@ -78,4 +78,4 @@ class HttpClient {
   uint64_t connects_ = 0;
 };
 
-}  // namespace timestore::bench
+}  // namespace timestore::harness

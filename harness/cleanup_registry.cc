@@ -1,4 +1,4 @@
-#include "bench/cleanup_registry.h"
+#include "harness/cleanup_registry.h"
 
 #include <cerrno>
 #include <csignal>
@@ -7,7 +7,7 @@
 
 #include <unistd.h>
 
-namespace timestore::bench {
+namespace timestore::harness {
 
 namespace {
 
@@ -62,4 +62,4 @@ void CleanupRegistry::Watch(const std::stop_token& stop) {
   }
 }
 
-}  // namespace timestore::bench
+}  // namespace timestore::harness

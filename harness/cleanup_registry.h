@@ -11,7 +11,7 @@
 #include <mutex>
 #include <thread>
 
-namespace timestore::bench {
+namespace timestore::harness {
 
 class CleanupRegistry {
  public:
@@ -36,4 +36,4 @@ class CleanupRegistry {
   std::jthread watcher_;
 };
 
-}  // namespace timestore::bench
+}  // namespace timestore::harness

@@ -1,9 +1,10 @@
-// ChildProcess: owner of one spawned child process (fork + execve). Its destructor kills (SIGKILL)
-// and reaps a child that is still running, so no benchmark path leaves one behind. Move-only; one
-// thread at a time.
+// ChildProcess: owner of one spawned child process (fork + execve), for tests and benchmarks. Its
+// destructor kills (SIGKILL) and reaps a child that is still running, so no test or benchmark path
+// leaves one behind. Move-only; one thread at a time.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,7 +13,7 @@
 
 #include "common/status.h"
 
-namespace timestore::bench {
+namespace timestore::harness {
 
 struct SpawnOptions {
   std::vector<std::string> argv;  // argv[0] is the program path (no PATH search)
@@ -20,7 +21,7 @@ struct SpawnOptions {
   // stdout and stderr are appended to this file; empty: inherited from this process.
   std::string output_path;
   // The child gets SIGKILL when the thread that spawned it exits (PR_SET_PDEATHSIG), so a
-  // benchmark killed with SIGKILL leaves no server behind.
+  // test or benchmark killed with SIGKILL leaves no server behind.
   bool die_with_parent = false;
 };
 
@@ -43,6 +44,10 @@ class ChildProcess {
   bool Running(int* exit_code = nullptr);
   // Waits for the child to exit; returns its exit code, or 128 + signal number.
   int Wait();
+  // Waits at most `timeout`: what Wait returns, or nothing while the child still runs.
+  std::optional<int> WaitFor(std::chrono::milliseconds timeout);
+  // Sends `signal` to a child that has not been reaped; nothing otherwise.
+  void Signal(int signal);
   // SIGTERM, then SIGKILL after `grace`; returns what Wait returns. 0 for an already reaped child.
   int Terminate(std::chrono::milliseconds grace);
 
@@ -61,4 +66,4 @@ std::vector<std::string> ChildEnvironment(const std::vector<std::string>& drop_p
 // Runs a command to completion; returns its exit code (see ChildProcess::Wait).
 common::Result<int> RunCommand(const SpawnOptions& options);
 
-}  // namespace timestore::bench
+}  // namespace timestore::harness

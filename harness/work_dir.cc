@@ -1,4 +1,4 @@
-#include "bench/work_dir.h"
+#include "harness/work_dir.h"
 
 #include <cstdio>
 #include <cstring>
@@ -9,10 +9,11 @@
 
 #include <stdlib.h>
 
-namespace timestore::bench {
+namespace timestore::harness {
 
-common::Result<WorkDir> WorkDir::Create(bool keep, CleanupRegistry* cleanup) {
-  std::string pattern = std::filesystem::temp_directory_path() / "timestore-bench.XXXXXX";
+common::Result<WorkDir> WorkDir::Create(bool keep, CleanupRegistry* cleanup,
+                                        std::string_view prefix) {
+  std::string pattern = std::filesystem::temp_directory_path() / (std::string(prefix) + "XXXXXX");
   if (::mkdtemp(pattern.data()) == nullptr) {
     return common::Internal(std::string("mkdtemp: ") + std::strerror(errno));
   }
@@ -20,7 +21,7 @@ common::Result<WorkDir> WorkDir::Create(bool keep, CleanupRegistry* cleanup) {
   dir.path_ = pattern;
   dir.keep_ = keep;
   dir.cleanup_ = cleanup;
-  if (!keep) {
+  if (!keep && cleanup != nullptr) {
     dir.cleanup_id_ = cleanup->Add([path = dir.path_] {
       std::error_code ec;
       std::filesystem::remove_all(path, ec);
@@ -62,4 +63,4 @@ void PrintLogTail(const std::string& path, size_t lines_wanted) {
   }
 }
 
-}  // namespace timestore::bench
+}  // namespace timestore::harness

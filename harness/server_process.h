@@ -1,6 +1,7 @@
-// ServerProcess: a `timestore serve` child started for a benchmark, on a free port
-// (TIMESTORE_PORT=0), with its log in a file. Owns the process: Stop() or the destructor ends it
-// (SIGTERM, then SIGKILL), and so does the CleanupRegistry when the benchmark is interrupted.
+// ServerProcess: a `timestore serve` child started for a test or a benchmark, on a free port
+// (TIMESTORE_PORT=0), with its log in a file; the one readiness wait for a served process. Owns the
+// process: Stop() or the destructor ends it (SIGTERM, then SIGKILL), and so does the
+// CleanupRegistry when the run is interrupted.
 // Move-only; one thread at a time.
 #pragma once
 
@@ -12,11 +13,11 @@
 
 #include <sys/types.h>
 
-#include "bench/child_process.h"
-#include "bench/cleanup_registry.h"
 #include "common/status.h"
+#include "harness/child_process.h"
+#include "harness/cleanup_registry.h"
 
-namespace timestore::bench {
+namespace timestore::harness {
 
 struct ServerProcessOptions {
   std::string binary;        // path of the timestore executable
@@ -48,6 +49,11 @@ class ServerProcess {
 
   uint16_t port() const { return port_; }
   pid_t pid() const { return child_.pid(); }
+  const std::string& log_path() const { return log_path_; }
+  // Everything the server has logged so far (stdout and stderr).
+  std::string Log() const;
+  // The process itself, for tests that signal it or wait for it to die.
+  ChildProcess& process() { return child_; }
 
   // The server's peak resident set size (VmHWM of /proc/<pid>/status), in bytes.
   common::Result<uint64_t> PeakRssBytes() const;
@@ -60,9 +66,13 @@ class ServerProcess {
 
  private:
   ServerProcess() = default;
+  // Finds the port and polls GET /ready until it answers 200. kUnavailable when the process exits
+  // or `timeout` passes first; the message quotes the log.
+  common::Status WaitUntilReady(std::chrono::seconds timeout);
 
   ChildProcess child_;
   uint16_t port_ = 0;
+  std::string log_path_;
   CleanupRegistry* cleanup_ = nullptr;
   CleanupRegistry::Id cleanup_id_ = 0;
 };
@@ -72,4 +82,4 @@ class ServerProcess {
 // last lines of the server's log at `log_path`. Returns the run's exit code.
 int StopServerAtEndOfRun(ServerProcess& server, const std::string& log_path, int exit_code);
 
-}  // namespace timestore::bench
+}  // namespace timestore::harness

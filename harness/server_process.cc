@@ -1,4 +1,4 @@
-#include "bench/server_process.h"
+#include "harness/server_process.h"
 
 #include <charconv>
 #include <cstdio>
@@ -8,14 +8,14 @@
 #include <set>
 #include <sstream>
 #include <string_view>
-#include <thread>
 
 #include <signal.h>
 
-#include "bench/http_client.h"
-#include "bench/work_dir.h"
+#include "harness/eventually.h"
+#include "harness/http_client.h"
+#include "harness/work_dir.h"
 
-namespace timestore::bench {
+namespace timestore::harness {
 
 namespace {
 
@@ -115,39 +115,51 @@ common::Result<ServerProcess> ServerProcess::Start(const ServerProcessOptions& o
     server.cleanup_id_ = cleanup->Add([pid] { ::kill(pid, SIGKILL); });
   }
 
-  const auto deadline = std::chrono::steady_clock::now() + options.ready_timeout;
-  std::string last_problem = "no listening socket yet";
-  for (;;) {
-    int exit_code = 0;
-    if (!server.child_.Running(&exit_code)) {
-      return common::Unavailable("timestore exited with " + std::to_string(exit_code) +
-                                 " during startup; log:\n" + LogTail(options.log_path));
-    }
-    if (server.port_ == 0) {
-      std::optional<uint16_t> port = PortFromLog(options.log_path);
-      if (!port) port = PortFromProc(server.child_.pid());
-      if (port) server.port_ = *port;
-    }
-    if (server.port_ != 0) {
-      HttpClient client("127.0.0.1", server.port_, std::chrono::seconds(5));
-      common::Result<HttpResponse> ready = client.Request("GET", "/ready", "", "");
-      if (ready.ok() && ready->status == 200) return server;
-      last_problem = ready.ok()
-                         ? "/ready answered " + std::to_string(ready->status) + ": " + ready->body
-                         : ready.status().ToString();
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      return common::Unavailable("timestore not ready after " +
-                                 std::to_string(options.ready_timeout.count()) +
-                                 " s: " + last_problem + "; log:\n" + LogTail(options.log_path));
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  server.log_path_ = options.log_path;
+  TS_RETURN_IF_ERROR(server.WaitUntilReady(options.ready_timeout));
+  return server;
 }
+
+common::Status ServerProcess::WaitUntilReady(std::chrono::seconds timeout) {
+  std::string last_problem = "no listening socket yet";
+  std::optional<common::Status> failed;
+  const bool ready = Eventually(
+      [&] {
+        int exit_code = 0;
+        if (!child_.Running(&exit_code)) {
+          failed = common::Unavailable("timestore exited with " + std::to_string(exit_code) +
+                                       " during startup; log:\n" + LogTail(log_path_));
+          return true;
+        }
+        if (port_ == 0) {
+          std::optional<uint16_t> port = PortFromLog(log_path_);
+          if (!port) port = PortFromProc(child_.pid());
+          if (port) port_ = *port;
+        }
+        if (port_ == 0) return false;
+        HttpClient client("127.0.0.1", port_, std::chrono::seconds(5));
+        common::Result<HttpResponse> answer = client.Request("GET", "/ready", "", "");
+        if (answer.ok() && answer->status == 200) return true;
+        last_problem =
+            answer.ok() ? "/ready answered " + std::to_string(answer->status) + ": " + answer->body
+                        : answer.status().ToString();
+        return false;
+      },
+      timeout, std::chrono::milliseconds(100));
+  if (failed) return *failed;
+  if (!ready) {
+    return common::Unavailable("timestore not ready after " + std::to_string(timeout.count()) +
+                               " s: " + last_problem + "; log:\n" + LogTail(log_path_));
+  }
+  return common::Status::Ok();
+}
+
+std::string ServerProcess::Log() const { return ReadFile(log_path_); }
 
 ServerProcess::ServerProcess(ServerProcess&& other) noexcept
     : child_(std::move(other.child_)),
       port_(other.port_),
+      log_path_(std::move(other.log_path_)),
       cleanup_(other.cleanup_),
       cleanup_id_(std::exchange(other.cleanup_id_, 0)) {}
 
@@ -194,4 +206,4 @@ int StopServerAtEndOfRun(ServerProcess& server, const std::string& log_path, int
   return exit_code;
 }
 
-}  // namespace timestore::bench
+}  // namespace timestore::harness
