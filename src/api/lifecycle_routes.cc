@@ -112,12 +112,10 @@ http::Handler ForPathDataset(lifecycle::LifecycleService& lifecycle, DatasetHand
   };
 }
 
-}  // namespace
-
-void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifecycle,
-                        const RequestAudit* audit, const AccessControl* access) {
+// The job routes: run, status, reschedule.
+void AddJobRoutes(http::Router& router, lifecycle::LifecycleService& lifecycle,
+                  const RequestAudit* audit, const AccessControl* access) {
   const Requirement admin{Permission::kAdmin, ""};
-  const Requirement admin_of_dataset{Permission::kAdmin, "datasetId"};
   AddVersionedRoute(
       router, "POST", "/admin/lifecycle/run",
       Secured(
@@ -145,6 +143,23 @@ void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifec
                       if (!listing.ok()) return ErrorAnswer(listing.status());
                       return http::Response::Json(JobListingJson(*listing));
                     }));
+  AddVersionedRoute(
+      router, "POST", "/admin/lifecycle/reschedule",
+      Secured(
+          access, admin,
+          Audited(audit, "lifecycle.reschedule",
+                  AuditedJson([&lifecycle](const http::Request&, element body,
+                                           RequestAudit::Entry&) -> common::Result<http::Response> {
+                    TS_ASSIGN_OR_RETURN(catalog::JobId id, JobIdOf(body));
+                    TS_ASSIGN_OR_RETURN(catalog::Job job, lifecycle.Reschedule(id));
+                    return http::Response::Json(RescheduleJson(job));
+                  }))));
+}
+
+// The routes about one dataset: its retention policy, dry run and exports.
+void AddDatasetRoutes(http::Router& router, lifecycle::LifecycleService& lifecycle,
+                      const RequestAudit* audit, const AccessControl* access) {
+  const Requirement admin_of_dataset{Permission::kAdmin, "datasetId"};
   AddVersionedRoute(
       router, "GET", "/admin/datasets/:datasetId/retention",
       Secured(access, admin_of_dataset,
@@ -196,17 +211,14 @@ void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifec
                       if (!exports.ok()) return ErrorAnswer(exports.status());
                       return http::Response::Json(ExportsJson(*exports));
                     }));
-  AddVersionedRoute(
-      router, "POST", "/admin/lifecycle/reschedule",
-      Secured(
-          access, admin,
-          Audited(audit, "lifecycle.reschedule",
-                  AuditedJson([&lifecycle](const http::Request&, element body,
-                                           RequestAudit::Entry&) -> common::Result<http::Response> {
-                    TS_ASSIGN_OR_RETURN(catalog::JobId id, JobIdOf(body));
-                    TS_ASSIGN_OR_RETURN(catalog::Job job, lifecycle.Reschedule(id));
-                    return http::Response::Json(RescheduleJson(job));
-                  }))));
+}
+
+}  // namespace
+
+void AddLifecycleRoutes(http::Router& router, lifecycle::LifecycleService& lifecycle,
+                        const RequestAudit* audit, const AccessControl* access) {
+  AddJobRoutes(router, lifecycle, audit, access);
+  AddDatasetRoutes(router, lifecycle, audit, access);
 }
 
 }  // namespace timestore::api

@@ -86,11 +86,12 @@ class Service {
   std::unique_ptr<query::SqlRuntime> sql_;
   // Lifecycle: the admin facade at once; workers and scheduler once the catalog is bootstrapped.
   std::unique_ptr<LifecycleRuntime> lifecycle_;
-  std::unique_ptr<api::RequestMetrics> request_metrics_;       // created by Start(); used by routes
-  std::unique_ptr<api::RequestAudit> request_audit_;           // created by Start(); used by routes
-  std::unique_ptr<api::AccessControl> access_;                 // created by Start(); used by routes
-  std::unique_ptr<admin::DatasetAdminService> dataset_admin_;  // created by Start(); used by routes
-  std::unique_ptr<admin::StorageTargetAdminService> storage_target_admin_;  // likewise
+  std::unique_ptr<api::RequestMetrics> request_metrics_;  // created by Start(); used by routes
+  std::unique_ptr<api::RequestAudit> request_audit_;      // created by Start(); used by routes
+  std::unique_ptr<api::AccessControl> access_;            // created by Start(); used by routes
+  // The admin services: created by Start(); used by routes.
+  std::unique_ptr<admin::DatasetAdminService> dataset_admin_;
+  std::unique_ptr<admin::StorageTargetAdminService> storage_target_admin_;
   std::unique_ptr<http::Server> server_;
   std::vector<std::pair<std::string, std::string>> routes_;  // set by Start()
 
