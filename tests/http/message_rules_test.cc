@@ -52,8 +52,7 @@ TEST(MessageRulesTest, SplitTargetHandlesOriginAndAbsoluteForms) {
 
 TEST(MessageRulesTest, ContentTypeRulesFollowFastify) {
   EXPECT_FALSE(CheckContentType(RequestWith("POST", "{}", "application/json")).has_value());
-  EXPECT_FALSE(
-      CheckContentType(RequestWith("PUT", "{}", "Application/Vnd.X+JSON; charset=utf-8")));
+  EXPECT_FALSE(CheckContentType(RequestWith("PUT", "{}", "Application/Vnd.X+JSON; charset=utf-8")));
   EXPECT_FALSE(CheckContentType(RequestWith("GET", "body", std::nullopt)).has_value());
   EXPECT_FALSE(CheckContentType(RequestWith("POST", "", std::nullopt)).has_value());
 
