@@ -47,16 +47,10 @@ Result<PgResult> InsertPartition(PgTransaction& tx, const DatasetId& id, int64_t
       params);
 }
 
-}  // namespace
-
-Result<CommitResult> ManifestRepository::Commit(const VersionCommit& c) {
-  if (c.add.empty() && c.remove.empty() && c.kind != VersionKind::kSchema) {
-    return common::InvalidArgument("a version commit must add or remove partitions");
-  }
-  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
-  TS_ASSIGN_OR_RETURN(PgTransaction tx, PgTransaction::Begin(lease.conn()));
-
-  // The row lock on the dataset serializes commits of one dataset; the version check is optimistic.
+// Bumps the dataset's current version under its row lock (which serializes commits of one
+// dataset) and returns the new one. kNotFound for a missing dataset; kConflict when the commit
+// expected another version (the check is optimistic).
+Result<int64_t> BumpVersion(PgTransaction& tx, const VersionCommit& c) {
   PgParams bump;
   bump.Add(c.dataset_id.value());
   std::string bump_sql =
@@ -74,44 +68,100 @@ Result<CommitResult> ManifestRepository::Commit(const VersionCommit& c) {
                             std::to_string(cur.GetInt64(0, 0)) + ", not " +
                             std::to_string(*c.expected_version) + " as this commit expected");
   }
-  const int64_t version = bumped.GetInt64(0, 0);
+  return bumped.GetInt64(0, 0);
+}
 
-  DatasetVersion v;
-  v.dataset_id = c.dataset_id;
-  v.version = version;
-  v.parent_version = version - 1;
+// Starts the totals of version `v` (dataset_id and version set) from its parent's, when it has one.
+common::Status ReadParentTotals(PgTransaction& tx, DatasetVersion& v) {
   TS_ASSIGN_OR_RETURN(
       PgResult parent,
       tx.Exec("SELECT partition_count, total_rows, total_bytes FROM dataset_versions "
               "WHERE dataset_id = $1 AND version = $2",
-              PgParams().Add(c.dataset_id.value()).Add(version - 1)));
+              PgParams().Add(v.dataset_id.value()).Add(v.version - 1)));
   if (parent.rows() > 0) {
     v.partition_count = parent.GetInt64(0, 0);
     v.total_rows = parent.GetInt64(0, 1);
     v.total_bytes = parent.GetInt64(0, 2);
   }
+  return common::Status::Ok();
+}
 
-  if (!c.remove.empty()) {
-    std::vector<std::string> ids;
-    ids.reserve(c.remove.size());
-    for (const auto& id : c.remove) ids.push_back(id.value());
-    TS_ASSIGN_OR_RETURN(
-        PgResult removed,
-        tx.Exec("UPDATE dataset_partitions SET removed_in_version = $3 "
-                "WHERE dataset_id = $1 AND id = ANY($2::text[]) AND removed_in_version IS NULL "
-                "RETURNING id, row_count, file_size_bytes",
-                PgParams().Add(c.dataset_id.value()).AddTextArray(ids).Add(version)));
-    if (removed.rows() != static_cast<int>(ids.size())) {
-      return common::Conflict(std::to_string(ids.size() - static_cast<size_t>(removed.rows())) +
-                              " of the partitions to remove are no longer live in dataset " +
-                              c.dataset_id.value());
-    }
-    for (int i = 0; i < removed.rows(); ++i) {
-      v.rows_removed += removed.GetInt64(i, 1);
-      v.bytes_removed += removed.GetInt64(i, 2);
-    }
-    v.partitions_removed = removed.rows();
+// Marks c.remove removed in `version` and counts what they held into `v`. kConflict when any of
+// them is no longer live.
+common::Status RemovePartitions(PgTransaction& tx, const VersionCommit& c, int64_t version,
+                                DatasetVersion& v) {
+  std::vector<std::string> ids;
+  ids.reserve(c.remove.size());
+  for (const auto& id : c.remove) ids.push_back(id.value());
+  TS_ASSIGN_OR_RETURN(
+      PgResult removed,
+      tx.Exec("UPDATE dataset_partitions SET removed_in_version = $3 "
+              "WHERE dataset_id = $1 AND id = ANY($2::text[]) AND removed_in_version IS NULL "
+              "RETURNING id, row_count, file_size_bytes",
+              PgParams().Add(c.dataset_id.value()).AddTextArray(ids).Add(version)));
+  if (removed.rows() != static_cast<int>(ids.size())) {
+    return common::Conflict(std::to_string(ids.size() - static_cast<size_t>(removed.rows())) +
+                            " of the partitions to remove are no longer live in dataset " +
+                            c.dataset_id.value());
   }
+  for (int i = 0; i < removed.rows(); ++i) {
+    v.rows_removed += removed.GetInt64(i, 1);
+    v.bytes_removed += removed.GetInt64(i, 2);
+  }
+  v.partitions_removed = removed.rows();
+  return common::Status::Ok();
+}
+
+// Inserts the row of version `v` (its totals filled in) for commit `c`.
+Result<DatasetVersion> InsertVersionRow(PgTransaction& tx, const VersionCommit& c,
+                                        const DatasetVersion& v) {
+  TS_ASSIGN_OR_RETURN(
+      PgResult inserted,
+      tx.Exec(
+          "INSERT INTO dataset_versions (dataset_id, version, parent_version, kind, "
+          "schema_version, rows_added, rows_removed, bytes_added, bytes_removed, "
+          "partitions_added, partitions_removed, partition_count, total_rows, total_bytes, "
+          "actor, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+          "$15, $16::jsonb) RETURNING " +
+              std::string(rows::kVersionColumns),
+          PgParams()
+              .Add(c.dataset_id.value())
+              .Add(v.version)
+              .Add(v.version - 1)
+              .Add(VersionKindName(c.kind))
+              .Add(c.schema_version)
+              .Add(v.rows_added)
+              .Add(v.rows_removed)
+              .Add(v.bytes_added)
+              .Add(v.bytes_removed)
+              .Add(v.partitions_added)
+              .Add(v.partitions_removed)
+              .Add(v.partition_count)
+              .Add(v.total_rows)
+              .Add(v.total_bytes)
+              .Add(c.actor)
+              .Add(c.details_json)));
+  return rows::ReadVersion(inserted, 0);
+}
+
+}  // namespace
+
+Result<CommitResult> ManifestRepository::Commit(const VersionCommit& c) {
+  if (c.add.empty() && c.remove.empty() && c.kind != VersionKind::kSchema) {
+    return common::InvalidArgument("a version commit must add or remove partitions");
+  }
+  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
+  TS_ASSIGN_OR_RETURN(PgTransaction tx, PgTransaction::Begin(lease.conn()));
+
+  TS_ASSIGN_OR_RETURN(const int64_t version, BumpVersion(tx, c));
+
+  DatasetVersion v;
+  v.dataset_id = c.dataset_id;
+  v.version = version;
+  v.parent_version = version - 1;
+  TS_RETURN_IF_ERROR(ReadParentTotals(tx, v));
+
+  if (!c.remove.empty()) TS_RETURN_IF_ERROR(RemovePartitions(tx, c, version, v));
 
   CommitResult result;
   for (const NewPartition& p : c.add) {
@@ -132,33 +182,7 @@ Result<CommitResult> ManifestRepository::Commit(const VersionCommit& c) {
   v.total_rows += v.rows_added - v.rows_removed;
   v.total_bytes += v.bytes_added - v.bytes_removed;
 
-  TS_ASSIGN_OR_RETURN(
-      PgResult inserted_version,
-      tx.Exec(
-          "INSERT INTO dataset_versions (dataset_id, version, parent_version, kind, "
-          "schema_version, rows_added, rows_removed, bytes_added, bytes_removed, "
-          "partitions_added, partitions_removed, partition_count, total_rows, total_bytes, "
-          "actor, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-          "$15, $16::jsonb) RETURNING " +
-              std::string(rows::kVersionColumns),
-          PgParams()
-              .Add(c.dataset_id.value())
-              .Add(version)
-              .Add(version - 1)
-              .Add(VersionKindName(c.kind))
-              .Add(c.schema_version)
-              .Add(v.rows_added)
-              .Add(v.rows_removed)
-              .Add(v.bytes_added)
-              .Add(v.bytes_removed)
-              .Add(v.partitions_added)
-              .Add(v.partitions_removed)
-              .Add(v.partition_count)
-              .Add(v.total_rows)
-              .Add(v.total_bytes)
-              .Add(c.actor)
-              .Add(c.details_json)));
-  result.version = rows::ReadVersion(inserted_version, 0);
+  TS_ASSIGN_OR_RETURN(result.version, InsertVersionRow(tx, c, v));
 
   for (const VersionCommit::Idempotency& idem : c.idempotency) {
     const std::string response = idem.build_response ? idem.build_response(result) : "{}";

@@ -103,11 +103,32 @@ std::string RedactDatabaseUrl(std::string_view url) {
   return out;
 }
 
-Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
-                                        const std::string& working_directory) {
-  ServiceConfig c;
+namespace {
 
-  // HTTP
+Status ReadBool(const EnvLookup& env, std::string_view name, bool& out) {
+  auto v = Read(env, name);
+  if (!v) return Status::Ok();
+  const std::string lower = common::ToLowerAscii(*v);
+  if (lower == "true" || lower == "1") {
+    out = true;
+  } else if (lower == "false" || lower == "0") {
+    out = false;
+  } else {
+    return Invalid(name, *v, "true or false");
+  }
+  return Status::Ok();
+}
+
+Status ReadSeconds(const EnvLookup& env, std::string_view name, int64_t min,
+                   std::chrono::seconds& out) {
+  int64_t v = out.count();
+  Status st = ReadInteger(env, name, min, int64_t{10} * 365 * 86400, v);
+  out = std::chrono::seconds(v);
+  return st;
+}
+
+// TIMESTORE_HOST, TIMESTORE_PORT and TIMESTORE_HTTP_*.
+Status ReadHttpConfig(const EnvLookup& env, ServiceConfig& c) {
   if (auto host = Read(env, "TIMESTORE_HOST")) {
     if (!IsValidHost(*host)) return Invalid("TIMESTORE_HOST", *host, "a host name or IP address");
     c.http.host = *host;
@@ -134,8 +155,11 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
   TS_RETURN_IF_ERROR(
       ReadMillis(env, "TIMESTORE_HTTP_KEEP_ALIVE_TIMEOUT_MS", 1, c.http.keep_alive_timeout));
   TS_RETURN_IF_ERROR(ReadMillis(env, "TIMESTORE_HTTP_SHUTDOWN_GRACE_MS", 0, c.http.shutdown_grace));
+  return Status::Ok();
+}
 
-  // PostgreSQL
+// TIMESTORE_DATABASE_URL (or DATABASE_URL) and TIMESTORE_PG_*.
+Status ReadPostgresConfig(const EnvLookup& env, ServiceConfig& c) {
   if (auto url = Read(env, "TIMESTORE_DATABASE_URL")) {
     c.postgres.url = *url;
   } else if (auto fallback = Read(env, "DATABASE_URL")) {
@@ -163,8 +187,13 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
       ReadMillis(env, "TIMESTORE_PG_ACQUIRE_TIMEOUT_MS", 1, c.postgres.acquire_timeout));
   TS_RETURN_IF_ERROR(
       ReadMillis(env, "TIMESTORE_PG_STATEMENT_TIMEOUT_MS", 0, c.postgres.statement_timeout));
+  return Status::Ok();
+}
 
-  // Storage
+// TIMESTORE_STORAGE_*, TIMESTORE_S3_* and TIMESTORE_CACHE_*; relative paths are under
+// `working_directory`.
+Status ReadStorageConfig(const EnvLookup& env, ServiceConfig& c,
+                         const std::string& working_directory) {
   if (auto driver = Read(env, "TIMESTORE_STORAGE_DRIVER")) {
     const std::string lower = common::ToLowerAscii(*driver);
     if (lower == "local") {
@@ -205,16 +234,7 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
   if (auto v = Read(env, "TIMESTORE_S3_ACCESS_KEY_ID")) c.storage.s3_access_key_id = *v;
   if (auto v = Read(env, "TIMESTORE_S3_SECRET_ACCESS_KEY")) c.storage.s3_secret_access_key = *v;
   if (auto v = Read(env, "TIMESTORE_S3_SESSION_TOKEN")) c.storage.s3_session_token = *v;
-  if (auto v = Read(env, "TIMESTORE_S3_FORCE_PATH_STYLE")) {
-    const std::string lower = common::ToLowerAscii(*v);
-    if (lower == "true" || lower == "1") {
-      c.storage.s3_force_path_style = true;
-    } else if (lower == "false" || lower == "0") {
-      c.storage.s3_force_path_style = false;
-    } else {
-      return Invalid("TIMESTORE_S3_FORCE_PATH_STYLE", *v, "true or false");
-    }
-  }
+  TS_RETURN_IF_ERROR(ReadBool(env, "TIMESTORE_S3_FORCE_PATH_STYLE", c.storage.s3_force_path_style));
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_S3_MULTIPART_THRESHOLD_BYTES", 5ll << 20,
                                  int64_t{5} << 40, c.storage.s3_multipart_threshold_bytes));
 
@@ -226,8 +246,11 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
   c.storage.cache_dir = cache.lexically_normal().string();
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_CACHE_MAX_BYTES", 0, int64_t{1} << 50,
                                  c.storage.cache_max_bytes));
+  return Status::Ok();
+}
 
-  // Ingest
+// TIMESTORE_WRITE_FORMAT, TIMESTORE_INGEST_* and TIMESTORE_FAULT_INJECTION.
+Status ReadIngestConfig(const EnvLookup& env, ServiceConfig& c) {
   if (auto format = Read(env, "TIMESTORE_WRITE_FORMAT")) {
     const std::string lower = common::ToLowerAscii(*format);
     if (lower == "duckdb") {
@@ -260,8 +283,11 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
                      "one of: after_put, after_commit, compaction_before_commit");
     }
   }
+  return Status::Ok();
+}
 
-  // Query and SQL
+// TIMESTORE_QUERY_* and TIMESTORE_SQL_*.
+Status ReadQueryConfig(const EnvLookup& env, ServiceConfig& c) {
   TS_RETURN_IF_ERROR(
       ReadInteger(env, "TIMESTORE_QUERY_DEFAULT_LIMIT", 1, 100'000'000, c.query.default_limit));
   TS_RETURN_IF_ERROR(
@@ -281,33 +307,20 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_SQL_MAX_ROWS", 1, 100'000'000, c.sql.max_rows));
   if (auto v = Read(env, "TIMESTORE_SQL_MEMORY_LIMIT")) c.sql.memory_limit = *v;
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_SQL_SANDBOXES", 1, 64, c.sql.sandboxes));
+  return Status::Ok();
+}
 
-  // Lifecycle
-  auto read_bool = [&](std::string_view name, bool& out) -> Status {
-    auto v = Read(env, name);
-    if (!v) return Status::Ok();
-    const std::string lower = common::ToLowerAscii(*v);
-    if (lower == "true" || lower == "1") {
-      out = true;
-    } else if (lower == "false" || lower == "0") {
-      out = false;
-    } else {
-      return Invalid(name, *v, "true or false");
-    }
-    return Status::Ok();
-  };
-  auto read_seconds = [&](std::string_view name, int64_t min, std::chrono::seconds& out) {
-    int64_t v = out.count();
-    Status st = ReadInteger(env, name, min, int64_t{10} * 365 * 86400, v);
-    out = std::chrono::seconds(v);
-    return st;
-  };
-  TS_RETURN_IF_ERROR(read_bool("TIMESTORE_LIFECYCLE_ENABLED", c.lifecycle.enabled));
+// TIMESTORE_LIFECYCLE_*, TIMESTORE_COMPACTION_*, TIMESTORE_EXPORT_*, TIMESTORE_SWEEP_* and
+// TIMESTORE_AUDIT_*.
+Status ReadLifecycleConfig(const EnvLookup& env, ServiceConfig& c) {
+  TS_RETURN_IF_ERROR(ReadBool(env, "TIMESTORE_LIFECYCLE_ENABLED", c.lifecycle.enabled));
   TS_RETURN_IF_ERROR(
       ReadInteger(env, "TIMESTORE_LIFECYCLE_CONCURRENCY", 0, 64, c.lifecycle.workers));
-  TS_RETURN_IF_ERROR(read_seconds("TIMESTORE_LIFECYCLE_INTERVAL_SECONDS", 1, c.lifecycle.interval));
-  TS_RETURN_IF_ERROR(read_seconds("TIMESTORE_LIFECYCLE_JITTER_SECONDS", 0, c.lifecycle.jitter));
-  TS_RETURN_IF_ERROR(read_bool("TIMESTORE_LIFECYCLE_EXPORTS_ENABLED", c.lifecycle.exports_enabled));
+  TS_RETURN_IF_ERROR(
+      ReadSeconds(env, "TIMESTORE_LIFECYCLE_INTERVAL_SECONDS", 1, c.lifecycle.interval));
+  TS_RETURN_IF_ERROR(ReadSeconds(env, "TIMESTORE_LIFECYCLE_JITTER_SECONDS", 0, c.lifecycle.jitter));
+  TS_RETURN_IF_ERROR(
+      ReadBool(env, "TIMESTORE_LIFECYCLE_EXPORTS_ENABLED", c.lifecycle.exports_enabled));
   TS_RETURN_IF_ERROR(ReadMillis(env, "TIMESTORE_LIFECYCLE_LEASE_MS", 1000, c.lifecycle.lease));
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_COMPACTION_SMALL_BYTES", 1, int64_t{1} << 40,
                                  c.lifecycle.compaction_small_bytes));
@@ -315,18 +328,20 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
                                  c.lifecycle.compaction_target_bytes));
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_COMPACTION_MAX_ROWS_PER_STEP", 1, int64_t{1} << 40,
                                  c.lifecycle.compaction_max_rows_per_step));
+  TS_RETURN_IF_ERROR(ReadSeconds(env, "TIMESTORE_EXPORT_MIN_INTERVAL_SECONDS", 0,
+                                 c.lifecycle.export_min_interval));
+  TS_RETURN_IF_ERROR(ReadSeconds(env, "TIMESTORE_SWEEP_GRACE_SECONDS", 0, c.lifecycle.sweep_grace));
   TS_RETURN_IF_ERROR(
-      read_seconds("TIMESTORE_EXPORT_MIN_INTERVAL_SECONDS", 0, c.lifecycle.export_min_interval));
-  TS_RETURN_IF_ERROR(read_seconds("TIMESTORE_SWEEP_GRACE_SECONDS", 0, c.lifecycle.sweep_grace));
-  TS_RETURN_IF_ERROR(
-      read_seconds("TIMESTORE_SWEEP_ORPHAN_AGE_SECONDS", 0, c.lifecycle.sweep_orphan_age));
+      ReadSeconds(env, "TIMESTORE_SWEEP_ORPHAN_AGE_SECONDS", 0, c.lifecycle.sweep_orphan_age));
 
-  // Audit
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_AUDIT_TTL_DAYS", 1, 3650, c.audit.ttl_days));
   TS_RETURN_IF_ERROR(
-      read_seconds("TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS", 1, c.audit.cleanup_interval));
+      ReadSeconds(env, "TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS", 1, c.audit.cleanup_interval));
+  return Status::Ok();
+}
 
-  // Access control
+// TIMESTORE_AUTH_MODE, the tokens and scopes, and TIMESTORE_LOG_LEVEL.
+Status ReadAccessConfig(const EnvLookup& env, ServiceConfig& c) {
   if (auto mode = Read(env, "TIMESTORE_AUTH_MODE")) {
     if (*mode == "none") {
       c.auth.mode = AuthMode::kNone;
@@ -338,7 +353,7 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
       return Invalid("TIMESTORE_AUTH_MODE", *mode, "one of: none, headers, tokens");
     }
   }
-  TS_RETURN_IF_ERROR(read_bool("TIMESTORE_ALLOW_INSECURE", c.auth.allow_insecure));
+  TS_RETURN_IF_ERROR(ReadBool(env, "TIMESTORE_ALLOW_INSECURE", c.auth.allow_insecure));
   if (auto token = Read(env, "TIMESTORE_ADMIN_TOKEN")) {
     // Not echoed: the value is a secret.
     if (token->size() < 32 || token->size() > 512 ||
@@ -362,7 +377,6 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
     }
   }
 
-  // Logging
   if (auto level = Read(env, "TIMESTORE_LOG_LEVEL")) {
     auto parsed = common::ParseLogLevel(*level);
     if (!parsed) {
@@ -371,6 +385,22 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
     }
     c.log_level = *parsed;
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
+                                        const std::string& working_directory) {
+  // Section by section, in this order: the first invalid variable is the one reported.
+  ServiceConfig c;
+  TS_RETURN_IF_ERROR(ReadHttpConfig(env, c));
+  TS_RETURN_IF_ERROR(ReadPostgresConfig(env, c));
+  TS_RETURN_IF_ERROR(ReadStorageConfig(env, c, working_directory));
+  TS_RETURN_IF_ERROR(ReadIngestConfig(env, c));
+  TS_RETURN_IF_ERROR(ReadQueryConfig(env, c));
+  TS_RETURN_IF_ERROR(ReadLifecycleConfig(env, c));
+  TS_RETURN_IF_ERROR(ReadAccessConfig(env, c));
   return c;
 }
 

@@ -36,7 +36,9 @@
 #include <boost/beast/http.hpp>
 
 #include "common/text.h"
+#include "http/access_log.h"
 #include "http/error_response.h"
+#include "http/message_rules.h"
 #include "http/worker_pool.h"
 
 namespace timestore::http {
@@ -52,77 +54,6 @@ using common::Status;
 constexpr size_t kStreamChunkBytes = 64 << 10;  // BodySink coalesces writes up to this size
 constexpr size_t kFirstReadBytes = 4096;        // first read of a request, while idle
 constexpr auto kLingerTimeout = std::chrono::seconds(2);  // drain after "Connection: close"
-constexpr size_t kMaxRequestIdLength = 128;
-
-// An echoed x-request-id must be short and visible ASCII, so it is safe in logs and headers.
-bool IsSaneRequestId(std::string_view id) {
-  if (id.empty() || id.size() > kMaxRequestIdLength) return false;
-  for (char c : id) {
-    if (c < 0x21 || c > 0x7e) return false;
-  }
-  return true;
-}
-
-std::string NewRequestId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "req-%016llx", static_cast<unsigned long long>(rng()));
-  return buf;
-}
-
-// IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), cached per thread for the current second.
-const std::string& HttpDate() {
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  thread_local std::time_t cached_second = -1;
-  thread_local std::string cached;
-  const std::time_t now = std::time(nullptr);
-  if (now != cached_second) {
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
-                  tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                  tm.tm_sec);
-    cached = buf;
-    cached_second = now;
-  }
-  return cached;
-}
-
-// "application/json" or "application/<anything>+json", parameters and case ignored.
-bool IsJsonMediaType(std::string_view content_type) {
-  const std::string media =
-      common::ToLowerAscii(common::TrimWhitespace(content_type.substr(0, content_type.find(';'))));
-  if (media == "application/json") return true;
-  return media.starts_with("application/") && media.ends_with("+json");
-}
-
-bool HasBody(std::string_view method) {
-  return method == "POST" || method == "PUT" || method == "PATCH";
-}
-
-// Headers the server owns; a handler's values for them are ignored.
-bool IsServerOwnedHeader(std::string_view name) {
-  for (std::string_view owned :
-       {"content-length", "transfer-encoding", "connection", "keep-alive", "x-request-id"}) {
-    if (common::EqualsIgnoreCase(name, owned)) return true;
-  }
-  return false;
-}
-
-bool HasLineBreakOrNul(std::string_view s) {
-  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
-}
-
-// The method label of metrics: known methods as-is, anything else "OTHER" (bounded cardinality).
-std::string_view MethodLabel(std::string_view method) {
-  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
-    if (method == known) return known;
-  }
-  return "OTHER";
-}
 
 std::string FormatEndpoint(const tcp::endpoint& ep) {
   beast::error_code ec;
@@ -135,18 +66,6 @@ bool IsParseError(const beast::error_code& ec) {
   return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
 }
 
-// What the access log and the metrics say about one request/response exchange.
-struct Exchange {
-  std::string method;  // empty until the request line was parsed
-  std::string url;
-  std::string route;  // the matched pattern; empty when none matched
-  std::string request_id;
-  std::optional<std::string> actor;  // from the request's identity, once the handler ran
-  Clock::time_point start = Clock::now();
-  int status = 0;
-  uint64_t bytes = 0;  // body bytes sent
-};
-
 class Connection;
 
 // Everything connections share. Owned by Server::Impl; outlives every Connection (Stop() destroys
@@ -158,7 +77,7 @@ class ServerCore {
       : options_(std::move(options)),
         router_(std::move(router)),
         logger_(std::move(logger)),
-        metrics_(metrics) {}
+        access_log_(logger_, metrics) {}
 
   Status Start();
   void Stop();
@@ -174,7 +93,9 @@ class ServerCore {
   void Register(const std::shared_ptr<Connection>& connection);
   void Unregister(Connection* connection);
   // Writes the access-log line and updates the metrics of one finished exchange.
-  void Record(const Exchange& exchange, const std::string& remote) const;
+  void Record(const Exchange& exchange, const std::string& remote) const {
+    access_log_.Record(exchange, remote);
+  }
 
  private:
   void RunIoThread();
@@ -187,7 +108,7 @@ class ServerCore {
   const ServerOptions options_;
   const Router router_;
   const observability::Logger logger_;
-  observability::MetricsRegistry* const metrics_;
+  const AccessLog access_log_;
 
   std::optional<net::io_context> ioc_;  // engaged between Start() and the end of Stop()
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
@@ -454,9 +375,8 @@ void Connection::Reject(int status, std::string_view message) {
   version_ = header.version() == 10 ? 10 : 11;
   head_ = header.method() == bhttp::verb::head;
   const auto id = header.find("x-request-id");
-  exchange_.request_id = id != header.end() && IsSaneRequestId(id->value())
-                             ? std::string(id->value())
-                             : NewRequestId();
+  exchange_.request_id = RequestIdFor(
+      id != header.end() ? std::optional<std::string_view>(id->value()) : std::nullopt);
   close_after_response_ = true;
   SendResponse(ErrorResponse(status, message));
 }
@@ -471,17 +391,7 @@ void Connection::Dispatch() {
   Request request;
   request.method = std::string(message.method_string());
   request.target = std::string(message.target());
-  std::string_view target = request.target;
-  for (std::string_view scheme : {"http://", "https://"}) {  // absolute-form (RFC 9112 §3.2.2)
-    if (common::EqualsIgnoreCase(target.substr(0, scheme.size()), scheme)) {
-      const size_t slash = target.find('/', scheme.size());
-      target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
-      break;
-    }
-  }
-  const size_t question = target.find('?');
-  request.path = std::string(target.substr(0, question));
-  if (question != std::string_view::npos) request.query = ParseQuery(target.substr(question + 1));
+  SplitTarget(request);
   request.headers.reserve(static_cast<size_t>(std::distance(message.begin(), message.end())));
   for (const auto& field : message) {
     request.headers.emplace_back(common::ToLowerAscii(field.name_string()),
@@ -489,8 +399,7 @@ void Connection::Dispatch() {
   }
   request.body = std::move(message.body());
   request.remote_address = remote_;
-  const auto id = request.Header("x-request-id");
-  request.request_id = id && IsSaneRequestId(*id) ? std::string(*id) : NewRequestId();
+  request.request_id = RequestIdFor(request.Header("x-request-id"));
 
   exchange_.method = request.method;
   exchange_.url = request.target;
@@ -517,22 +426,9 @@ void Connection::Dispatch() {
     SendResponse(std::move(response));
     return;
   }
-  // Fastify's content-type rules for bodies (parsing itself is the api layer's job).
-  if (HasBody(request.method)) {
-    const auto content_type = request.Header("content-type");
-    if (!request.body.empty() && !content_type) {
-      SendResponse(ErrorResponse(415, "Unsupported Media Type"));
-      return;
-    }
-    if (!request.body.empty() && !IsJsonMediaType(*content_type)) {
-      SendResponse(ErrorResponse(415, "Unsupported Media Type: " + std::string(*content_type)));
-      return;
-    }
-    if (request.body.empty() && content_type && IsJsonMediaType(*content_type)) {
-      SendResponse(ErrorResponse(
-          400, "Body cannot be empty when content-type is set to 'application/json'"));
-      return;
-    }
+  if (std::optional<Response> refused = CheckContentType(request)) {
+    SendResponse(std::move(*refused));
+    return;
   }
   request.route = exchange_.route;
   request.path_params = std::move(match.params);
@@ -961,38 +857,6 @@ void ServerCore::Stop() {
       "stopped",
       observability::LogFields().Add(
           "duration_ms", std::chrono::duration<double, std::milli>(Clock::now() - begin).count()));
-}
-
-void ServerCore::Record(const Exchange& exchange, const std::string& remote) const {
-  const double seconds = std::chrono::duration<double>(Clock::now() - exchange.start).count();
-  if (metrics_ != nullptr) {
-    const std::string method(MethodLabel(exchange.method));
-    const std::string route = exchange.route.empty() ? "unmatched" : exchange.route;
-    metrics_
-        ->GetCounter(
-            "timestore_http_requests_total",
-            "HTTP requests answered, by method, route pattern and status.",
-            {{"method", method}, {"route", route}, {"status", std::to_string(exchange.status)}})
-        .Increment();
-    metrics_
-        ->GetHistogram("timestore_http_request_duration_seconds",
-                       "Time from the first byte of a request to the end of its response.",
-                       {{"method", method}, {"route", route}})
-        .Observe(seconds);
-  }
-  if (logger_.Enabled(common::LogLevel::kInfo)) {
-    observability::LogFields fields;
-    fields.Add("method", exchange.method)
-        .Add("url", exchange.url)
-        .Add("route", exchange.route)
-        .Add("status", exchange.status)
-        .Add("duration_ms", seconds * 1000.0)
-        .Add("bytes", exchange.bytes)
-        .Add("request_id", exchange.request_id)
-        .Add("remote", remote);
-    if (exchange.actor) fields.Add("actor", *exchange.actor);
-    logger_.Info("request", fields);
-  }
 }
 
 }  // namespace

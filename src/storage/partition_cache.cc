@@ -64,6 +64,16 @@ Result<int64_t> FileSize(const std::string& path) {
   return static_cast<int64_t>(size);
 }
 
+// Lowercases an expected SHA-256 of `key`'s file; kInvalidArgument when it is not 64 hex digits.
+Status NormalizeSha256(const std::string& key, std::optional<std::string>& sha256) {
+  if (!sha256.has_value()) return Status::Ok();
+  if (!IsSha256Hex(*sha256)) {
+    return common::InvalidArgument("expected sha256 of '" + key + "' is not 64 hex digits");
+  }
+  for (char& c : *sha256) c = static_cast<char>(std::tolower(c));
+  return Status::Ok();
+}
+
 }  // namespace
 
 // ---- CachedFile ----
@@ -223,12 +233,7 @@ Result<CachedFile> PartitionCache::Fetch(ObjectStore& store, const std::string& 
                                          const std::string& key,
                                          std::optional<std::string> expected_sha256) {
   TS_ASSIGN_OR_RETURN(std::string id, CacheId(store_id, key));
-  if (expected_sha256.has_value()) {
-    if (!IsSha256Hex(*expected_sha256)) {
-      return common::InvalidArgument("expected sha256 of '" + key + "' is not 64 hex digits");
-    }
-    for (char& c : *expected_sha256) c = static_cast<char>(std::tolower(c));
-  }
+  TS_RETURN_IF_ERROR(NormalizeSha256(key, expected_sha256));
 
   // A caller that waited for another's download loops once more to pick up the indexed file (or,
   // when it was evicted in the meantime, to download it itself).

@@ -48,10 +48,6 @@ Status InitCurlOnce() {
   return Status::Ok();
 }
 
-std::string Truncated(std::string_view text) {
-  return std::string(text.substr(0, kMaxMessageBytes));
-}
-
 // curl errors worth another attempt: the network or the server, not our request or local I/O.
 bool IsRetryableCurlError(CURLcode code) {
   switch (code) {
@@ -231,7 +227,8 @@ void ConfigureTransfer(CURL* c, const S3Request& request, const AttemptSetup& se
   curl_easy_setopt(c, CURLOPT_USERNAME, options.access_key_id.c_str());
   curl_easy_setopt(c, CURLOPT_PASSWORD, options.secret_access_key.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
   curl_easy_setopt(
       c, CURLOPT_LOW_SPEED_TIME,
@@ -290,6 +287,10 @@ common::Result<std::optional<TransportFailure>> PerformAttempt(CURL* c, const S3
 }
 
 }  // namespace
+
+std::string TruncatedForStatus(std::string_view text) {
+  return std::string(text.substr(0, kMaxMessageBytes));
+}
 
 std::optional<common::UnixMicros> ParseHttpDate(const std::string& text) {
   const time_t seconds = curl_getdate(text.c_str(), nullptr);
@@ -411,7 +412,7 @@ common::Result<S3Response> S3Client::Send(S3Request& request, std::string_view w
 Status S3Client::ErrorStatus(const S3Response& response, std::string_view what) const {
   const auto [code, message] = ParseS3Error(response.body);
   std::string detail = code.empty() ? std::string() : code;
-  if (!message.empty()) detail += (detail.empty() ? "" : ": ") + Truncated(message);
+  if (!message.empty()) detail += (detail.empty() ? "" : ": ") + TruncatedForStatus(message);
   detail += (detail.empty() ? "HTTP " : " (HTTP ") + std::to_string(response.status) +
             (detail.empty() ? "" : ")");
   const std::string context = std::string(what) + ": ";
@@ -433,9 +434,8 @@ Status S3Client::ErrorStatus(const S3Response& response, std::string_view what) 
                                ")");
   }
   if (response.status >= 500 || IsRetryableS3Code(code)) {
-    return common::Unavailable(context + "S3 failed after " +
-                               std::to_string(retry_.max_attempts) + " attempts (" + detail +
-                               ")");
+    return common::Unavailable(context + "S3 failed after " + std::to_string(retry_.max_attempts) +
+                               " attempts (" + detail + ")");
   }
   // Any other 4xx: S3 refused a request we formed, which is a bug or an incompatible server.
   return common::Internal(context + "S3 rejected the request (" + detail + ")");

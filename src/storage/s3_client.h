@@ -22,6 +22,10 @@ namespace timestore::storage {
 // microseconds since the epoch, whole seconds; nothing when it does not parse or is not after 1970.
 std::optional<common::UnixMicros> ParseHttpDate(const std::string& text);
 
+// The first 300 bytes of `text`: as much of S3-provided text (an error message, a header value)
+// as a Status quotes.
+std::string TruncatedForStatus(std::string_view text);
+
 class S3Client {
  public:
   // `options` must be validated (S3ObjectStore::Open does): endpoint is `scheme`://`authority`.

@@ -25,7 +25,6 @@ using common::Status;
 
 constexpr std::string_view kMetaSha256Header = "x-amz-meta-sha256";
 constexpr size_t kHashChunkBytes = 1 << 20;
-constexpr size_t kMaxMessageBytes = 300;
 constexpr int64_t kMaxParts = 10000;
 
 std::string RandomHex() {
@@ -33,10 +32,6 @@ std::string RandomHex() {
   char buf[17];
   std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(rng()));
   return buf;
-}
-
-std::string Truncated(std::string_view text) {
-  return std::string(text.substr(0, kMaxMessageBytes));
 }
 
 }  // namespace
@@ -67,7 +62,7 @@ common::Result<std::unique_ptr<S3ObjectStore>> S3ObjectStore::Open(
   if (scheme.empty() || authority.empty() ||
       authority.find_first_of("/?#@ ") != std::string::npos) {
     return invalid("endpoint must be http(s)://host[:port] without a path, got '" +
-                   Truncated(options.endpoint) + "'");
+                   TruncatedForStatus(options.endpoint) + "'");
   }
   while (options.prefix.starts_with('/')) options.prefix.erase(0, 1);
   if (!options.prefix.empty()) {
@@ -115,8 +110,9 @@ Status S3ObjectStore::CheckBucket() {
   return Status::Ok();
 }
 
-common::Result<std::optional<S3Response>> S3ObjectStore::Head(
-    const std::string& bucket_key, bool explain_not_found, std::string_view what) {
+common::Result<std::optional<S3Response>> S3ObjectStore::Head(const std::string& bucket_key,
+                                                              bool explain_not_found,
+                                                              std::string_view what) {
   S3Request request;
   request.method = "HEAD";
   request.bucket_key = bucket_key;
@@ -337,7 +333,7 @@ Status S3ObjectStore::VerifyUploaded(const std::string& bucket_key, int64_t size
   const std::string stored_sha = head->Header(kMetaSha256Header).value_or("");
   if (!common::EqualsIgnoreCase(stored_sha, sha256_hex)) {
     return common::Internal(std::string(what) + ": the stored object's sha256 metadata is '" +
-                            Truncated(stored_sha) + "', expected " + sha256_hex);
+                            TruncatedForStatus(stored_sha) + "', expected " + sha256_hex);
   }
   return Status::Ok();
 }
@@ -376,8 +372,9 @@ Status S3ObjectStore::DoGetFile(std::string_view key, const std::string& dest_pa
   if (std::optional<std::string> stored = response.Header(kMetaSha256Header);
       stored.has_value() && !common::EqualsIgnoreCase(*stored, response.downloaded_sha256)) {
     return common::Internal("checksum mismatch for object '" + std::string(key) + "' in " +
-                            Describe() + ": its metadata says sha256 " + Truncated(*stored) +
-                            ", the downloaded bytes hash to " + response.downloaded_sha256);
+                            Describe() + ": its metadata says sha256 " +
+                            TruncatedForStatus(*stored) + ", the downloaded bytes hash to " +
+                            response.downloaded_sha256);
   }
   TS_RETURN_IF_ERROR(temp.Sync());
   TS_RETURN_IF_ERROR(temp.Close());

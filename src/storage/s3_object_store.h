@@ -62,14 +62,15 @@ class S3ObjectStore final : public ObjectStore {
   // no error body, so other 4xx (and 404 when `explain_not_found`, to tell a missing bucket from
   // a missing object) are explained by CheckBucket.
   common::Result<std::optional<S3Response>> Head(const std::string& bucket_key,
-                                               bool explain_not_found, std::string_view what);
+                                                 bool explain_not_found, std::string_view what);
 
   common::Status DoPutFile(std::string_view key, const std::string& local_path,
                            const PutOptions& options, int64_t& bytes) override;
   // The file to upload: its descriptor, size, whole SHA-256 and (multipart) the parts' hashes.
   struct UploadSource;
-  // Reads `file` (`size` bytes, from its current offset) once for the whole-file hash and, when `part_bytes` > 0, the hash
-  // of every part of that size (the last one shorter). kInternal when the file shrinks meanwhile.
+  // Reads `file` (`size` bytes, from its current offset) once for the whole-file hash and, when
+  // `part_bytes` > 0, the hash of every part of that size (the last one shorter). kInternal when
+  // the file shrinks meanwhile.
   static common::Result<UploadSource> HashForUpload(PosixFile& file, const std::string& local_path,
                                                     int64_t size, int64_t part_bytes);
   common::Status UploadSingle(const std::string& bucket_key, const UploadSource& source,

@@ -48,14 +48,15 @@ TEST(S3ClientTest, UrlForEncodesKeysInPathAndVirtualHostStyle) {
 
 TEST(S3ClientTest, ErrorStatusMapsAnswersToCodesNamingTheOperation) {
   const auto client = OpenClient();
-  const common::Status bucket = client->ErrorStatus(
-      Answer(404, "<Error><Code>NoSuchBucket</Code></Error>"), "get of 'k'");
+  const common::Status bucket =
+      client->ErrorStatus(Answer(404, "<Error><Code>NoSuchBucket</Code></Error>"), "get of 'k'");
   EXPECT_EQ(bucket.code(), StatusCode::kUnavailable);
   EXPECT_THAT(bucket.message(), HasSubstr("get of 'k': bucket 'my-bucket' does not exist at "
                                           "http://127.0.0.1:9000"));
 
   const common::Status credentials = client->ErrorStatus(
-      Answer(403, "<Error><Code>SignatureDoesNotMatch</Code><Message>no &amp; no</Message></Error>"),
+      Answer(403,
+             "<Error><Code>SignatureDoesNotMatch</Code><Message>no &amp; no</Message></Error>"),
       "put");
   EXPECT_EQ(credentials.code(), StatusCode::kUnavailable);
   EXPECT_THAT(credentials.message(),
@@ -65,9 +66,9 @@ TEST(S3ClientTest, ErrorStatusMapsAnswersToCodesNamingTheOperation) {
   EXPECT_EQ(client->ErrorStatus(Answer(404), "stat").code(), StatusCode::kNotFound);
   EXPECT_THAT(client->ErrorStatus(Answer(404), "stat").message(),
               HasSubstr("no such object (HTTP 404)"));
-  EXPECT_EQ(client->ErrorStatus(Answer(403, "<Error><Code>AccessDenied</Code></Error>"), "x")
-                .code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      client->ErrorStatus(Answer(403, "<Error><Code>AccessDenied</Code></Error>"), "x").code(),
+      StatusCode::kPermissionDenied);
   EXPECT_EQ(client->ErrorStatus(Answer(301), "x").code(), StatusCode::kUnavailable);
 
   const common::Status failed = client->ErrorStatus(Answer(503), "list");

@@ -46,7 +46,8 @@ TEST(S3XmlTest, ParseErrorReadsCodeAndUnescapedMessage) {
   EXPECT_EQ(none.code, "");
   EXPECT_EQ(none.message, "");
   EXPECT_TRUE(HasS3ErrorElement("<Error><Code>InternalError</Code></Error>"));
-  EXPECT_FALSE(HasS3ErrorElement("<CompleteMultipartUploadResult></CompleteMultipartUploadResult>"));
+  EXPECT_FALSE(
+      HasS3ErrorElement("<CompleteMultipartUploadResult></CompleteMultipartUploadResult>"));
 }
 
 TEST(S3XmlTest, ParseListObjectsV2ReadsEntriesAndContinuation) {
@@ -75,8 +76,9 @@ TEST(S3XmlTest, ParseListObjectsV2OfTheLastOrAnEmptyPage) {
   EXPECT_EQ(last.objects[0].key, "k");
   EXPECT_FALSE(last.truncated);
   EXPECT_EQ(last.next_continuation_token, "");
-  const S3ListPage empty = ParseListObjectsV2("<ListBucketResult><KeyCount>0</KeyCount>"
-                                              "<IsTruncated>false</IsTruncated></ListBucketResult>");
+  const S3ListPage empty = ParseListObjectsV2(
+      "<ListBucketResult><KeyCount>0</KeyCount>"
+      "<IsTruncated>false</IsTruncated></ListBucketResult>");
   EXPECT_TRUE(empty.objects.empty());
   EXPECT_FALSE(empty.truncated);
 }
