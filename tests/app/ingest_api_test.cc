@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "duck/connection.h"
 #include "duck/database.h"
 #include "storage/sha256_hasher.h"
@@ -54,8 +55,8 @@ class IngestApiTest : public ::testing::Test {
     if (tweak) tweak(cfg_);
     service_ = std::make_unique<Service>(cfg_);
     ASSERT_TRUE(service_->Start().ok());
-    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
+    const common::Status ready = WaitUntilReady(*service_);
+    ASSERT_TRUE(ready.ok()) << ready.ToString();
     catalog_ = std::make_unique<catalog::Catalog>(CatalogOptionsFor(cfg_.postgres));
   }
 

@@ -12,6 +12,7 @@
 #include <simdjson.h>
 
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "testing/raw_http_client.h"
 #include "testing/test_env.h"
 
@@ -69,8 +70,8 @@ class QueryApiTest : public ::testing::Test {
     if (tweak) tweak(cfg_);
     service_ = std::make_unique<Service>(cfg_);
     ASSERT_TRUE(service_->Start().ok());
-    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
+    const common::Status ready = WaitUntilReady(*service_);
+    ASSERT_TRUE(ready.ok()) << ready.ToString();
   }
 
   RawResponse Call(const std::string& method, const std::string& target,

@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "common/json_writer.h"
 #include "common/time.h"
 #include "testing/raw_http_client.h"
@@ -106,8 +107,8 @@ class SqlApiTest : public ::testing::Test {
     if (tweak) tweak(cfg_);
     service_ = std::make_unique<Service>(cfg_);
     ASSERT_TRUE(service_->Start().ok());
-    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
+    const common::Status ready = WaitUntilReady(*service_);
+    ASSERT_TRUE(ready.ok()) << ready.ToString();
     ASSERT_EQ(Request("POST", "/datasets/metrics/ingest", MetricsBody(0, kRows)).status, 201);
     ASSERT_EQ(Request("POST", "/datasets/hosts/ingest", kHostsBody).status, 201);
   }
