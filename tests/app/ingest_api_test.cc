@@ -44,7 +44,7 @@ class IngestApiTest : public ::testing::Test {
  protected:
   void SetUp() override { Start({}); }
 
-  void Start(std::function<void(config::ServiceConfig&)> tweak) {
+  void Start(const std::function<void(config::ServiceConfig&)>& tweak) {
     service_.reset();
     cfg_ = config::ServiceConfig{};
     cfg_.http.port = 0;
@@ -282,6 +282,7 @@ TEST_F(IngestApiTest, ConcurrentClientsShareGroupCommitsAndLoseNothing) {
   constexpr int kRows = 50;
   std::atomic<int> created{0};
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   for (int t = 0; t < kClients; ++t) {
     clients.emplace_back([&, t] {
       for (int b = 0; b < kBatches; ++b) {

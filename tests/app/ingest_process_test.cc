@@ -184,6 +184,7 @@ TEST_F(IngestProcessTest, FourClientsAcrossTwoServerProcessesLoseNothing) {
   constexpr int kRows = 100;
   std::atomic<int> acknowledged_rows{0};
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   for (int t = 0; t < kClients; ++t) {
     clients.emplace_back([&, t] {
       for (int i = 0; i < kBatches; ++i) {

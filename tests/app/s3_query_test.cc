@@ -99,6 +99,7 @@ TEST_F(S3QueryTest, ConcurrentQueriesOfAColdPartitionDownloadItOnce) {
   config_.query.connections = 8;
   StartService();
   std::vector<std::thread> clients;
+  clients.reserve(8);
   std::atomic<int> right{0};
   for (int i = 0; i < 8; ++i) {
     clients.emplace_back([&] {

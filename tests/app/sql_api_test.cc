@@ -114,7 +114,7 @@ class SqlApiTest : public ::testing::Test {
   }
 
   RawResponse Request(const std::string& method, const std::string& target,
-                      std::optional<std::string> body = std::nullopt) {
+                      const std::optional<std::string>& body = std::nullopt) {
     RawHttpClient c(service_->port(), 20s);
     auto r = c.Roundtrip(testing::MakeRequest(
         method, target, body ? "Content-Type: application/json\r\n" : "", body));
@@ -598,6 +598,7 @@ TEST_F(SqlApiTest, MoreConcurrentReadsThanSandboxesAllSucceed) {
   constexpr int kRequests = 6;
   std::atomic<int> ok{0};
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   for (int t = 0; t < kClients; ++t) {
     clients.emplace_back([&, t] {
       for (int k = 0; k < kRequests; ++k) {

@@ -55,6 +55,7 @@ TEST(TimestoreBinaryTest, InvalidVariableExitsWithStatus2NamingIt) {
 TEST(TimestoreBinaryTest, ThreeConcurrentMigratesAgainstAnEmptySchemaAllSucceed) {
   const std::string schema = testing::UniqueName("bin");
   std::vector<std::unique_ptr<testing::Subprocess>> procs;
+  procs.reserve(3);
   for (int i = 0; i < 3; ++i) {
     procs.push_back(std::make_unique<testing::Subprocess>(
         std::vector<std::string>{TIMESTORE_BINARY, "migrate"}, BaseEnv(schema)));
