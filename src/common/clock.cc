@@ -27,8 +27,8 @@ class RealClock final : public Clock {
 }  // namespace
 
 const Clock& SystemClock() {
-  static const RealClock* const clock = new RealClock();  // never destroyed: used by threads
-  return *clock;
+  static const RealClock* const kClock = new RealClock();  // never destroyed: used by threads
+  return *kClock;
 }
 
 }  // namespace timestore::common

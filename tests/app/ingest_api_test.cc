@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "duck/connection.h"
 #include "duck/database.h"
 #include "storage/sha256_hasher.h"
@@ -43,7 +44,7 @@ class IngestApiTest : public ::testing::Test {
  protected:
   void SetUp() override { Start({}); }
 
-  void Start(std::function<void(config::ServiceConfig&)> tweak) {
+  void Start(const std::function<void(config::ServiceConfig&)>& tweak) {
     service_.reset();
     cfg_ = config::ServiceConfig{};
     cfg_.http.port = 0;
@@ -54,8 +55,8 @@ class IngestApiTest : public ::testing::Test {
     if (tweak) tweak(cfg_);
     service_ = std::make_unique<Service>(cfg_);
     ASSERT_TRUE(service_->Start().ok());
-    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
+    const common::Status ready = WaitUntilReady(*service_);
+    ASSERT_TRUE(ready.ok()) << ready.ToString();
     catalog_ = std::make_unique<catalog::Catalog>(CatalogOptionsFor(cfg_.postgres));
   }
 
@@ -281,6 +282,7 @@ TEST_F(IngestApiTest, ConcurrentClientsShareGroupCommitsAndLoseNothing) {
   constexpr int kRows = 50;
   std::atomic<int> created{0};
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   for (int t = 0; t < kClients; ++t) {
     clients.emplace_back([&, t] {
       for (int b = 0; b < kBatches; ++b) {

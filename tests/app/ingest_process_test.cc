@@ -2,8 +2,9 @@
 // leaves the old or the new state and a retry with the same key converges; two processes ingesting
 // into one dataset lose nothing.
 #include <atomic>
+#include <csignal>
 #include <filesystem>
-#include <regex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -11,8 +12,8 @@
 
 #include "catalog/catalog.h"
 #include "common/time.h"
+#include "harness/server_process.h"
 #include "testing/raw_http_client.h"
-#include "testing/subprocess.h"
 #include "testing/test_env.h"
 
 namespace timestore {
@@ -34,45 +35,43 @@ std::string Body(int from, int count, const std::string& key) {
          key + R"(","rows":[)" + rows + "]}";
 }
 
-// A `timestore serve` child process on a free port.
+// A `timestore serve` child process on a free port, ready (harness::ServerProcess), logging at
+// info level into a directory of its own.
 class ServerProcess {
  public:
   ServerProcess(const std::string& schema, const std::string& storage_root,
                 const std::string& fault = "") {
-    std::map<std::string, std::string> env = {{"TIMESTORE_DATABASE_URL", testing::PostgresUrl()},
-                                              {"TIMESTORE_PG_SCHEMA", schema},
-                                              {"TIMESTORE_PORT", "0"},
-                                              {"TIMESTORE_STORAGE_ROOT", storage_root},
-                                              {"TIMESTORE_LOG_LEVEL", "info"}};
-    if (!fault.empty()) env["TIMESTORE_FAULT_INJECTION"] = fault;
-    process_ = std::make_unique<testing::Subprocess>(
-        std::vector<std::string>{TIMESTORE_BINARY, "serve"}, env);
-    const std::regex listening(R"re("msg":"timestore listening".*"port":(\d+))re");
-    for (int i = 0; i < 400 && port_ == 0; ++i) {
-      std::smatch m;
-      const std::string out = process_->Output();
-      if (std::regex_search(out, m, listening)) port_ = static_cast<uint16_t>(std::stoi(m[1]));
-      std::this_thread::sleep_for(25ms);
-    }
-    for (int i = 0; i < 200 && port_ != 0; ++i) {
-      RawHttpClient c(port_);
-      auto r = c.Roundtrip(testing::MakeRequest("GET", "/ready"));
-      if (r && r->status == 200) break;
-      std::this_thread::sleep_for(25ms);
+    harness::ServerProcessOptions options;
+    options.binary = TIMESTORE_BINARY;
+    options.database_url = testing::PostgresUrl();
+    options.pg_schema = schema;
+    options.storage_root = storage_root;
+    options.log_level = "info";
+    options.log_path = (log_dir_.path() / "serve.log").string();
+    if (!fault.empty()) options.extra_env.push_back("TIMESTORE_FAULT_INJECTION=" + fault);
+    auto started = harness::ServerProcess::Start(options, /*cleanup=*/nullptr);
+    if (started.ok()) {
+      server_.emplace(std::move(*started));
+    } else {
+      ADD_FAILURE() << started.status().ToString();
     }
   }
-  uint16_t port() const { return port_; }
-  testing::Subprocess& process() { return *process_; }
+  uint16_t port() const { return server_ ? server_->port() : 0; }
+  std::string Log() const { return server_ ? server_->Log() : std::string(); }
+  // The exit code once the process has died (128 + signal), or nothing after `timeout`.
+  std::optional<int> WaitForExit(std::chrono::milliseconds timeout) {
+    return server_->process().WaitFor(timeout);
+  }
 
   std::optional<RawResponse> Post(const std::string& slug, const std::string& body) {
-    RawHttpClient c(port_, 30s);
+    RawHttpClient c(port(), 30s);
     return c.Roundtrip(testing::MakeRequest("POST", "/datasets/" + slug + "/ingest",
                                             "Content-Type: application/json\r\n", body));
   }
 
  private:
-  std::unique_ptr<testing::Subprocess> process_;
-  uint16_t port_ = 0;
+  testing::TempDir log_dir_;
+  std::optional<harness::ServerProcess> server_;  // stopped before log_dir_ goes
 };
 
 class IngestProcessTest : public ::testing::Test {
@@ -121,10 +120,10 @@ TEST_F(IngestProcessTest,
        KilledAfterTheFileIsWrittenBeforeTheCommitPublishesNothingAndRetrySucceeds) {
   {
     ServerProcess doomed(schema_, storage_.path().string(), "after_put");
-    ASSERT_NE(doomed.port(), 0) << doomed.process().Output();
+    ASSERT_NE(doomed.port(), 0) << doomed.Log();
     auto r = doomed.Post("crash", Body(0, 10, "k1"));
     EXPECT_FALSE(r.has_value()) << "the process should have died before answering";
-    EXPECT_EQ(doomed.process().Wait(10s), 128 + SIGKILL);
+    EXPECT_EQ(doomed.WaitForExit(10s), 128 + SIGKILL);
   }
   // Old state: the dataset exists (created before the write) but has no version and no partition.
   auto d = Dataset("crash");
@@ -153,10 +152,10 @@ TEST_F(IngestProcessTest,
 TEST_F(IngestProcessTest, KilledAfterTheCommitBeforeTheAnswerRetryReturnsTheCommittedResult) {
   {
     ServerProcess doomed(schema_, storage_.path().string(), "after_commit");
-    ASSERT_NE(doomed.port(), 0) << doomed.process().Output();
+    ASSERT_NE(doomed.port(), 0) << doomed.Log();
     auto r = doomed.Post("late", Body(0, 7, "k2"));
     EXPECT_FALSE(r.has_value());
-    EXPECT_EQ(doomed.process().Wait(10s), 128 + SIGKILL);
+    EXPECT_EQ(doomed.WaitForExit(10s), 128 + SIGKILL);
   }
   auto d = Dataset("late");
   ASSERT_TRUE(d.has_value());
@@ -185,6 +184,7 @@ TEST_F(IngestProcessTest, FourClientsAcrossTwoServerProcessesLoseNothing) {
   constexpr int kRows = 100;
   std::atomic<int> acknowledged_rows{0};
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   for (int t = 0; t < kClients; ++t) {
     clients.emplace_back([&, t] {
       for (int i = 0; i < kBatches; ++i) {

@@ -12,6 +12,7 @@
 #include <simdjson.h>
 
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "testing/raw_http_client.h"
 #include "testing/test_env.h"
 
@@ -69,8 +70,8 @@ class QueryApiTest : public ::testing::Test {
     if (tweak) tweak(cfg_);
     service_ = std::make_unique<Service>(cfg_);
     ASSERT_TRUE(service_->Start().ok());
-    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
+    const common::Status ready = WaitUntilReady(*service_);
+    ASSERT_TRUE(ready.ok()) << ready.ToString();
   }
 
   RawResponse Call(const std::string& method, const std::string& target,
@@ -149,7 +150,8 @@ class QueryApiTest : public ::testing::Test {
 // Minute 0 holds usage 20..25 every 10 s (the original's percentile example); minute 2 holds 7.
 std::vector<Row> TwoMinutes() {
   std::vector<Row> rows;
-  for (int i = 0; i < 6; ++i) rows.push_back({i * 10, "h1", 20.0 + i, 2 + i});
+  rows.reserve(7);
+  for (int i = 0; i < 6; ++i) rows.push_back({i * int64_t{10}, "h1", 20.0 + i, 2 + i});
   rows.push_back({120, "h1", 7, 1});
   return rows;
 }
@@ -223,7 +225,7 @@ TEST_F(QueryApiTest, OneBucketSpanningAllDataGivesTheLatestValuesPerSeries) {
   // TSBS lastpoint through the API: one bucket (100 years) per host, last value of each.
   Ingest("cpu", {{0, "a", 1}, {50, "b", 2}, {100, "a", 3}, {86400 + 10, "b", 4}});
   auto doc =
-      Query("cpu", "{" + Range(0, 3 * 86400) +
+      Query("cpu", "{" + Range(0, int64_t{3} * 86400) +
                        R"(,"downsample":{"intervalUnit":"month","intervalSize":1200,)"
                        R"("groupBy":["host"],"aggregations":[{"fn":"last","column":"usage"},)"
                        R"({"fn":"last","column":"timestamp","alias":"at"}]}})");
@@ -234,7 +236,7 @@ TEST_F(QueryApiTest, OneBucketSpanningAllDataGivesTheLatestValuesPerSeries) {
   EXPECT_EQ(Strings(doc, "at"), (std::vector<std::string>{Iso(100), Iso(86400 + 10)}));
   // Day buckets over a range of three days whose data spans two: two buckets, as per row.
   doc =
-      Query("cpu", "{" + Range(0, 3 * 86400) +
+      Query("cpu", "{" + Range(0, int64_t{3} * 86400) +
                        R"(,"downsample":{"intervalUnit":"day","aggregations":[{"fn":"count"}]}})");
   EXPECT_EQ(Strings(doc, "timestamp"), (std::vector<std::string>{Iso(0), Iso(86400)}));
   EXPECT_EQ(Numbers(doc, "count"), (std::vector<double>{3, 1}));
@@ -304,7 +306,8 @@ TEST_F(QueryApiTest, FillPreviousKeepsSeriesApart) {
 
 TEST_F(QueryApiTest, OrderDescWithLimitAndTruncationAtTheDefaultLimit) {
   std::vector<Row> rows;
-  for (int i = 0; i < 20; ++i) rows.push_back({i * 60, "h1", static_cast<double>(i)});
+  rows.reserve(20);
+  for (int i = 0; i < 20; ++i) rows.push_back({i * int64_t{60}, "h1", static_cast<double>(i)});
   Ingest("cpu", rows);
   auto doc = Query(
       "cpu",
@@ -350,12 +353,12 @@ TEST_F(QueryApiTest, FiltersOfEveryTypeSelectExactlyTheMatchingRows) {
 TEST_F(QueryApiTest, PartitionsOutsideTheRangeAreNeverOpened) {
   Ingest("cpu", {{0, "h1", 1}});
   Ingest("cpu", {{86400, "h1", 2}});  // the next day: another window, another file
-  auto doc = Query("cpu", "{" + Range(86400, 2 * 86400) + "}");
+  auto doc = Query("cpu", "{" + Range(86400, int64_t{2} * 86400) + "}");
   EXPECT_EQ(Stat(doc, "partitionsScanned"), 1);
   EXPECT_EQ(Stat(doc, "partitionsPrunedByTime"), 1);
   // Proof: without the first day's file the second day still answers.
   DeletePartitionFileStartingAt("cpu", 0);
-  doc = Query("cpu", "{" + Range(86400, 2 * 86400) + "}");
+  doc = Query("cpu", "{" + Range(86400, int64_t{2} * 86400) + "}");
   EXPECT_EQ(Numbers(doc, "usage"), (std::vector<double>{2}));
 }
 
@@ -523,6 +526,7 @@ TEST_F(QueryApiTest, QueriesDuringIngestEachSeeOneCommittedVersion) {
   std::thread writer([&] {
     for (int b = 0; b < kBatches; ++b) {
       std::vector<Row> rows;
+      rows.reserve(kRowsPerBatch);
       for (int i = 0; i < kRowsPerBatch; ++i) {
         rows.push_back({b * kRowsPerBatch + i, "h1", static_cast<double>(i)});
       }

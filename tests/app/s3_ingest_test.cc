@@ -1,13 +1,14 @@
 // Ingest with the S3 driver against the signature-verifying test server: files land in the bucket
 // under the expected keys; bad credentials make /ready and ingest fail with a clear reason.
-#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "common/time.h"
 #include "storage/s3_object_store.h"
 #include "storage/sha256_hasher.h"
+#include "testing/eventually.h"
 #include "testing/raw_http_client.h"
 #include "testing/test_env.h"
 #include "testing/throwaway_service.h"
@@ -54,8 +55,8 @@ TEST_F(S3IngestTest, IngestPublishesVerifiedFilesInTheBucket) {
   config::ServiceConfig cfg = Config("S3RVER");
   Service service(cfg);
   ASSERT_TRUE(service.Start().ok());
-  for (int i = 0; i < 100 && !service.Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-  ASSERT_TRUE(service.Readiness().ok()) << service.Readiness().ToString();
+  const common::Status ready = WaitUntilReady(service);
+  ASSERT_TRUE(ready.ok()) << ready.ToString();
 
   auto r = Call(service.port(), testing::MakeRequest("POST", "/datasets/metrics/ingest",
                                                      "Content-Type: application/json\r\n", kBody));
@@ -94,11 +95,12 @@ TEST_F(S3IngestTest, WrongSecretMakesReadyAndIngestFailWithTheReasonAndCommitsNo
   Service service(cfg);
   ASSERT_TRUE(service.Start().ok());
   common::Status ready;
-  for (int i = 0; i < 100; ++i) {
-    ready = service.Readiness();
-    if (ready.message().find("SignatureDoesNotMatch") != std::string::npos) break;
-    std::this_thread::sleep_for(50ms);
-  }
+  testing::Eventually(
+      [&] {
+        ready = service.Readiness();
+        return ready.message().find("SignatureDoesNotMatch") != std::string::npos;
+      },
+      5s);
   EXPECT_EQ(ready.code(), common::StatusCode::kUnavailable);
   EXPECT_NE(ready.message().find("SignatureDoesNotMatch"), std::string::npos) << ready.message();
   EXPECT_EQ(ready.message().find("not-the-secret"), std::string::npos);
@@ -126,8 +128,8 @@ TEST_F(S3IngestTest, StorageOutageDuringIngestIs503AndCommitsNothingThenTheRetry
   cfg.storage.s3_endpoint = s3.url();
   Service service(cfg);
   ASSERT_TRUE(service.Start().ok());
-  for (int i = 0; i < 100 && !service.Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-  ASSERT_TRUE(service.Readiness().ok()) << service.Readiness().ToString();
+  const common::Status ready = WaitUntilReady(service);
+  ASSERT_TRUE(ready.ok()) << ready.ToString();
   const std::string request =
       testing::MakeRequest("POST", "/datasets/outage/ingest",
                            "Content-Type: application/json\r\nIdempotency-Key: b1\r\n", kBody);

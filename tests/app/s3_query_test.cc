@@ -9,6 +9,7 @@
 
 #include "app/service.h"
 #include "app/service_fixture.h"
+#include "testing/eventually.h"
 #include "testing/raw_http_client.h"
 #include "testing/test_bucket.h"
 #include "testing/test_env.h"
@@ -98,6 +99,7 @@ TEST_F(S3QueryTest, ConcurrentQueriesOfAColdPartitionDownloadItOnce) {
   config_.query.connections = 8;
   StartService();
   std::vector<std::thread> clients;
+  clients.reserve(8);
   std::atomic<int> right{0};
   for (int i = 0; i < 8; ++i) {
     clients.emplace_back([&] {
@@ -140,7 +142,7 @@ TEST_F(S3QueryTest, ASmallCacheStillAnswersAndStaysWithinItsLimit) {
     }
     return bytes;
   };
-  for (int i = 0; i < 100 && cached_bytes() > 100; ++i) std::this_thread::sleep_for(20ms);
+  testing::Eventually([&] { return cached_bytes() <= 100; }, 2s);
   EXPECT_LE(cached_bytes(), 100);
   const std::string metrics = Call("GET", "/metrics").body;
   const std::string name = "\ntimestore_cache_evictions_total ";

@@ -1,7 +1,6 @@
 #include "app/service_fixture.h"
 
 #include <chrono>
-#include <thread>
 
 #include "common/time.h"
 
@@ -34,8 +33,8 @@ void ServiceTest::StartService() {
   service_ = std::make_unique<Service>(config_);
   const common::Status started = service_->Start();
   ASSERT_TRUE(started.ok()) << started.ToString();
-  for (int i = 0; i < 200 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-  ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
+  const common::Status ready = WaitUntilReady(*service_);
+  ASSERT_TRUE(ready.ok()) << ready.ToString();
   catalog_ = std::make_unique<catalog::Catalog>(CatalogOptionsFor(config_.postgres));
 }
 

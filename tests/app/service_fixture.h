@@ -3,6 +3,7 @@
 // it may adjust config_ before StartService().
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "app/service.h"
 #include "catalog/catalog.h"
 #include "config/service_config.h"
+#include "testing/eventually.h"
 #include "testing/raw_http_client.h"
 #include "testing/test_env.h"
 
@@ -21,6 +23,15 @@ namespace timestore::app {
 // An ingest body creating {timestamp, usage}: `rows` rows one second apart from
 // 2024-01-01T00:00:00Z plus `offset` seconds, usage 0, 1, 2, ...
 std::string IngestBody(int rows, int offset = 0);
+
+// Waits until `service` (started) reports ready - the one readiness wait of the in-process
+// service tests; returns the last Readiness() when `timeout` passes first.
+inline common::Status WaitUntilReady(Service& service,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  common::Status ready;
+  testing::Eventually([&] { return (ready = service.Readiness()).ok(); }, timeout);
+  return ready;
+}
 
 // A raw query over 2024-01-01 (UTC).
 inline const std::string kFirstDayQuery =

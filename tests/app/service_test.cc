@@ -1,9 +1,8 @@
 #include "app/service.h"
 
-#include <thread>
-
 #include <gtest/gtest.h>
 
+#include "testing/eventually.h"
 #include "testing/raw_http_client.h"
 #include "testing/subprocess.h"
 #include "testing/test_env.h"
@@ -34,14 +33,14 @@ std::optional<testing::RawResponse> Get(uint16_t port, const std::string& path) 
 // Polls GET `path` until it answers `status` or `timeout` passes; returns the last status seen.
 int WaitForStatus(uint16_t port, const std::string& path, int status,
                   std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
   int last = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto r = Get(port, path);
-    last = r ? r->status : 0;
-    if (last == status) return last;
-    std::this_thread::sleep_for(100ms);
-  }
+  testing::Eventually(
+      [&] {
+        auto r = Get(port, path);
+        last = r ? r->status : 0;
+        return last == status;
+      },
+      timeout, 100ms);
   return last;
 }
 

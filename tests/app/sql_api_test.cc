@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "common/json_writer.h"
 #include "common/time.h"
 #include "testing/raw_http_client.h"
@@ -106,14 +107,14 @@ class SqlApiTest : public ::testing::Test {
     if (tweak) tweak(cfg_);
     service_ = std::make_unique<Service>(cfg_);
     ASSERT_TRUE(service_->Start().ok());
-    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
+    const common::Status ready = WaitUntilReady(*service_);
+    ASSERT_TRUE(ready.ok()) << ready.ToString();
     ASSERT_EQ(Request("POST", "/datasets/metrics/ingest", MetricsBody(0, kRows)).status, 201);
     ASSERT_EQ(Request("POST", "/datasets/hosts/ingest", kHostsBody).status, 201);
   }
 
   RawResponse Request(const std::string& method, const std::string& target,
-                      std::optional<std::string> body = std::nullopt) {
+                      const std::optional<std::string>& body = std::nullopt) {
     RawHttpClient c(service_->port(), 20s);
     auto r = c.Roundtrip(testing::MakeRequest(
         method, target, body ? "Content-Type: application/json\r\n" : "", body));
@@ -597,6 +598,7 @@ TEST_F(SqlApiTest, MoreConcurrentReadsThanSandboxesAllSucceed) {
   constexpr int kRequests = 6;
   std::atomic<int> ok{0};
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   for (int t = 0; t < kClients; ++t) {
     clients.emplace_back([&, t] {
       for (int k = 0; k < kRequests; ++k) {

@@ -1,13 +1,11 @@
 // Tests of the `timestore` binary as users run it: exit codes, configuration errors, migrate,
 // signals.
-#include <regex>
-#include <thread>
 
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include "catalog/catalog.h"
 #include "catalog/migrations.h"
+#include "harness/server_process.h"
 #include "testing/raw_http_client.h"
 #include "testing/subprocess.h"
 #include "testing/test_env.h"
@@ -57,6 +55,7 @@ TEST(TimestoreBinaryTest, InvalidVariableExitsWithStatus2NamingIt) {
 TEST(TimestoreBinaryTest, ThreeConcurrentMigratesAgainstAnEmptySchemaAllSucceed) {
   const std::string schema = testing::UniqueName("bin");
   std::vector<std::unique_ptr<testing::Subprocess>> procs;
+  procs.reserve(3);
   for (int i = 0; i < 3; ++i) {
     procs.push_back(std::make_unique<testing::Subprocess>(
         std::vector<std::string>{TIMESTORE_BINARY, "migrate"}, BaseEnv(schema)));
@@ -88,24 +87,23 @@ TEST(TimestoreBinaryTest, MigrateFailsWithStatus1WhenTheDatabaseIsUnreachable) {
 }
 
 TEST(TimestoreBinaryTest, ServeStopsGracefullyOnSigterm) {
-  testing::Subprocess serve({TIMESTORE_BINARY, "serve"}, BaseEnv(testing::UniqueName("bin")));
-  // The log line carries the bound port (TIMESTORE_PORT=0).
-  uint16_t port = 0;
-  const std::regex listening(R"re("msg":"timestore listening".*"port":(\d+))re");
-  for (int i = 0; i < 200 && port == 0; ++i) {
-    std::smatch m;
-    const std::string out = serve.Output();
-    if (std::regex_search(out, m, listening)) port = static_cast<uint16_t>(std::stoi(m[1]));
-    std::this_thread::sleep_for(25ms);
-  }
-  ASSERT_NE(port, 0) << serve.Output();
+  testing::TempDir dir;
+  harness::ServerProcessOptions options;
+  options.binary = TIMESTORE_BINARY;
+  options.database_url = testing::PostgresUrl();
+  options.pg_schema = testing::UniqueName("bin");
+  options.storage_root = (dir.path() / "data").string();
+  options.log_level = "info";
+  options.log_path = (dir.path() / "serve.log").string();
+  auto serve = harness::ServerProcess::Start(options, /*cleanup=*/nullptr);
+  ASSERT_TRUE(serve.ok()) << serve.status().ToString();
+  const uint16_t port = serve->port();
   testing::RawHttpClient client(port);
   auto health = client.Roundtrip("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_TRUE(health.has_value());
   EXPECT_EQ(health->status, 200);
-  serve.Signal(SIGTERM);
-  EXPECT_EQ(serve.Wait(15s), 0) << serve.Output();
-  EXPECT_NE(serve.Output().find(R"("msg":"shutting down","signal":"SIGTERM")"), std::string::npos);
+  EXPECT_EQ(serve->Stop(15s), 0) << serve->Log();  // SIGTERM
+  EXPECT_NE(serve->Log().find(R"("msg":"shutting down","signal":"SIGTERM")"), std::string::npos);
   EXPECT_FALSE(testing::RawHttpClient(port).connected());
 }
 

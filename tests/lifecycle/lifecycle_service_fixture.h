@@ -15,6 +15,7 @@
 #include <simdjson.h>
 
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "catalog/catalog.h"
 #include "common/time.h"
 #include "lifecycle/operation.h"
@@ -69,10 +70,8 @@ class LifecycleServiceTest : public ::testing::TestWithParam<Driver> {
     if (service_) return;
     service_ = std::make_unique<app::Service>(cfg_);
     ASSERT_TRUE(service_->Start().ok());
-    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
+    const common::Status ready = app::WaitUntilReady(*service_);
+    ASSERT_TRUE(ready.ok()) << ready.ToString();
   }
 
   testing::RawResponse Call(const std::string& method, const std::string& target,

@@ -173,6 +173,7 @@ TEST_F(PartitionCacheTest, ConcurrentFetchesOfOneColdKeyDownloadOnce) {
   std::latch start(kThreads);
   {
     std::vector<std::jthread> threads;
+    threads.reserve(kThreads);
     for (int i = 0; i < kThreads; ++i) {
       threads.emplace_back([&, i] {
         start.arrive_and_wait();
@@ -201,6 +202,7 @@ TEST_F(PartitionCacheTest, ConcurrentFetchesOfAMissingKeyShareTheError) {
   std::latch start(kThreads);
   {
     std::vector<std::jthread> threads;
+    threads.reserve(kThreads);
     for (int i = 0; i < kThreads; ++i) {
       threads.emplace_back([&, i] {
         start.arrive_and_wait();

@@ -9,7 +9,8 @@
 
 namespace timestore::testing {
 
-Subprocess::Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> env) {
+Subprocess::Subprocess(std::vector<std::string> argv,
+                       const std::map<std::string, std::string>& env) {
   char tmpl[] = "/tmp/timestore-subprocess-XXXXXX";
   const int fd = mkstemp(tmpl);
   if (fd >= 0) close(fd);

@@ -21,7 +21,8 @@ class Subprocess {
  public:
   // Starts `argv[0]` (a path) with `argv`, the current environment plus `env` (overriding; a value
   // of "<unset>" removes the variable). A failed start fails the calling test.
-  explicit Subprocess(std::vector<std::string> argv, std::map<std::string, std::string> env = {});
+  explicit Subprocess(std::vector<std::string> argv,
+                      const std::map<std::string, std::string>& env = {});
   ~Subprocess();
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;

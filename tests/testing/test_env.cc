@@ -48,10 +48,10 @@ std::string S3Endpoint() { return RequireEnvValue("s3.env", "TIMESTORE_S3_ENDPOI
 
 std::string UniqueName(std::string_view prefix) {
   static std::atomic<int> counter{0};
-  static const uint32_t salt = std::random_device{}() % 100000;
+  static const uint32_t kSalt = std::random_device{}() % 100000;
   std::string name(prefix);
-  name +=
-      "_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" + std::to_string(salt);
+  name += "_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" +
+          std::to_string(kSalt);
   return name;
 }
 
