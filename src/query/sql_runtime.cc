@@ -7,6 +7,7 @@
 #include "common/random_id.h"
 #include "duck/appender.h"
 #include "duck/sql_quoting.h"
+#include "partition/file_format.h"
 #include "query/query_sql.h"
 #include "query/sql_guard.h"
 
@@ -286,7 +287,7 @@ Status SqlRuntime::FillRuntimeTables(Sandbox& sandbox, const std::vector<std::st
           TS_RETURN_IF_ERROR(a.AppendString(d.slug));
           TS_RETURN_IF_ERROR(a.AppendString(columns[i].name));
           TS_RETURN_IF_ERROR(a.AppendString(catalog::ColumnTypeName(columns[i].type)));
-          TS_RETURN_IF_ERROR(a.AppendString(catalog::SqlTypeName(columns[i].type)));
+          TS_RETURN_IF_ERROR(a.AppendString(partition::SqlTypeName(columns[i].type)));
           TS_RETURN_IF_ERROR(a.AppendInt64(static_cast<int64_t>(i + 1)));
           TS_RETURN_IF_ERROR(a.EndRow());
         }
@@ -487,7 +488,7 @@ common::Result<std::string> SqlRuntime::SchemaJson(
     for (const catalog::ColumnDef& c : DatasetReader::CurrentColumns(d, *schemas)) {
       w.BeginObject();
       w.Key("name").String(c.name);
-      w.Key("type").String(catalog::SqlTypeName(c.type));
+      w.Key("type").String(partition::SqlTypeName(c.type));
       w.Key("nullable").Bool(true);
       w.Key("description").Null();
       w.EndObject();
