@@ -374,9 +374,10 @@ IngestService::FileGroups IngestService::GroupRows(const std::vector<PendingWrit
     for (size_t r = 1; r < n && single_window; ++r) {
       single_window = FloorDiv(times.Int64At(r), window) == first_window;
     }
+    const std::string key_json = w->partition_key.Json();
     auto group_of = [&](int64_t win) -> FileGroup& {
-      auto [it, inserted] = groups.try_emplace(
-          {w->schema_version, w->target.id.value(), w->partition_key.Json(), win});
+      auto [it, inserted] =
+          groups.try_emplace({w->schema_version, w->target.id.value(), key_json, win});
       if (inserted) {
         it->second.first = w;
         it->second.rows = RowBatch::Empty(w->rows.schema);

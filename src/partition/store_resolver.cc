@@ -16,8 +16,7 @@ common::Result<catalog::StorageTarget> StoreResolver::Target(const catalog::Stor
 common::Result<std::shared_ptr<storage::ObjectStore>> StoreResolver::ForTarget(
     const catalog::StorageTargetId& id) {
   TS_ASSIGN_OR_RETURN(catalog::StorageTarget target, Target(id));
-  return registry_.Get(target.id.value(), catalog::StorageKindName(target.kind),
-                       target.config_json);
+  return Open(target);
 }
 
 common::Result<std::shared_ptr<storage::ObjectStore>> StoreResolver::ForTarget(
@@ -26,6 +25,11 @@ common::Result<std::shared_ptr<storage::ObjectStore>> StoreResolver::ForTarget(
     std::lock_guard lock(mu_);
     targets_[target.id.value()] = target;
   }
+  return Open(target);
+}
+
+common::Result<std::shared_ptr<storage::ObjectStore>> StoreResolver::Open(
+    const catalog::StorageTarget& target) {
   return registry_.Get(target.id.value(), catalog::StorageKindName(target.kind),
                        target.config_json);
 }

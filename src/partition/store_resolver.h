@@ -42,6 +42,9 @@ class StoreResolver {
   void Forget(const catalog::StorageTargetId& id);
 
  private:
+  // Opens (or finds) the store of `target` in the registry.
+  common::Result<std::shared_ptr<storage::ObjectStore>> Open(const catalog::StorageTarget& target);
+
   catalog::Catalog& catalog_;
   storage::ObjectStoreRegistry& registry_;
   std::mutex mu_;
