@@ -28,8 +28,8 @@
 #include "duck/connection.h"
 #include "duck/data_chunk.h"
 #include "duck/database.h"
-#include "ingest/partition_writer.h"
-#include "ingest/row_batch.h"
+#include "partition/partition_writer.h"
+#include "partition/row_batch.h"
 
 namespace timestore::bench {
 namespace {
@@ -82,11 +82,11 @@ std::vector<TsbsRow> TsbsRows(size_t rows, std::vector<TsbsHost>* hosts) {
 }
 
 // `rows` as a RowBatch: timestamp, the 10 tags (strings), the 10 fields (doubles).
-ingest::RowBatch ToRowBatch(std::span<const TsbsRow> rows, const std::vector<TsbsHost>& hosts) {
+partition::RowBatch ToRowBatch(std::span<const TsbsRow> rows, const std::vector<TsbsHost>& hosts) {
   std::vector<ColumnDef> schema = {{"timestamp", ColumnType::kTimestamp}};
   for (auto name : kTsbsTagNames) schema.push_back({std::string(name), ColumnType::kString});
   for (auto name : kTsbsFieldNames) schema.push_back({std::string(name), ColumnType::kDouble});
-  ingest::RowBatch batch = ingest::RowBatch::Empty(schema);
+  partition::RowBatch batch = partition::RowBatch::Empty(schema);
   for (auto& column : batch.columns) column.Reserve(rows.size());
   for (const TsbsRow& row : rows) {
     batch.columns[0].AppendInt64(row.timestamp_micros);
@@ -102,7 +102,7 @@ ingest::RowBatch ToRowBatch(std::span<const TsbsRow> rows, const std::vector<Tsb
 
 // The baseline: `rows` as they are, appended in 2048-row data chunks into a plain DuckDB file
 // ATTACHed to `conn`'s instance, then detached. `block_size` 0 keeps DuckDB's default (256 KiB).
-int64_t WriteRawDuckdb(duck::Connection& conn, const ingest::RowBatch& rows,
+int64_t WriteRawDuckdb(duck::Connection& conn, const partition::RowBatch& rows,
                        const std::string& path, int block_size) {
   std::string attach = "ATTACH '" + path + "' AS raw";  // the bench's paths need no quoting
   if (block_size > 0) attach += " (BLOCK_SIZE " + std::to_string(block_size) + ")";
@@ -135,7 +135,7 @@ int64_t WriteRawDuckdb(duck::Connection& conn, const ingest::RowBatch& rows,
     for (size_t first = 0; first < n; first += chunk.capacity()) {
       const size_t count = std::min(chunk.capacity(), n - first);
       for (size_t c = 0; c < rows.columns.size(); ++c) {
-        const ingest::ColumnBuffer& col = rows.columns[c];
+        const partition::ColumnBuffer& col = rows.columns[c];
         for (size_t r = 0; r < count; ++r) {
           switch (col.type()) {
             case ColumnType::kTimestamp:
@@ -161,23 +161,24 @@ int64_t WriteRawDuckdb(duck::Connection& conn, const ingest::RowBatch& rows,
 
 struct WriteCase {
   std::string name;
-  std::function<int64_t(const ingest::RowBatch&, const std::string&)> write;  // returns bytes
+  std::function<int64_t(const partition::RowBatch&, const std::string&)> write;  // returns bytes
 };
 
 void RunWrites(const fs::path& dir, const std::vector<size_t>& sizes, double seconds,
-               const ingest::PartitionWriter& writer, duck::Connection& raw_conn) {
+               const partition::PartitionWriter& writer, duck::Connection& raw_conn) {
   auto shared = [&writer](WriteFormat format) {
-    return [&writer, format](const ingest::RowBatch& rows, const std::string& path) {
+    return [&writer, format](const partition::RowBatch& rows, const std::string& path) {
       return OrDie(writer.Write(rows, "timestamp", format, path), "write").size_bytes;
     };
   };
   auto one_shot = [](WriteFormat format) {
-    return [format](const ingest::RowBatch& rows, const std::string& path) {
-      return OrDie(ingest::WritePartitionFile(rows, "timestamp", format, path), "write").size_bytes;
+    return [format](const partition::RowBatch& rows, const std::string& path) {
+      return OrDie(partition::WritePartitionFile(rows, "timestamp", format, path), "write")
+          .size_bytes;
     };
   };
   auto raw = [&raw_conn](int block_size) {
-    return [&raw_conn, block_size](const ingest::RowBatch& rows, const std::string& path) {
+    return [&raw_conn, block_size](const partition::RowBatch& rows, const std::string& path) {
       return WriteRawDuckdb(raw_conn, rows, path, block_size);
     };
   };
@@ -203,7 +204,7 @@ void RunWrites(const fs::path& dir, const std::vector<size_t>& sizes, double sec
   const std::vector<TsbsRow> all = TsbsRows(*std::max_element(sizes.begin(), sizes.end()), &hosts);
   int counter = 0;
   for (size_t rows : sizes) {
-    const ingest::RowBatch batch = ToRowBatch(std::span<const TsbsRow>(all.data(), rows), hosts);
+    const partition::RowBatch batch = ToRowBatch(std::span<const TsbsRow>(all.data(), rows), hosts);
     std::vector<std::vector<double>> ms(cases.size());
     std::vector<int64_t> bytes(cases.size());
     const auto start = Clock::now();
@@ -247,7 +248,7 @@ int64_t TotalBytes(const std::vector<std::string>& files) {
   return total;
 }
 
-void RunReads(const fs::path& dir, int reps, const ingest::PartitionWriter& writer,
+void RunReads(const fs::path& dir, int reps, const partition::PartitionWriter& writer,
               duck::Connection& raw_conn) {
   constexpr size_t kFiles = 100;
   constexpr size_t kRowsPerFile = 5000;
@@ -259,7 +260,7 @@ void RunReads(const fs::path& dir, int reps, const ingest::PartitionWriter& writ
   std::vector<std::string> raw16k_files;
   for (size_t i = 0; i < kFiles; ++i) {
     // One continuous series: file i holds rows [i * 5000, (i + 1) * 5000).
-    const ingest::RowBatch batch =
+    const partition::RowBatch batch =
         ToRowBatch(std::span<const TsbsRow>(all.data() + i * kRowsPerFile, kRowsPerFile), hosts);
     const std::string stem = (dir / ("r" + std::to_string(i))).string();
     duck_files.push_back(stem + ".duckdb");
@@ -270,7 +271,7 @@ void RunReads(const fs::path& dir, int reps, const ingest::PartitionWriter& writ
     WriteRawDuckdb(raw_conn, batch, raw16k_files.back(), 16384);
   }
   // The same rows compacted into one file of each format.
-  const ingest::RowBatch big = ToRowBatch(all, hosts);
+  const partition::RowBatch big = ToRowBatch(all, hosts);
   const std::vector<std::string> compact_duck = {(dir / "compact.duckdb").string()};
   const std::vector<std::string> compact_parquet = {(dir / "compact.parquet").string()};
   OrDie(writer.Write(big, "timestamp", WriteFormat::kDuckdb, compact_duck[0]), "write");
@@ -411,7 +412,7 @@ int Main(int argc, char** argv) {
       "in %s\n",
       kHosts, dir.c_str());
 
-  const ingest::PartitionWriter writer = OrDie(ingest::PartitionWriter::Create(), "writer");
+  const partition::PartitionWriter writer = OrDie(partition::PartitionWriter::Create(), "writer");
   duck::DatabaseOptions single_thread;  // the raw baseline runs like the writer: one thread
   single_thread.threads = 1;
   duck::Database raw_db = OrDie(duck::Database::Open(":memory:", single_thread), "raw db");

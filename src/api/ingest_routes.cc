@@ -2,11 +2,13 @@
 
 #include <charconv>
 #include <chrono>
+#include <optional>
 #include <string_view>
 #include <utility>
 
 #include "api/access_control.h"
 #include "api/api_error.h"
+#include "api/ingest_encoding.h"
 #include "api/json_body.h"
 #include "api/routes.h"
 #include "common/json_writer.h"
@@ -25,14 +27,16 @@ common::Result<std::optional<int64_t>> VersionParam(const http::Request& request
   return std::optional<int64_t>(v);
 }
 
-http::Response ManifestAnswer(common::Result<std::string> json) {
-  if (!json.ok()) return ErrorAnswer(json.status());
-  return http::Response::Json(std::move(json).value());
+http::Response ManifestAnswer(const common::Result<ingest::Manifest>& manifest) {
+  if (!manifest.ok()) return ErrorAnswer(manifest.status());
+  return http::Response::Json(EncodeManifest(*manifest));
 }
 
-// The audit entry of an ingest answer (null when the handler threw): on success the dataset id,
-// version and rows from the answer body; on failure the error message.
-RequestAudit::Entry IngestAuditEntry(std::string_view slug, const http::Response* response) {
+// The audit entry of an ingest answer (`response` null when the handler threw): on success the
+// dataset id, version and rows of the typed `result` (a replay knows the dataset and version from
+// the stored record); on failure the answer's error message.
+RequestAudit::Entry IngestAuditEntry(std::string_view slug, const http::Response* response,
+                                     const ingest::IngestResult* result) {
   RequestAudit::Entry entry;
   entry.action = "ingest";
   entry.dataset_slug = std::string(slug);
@@ -46,24 +50,26 @@ RequestAudit::Entry IngestAuditEntry(std::string_view slug, const http::Response
   w.BeginObject();
   if (!entry.success) {
     w.Key("error").String(ErrorMessageOf(*response));
-  } else {
-    simdjson::dom::parser parser;
-    simdjson::dom::element root;
-    if (parser.parse(response->body).get(root) == simdjson::SUCCESS) {
-      std::string_view id;
-      if (root["dataset"]["id"].get(id) == simdjson::SUCCESS)
-        entry.dataset_id = catalog::DatasetId(std::string(id));
-      int64_t n = 0;
-      if (root["manifest"]["version"].get(n) == simdjson::SUCCESS) w.Key("version").Int(n);
-      if (root["rowsIngested"].get(n) == simdjson::SUCCESS) w.Key("rows").Int(n);
-      std::string_view mode;
-      if (root["mode"].get(mode) == simdjson::SUCCESS) w.Key("mode").String(mode);
+  } else if (result != nullptr) {
+    entry.dataset_id = result->dataset_id;
+    if (result->version) w.Key("version").Int(*result->version);
+    if (result->outcome) {
+      w.Key("rows").Int(result->outcome->rows_ingested);
+      w.Key("mode").String(result->outcome->mode);
     }
-    w.Key("replayed").Bool(response->status == 200);
+    w.Key("replayed").Bool(result->replayed);
   }
   w.EndObject();
   entry.metadata_json = w.TakeBuffer();
   return entry;
+}
+
+// The HTTP answer of a successful ingest request: 201 with the new answer, or 200 with the stored
+// first answer of a replay (marked Idempotent-Replayed).
+http::Response IngestAnswer(const ingest::IngestResult& result) {
+  http::Response response = http::Response::Json(result.answer, result.replayed ? 200 : 201);
+  if (result.replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
+  return response;
 }
 
 }  // namespace
@@ -71,31 +77,26 @@ RequestAudit::Entry IngestAuditEntry(std::string_view slug, const http::Response
 void AddIngestRoutes(http::Router& router, ingest::IngestService& ingest,
                      const RequestMetrics* metrics, const RequestAudit* audit,
                      const AccessControl* access) {
-  http::Handler ingest_handler =
-      JsonRoute([&ingest](const http::Request& request, simdjson::dom::element body) {
-        ingest::IngestCall call;
-        call.slug = *request.PathParam("datasetSlug");
-        call.raw_body = request.body;
-        call.body = body;
-        if (auto key = request.Header("idempotency-key"); key && !key->empty()) {
-          call.idempotency_header = std::string(*key);
-        }
-        call.actor = request.identity.actor;
-        auto answer = ingest.Ingest(call);
-        if (!answer.ok()) return ErrorAnswer(answer.status());
-        http::Response response =
-            http::Response::Json(std::move(answer->body), answer->http_status);
-        if (answer->replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
-        return response;
-      });
+  auto ingest_call = [&ingest](const http::Request& request, simdjson::dom::element body) {
+    ingest::IngestCall call;
+    call.slug = *request.PathParam("datasetSlug");
+    call.raw_body = request.body;
+    call.body = body;
+    if (auto key = request.Header("idempotency-key"); key && !key->empty()) {
+      call.idempotency_header = std::string(*key);
+    }
+    call.actor = request.identity.actor;
+    call.encode = EncodeIngestOutcome;
+    return ingest.Ingest(call);
+  };
   AddVersionedRoute(
       router, "POST", "/datasets/:datasetSlug/ingest",
       Secured(access, {Permission::kWrite, "datasetSlug"},
-              [ingest_handler = std::move(ingest_handler), metrics,
-               audit](const http::Request& request) {
+              [ingest_call = std::move(ingest_call), metrics, audit](const http::Request& request) {
                 const auto started = std::chrono::steady_clock::now();
                 const std::string_view slug = *request.PathParam("datasetSlug");
-                auto record = [&](const http::Response* response) {
+                auto record = [&](const http::Response* response,
+                                  const ingest::IngestResult* result) {
                   const bool success = response != nullptr && response->status < 400;
                   if (metrics != nullptr) {
                     metrics->RecordIngest(
@@ -103,16 +104,24 @@ void AddIngestRoutes(http::Router& router, ingest::IngestService& ingest,
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
                             .count());
                   }
-                  if (audit != nullptr) audit->Record(request, IngestAuditEntry(slug, response));
+                  if (audit != nullptr) {
+                    audit->Record(request, IngestAuditEntry(slug, response, result));
+                  }
                 };
+                std::optional<ingest::IngestResult> result;  // set once ingest succeeded
                 http::Response response;
                 try {
-                  response = ingest_handler(request);
+                  response = JsonRoute([&](const http::Request& req, simdjson::dom::element body) {
+                    common::Result<ingest::IngestResult> ingested = ingest_call(req, body);
+                    if (!ingested.ok()) return ErrorAnswer(ingested.status());
+                    result = std::move(ingested).value();
+                    return IngestAnswer(*result);
+                  })(request);
                 } catch (...) {
-                  record(nullptr);  // the server answers 500
+                  record(nullptr, nullptr);  // the server answers 500
                   throw;
                 }
-                record(&response);
+                record(&response, result ? &*result : nullptr);
                 return response;
               }));
   AddVersionedRoute(
@@ -120,7 +129,7 @@ void AddIngestRoutes(http::Router& router, ingest::IngestService& ingest,
       Secured(access, {Permission::kRead, "datasetSlug"}, [&ingest](const http::Request& request) {
         auto version = VersionParam(request);
         if (!version.ok()) return ErrorAnswer(version.status());
-        return ManifestAnswer(ingest.ManifestJson(*request.PathParam("datasetSlug"), *version));
+        return ManifestAnswer(ingest.GetManifest(*request.PathParam("datasetSlug"), *version));
       }));
   AddVersionedRoute(
       router, "GET", "/admin/datasets/:datasetId/manifest",
@@ -128,7 +137,7 @@ void AddIngestRoutes(http::Router& router, ingest::IngestService& ingest,
         auto version = VersionParam(request);
         if (!version.ok()) return ErrorAnswer(version.status());
         return ManifestAnswer(
-            ingest.ManifestJsonByIdOrSlug(*request.PathParam("datasetId"), *version));
+            ingest.GetManifestByIdOrSlug(*request.PathParam("datasetId"), *version));
       }));
 }
 

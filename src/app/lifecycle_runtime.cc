@@ -32,14 +32,9 @@ LifecycleRuntime::LifecycleRuntime(catalog::Catalog& catalog, storage::ObjectSto
                                    observability::MetricsRegistry* metrics,
                                    const common::Clock& clock)
     : config_(config), options_(LifecycleOptionsFor(config)), catalog_(catalog), clock_(clock) {
-  lifecycle::CompactionHooks hooks;
-  if (config.fault_injection_point == "compaction_before_commit") {
-    hooks.before_commit = [](const catalog::NewPartition&) {
-      ::kill(::getpid(), SIGKILL);  // a crash at the worst moment, for the crash tests
-      return common::Status::Ok();
-    };
-  }
-  operations_.Add(std::make_unique<lifecycle::CompactionOperation>(std::move(hooks)));
+  // A crash at the worst moment, for the crash tests.
+  operations_.Add(std::make_unique<lifecycle::CompactionOperation>(
+      partition::KillProcessAt(config.fault_injection_point)));
   operations_.Add(std::make_unique<lifecycle::RetentionOperation>());
   operations_.Add(std::make_unique<lifecycle::ExportOperation>());
   operations_.Add(std::make_unique<lifecycle::SweepOperation>());

@@ -56,7 +56,7 @@ ingest::IngestOptions IngestOptionsFor(const config::IngestConfig& c) {
   o.max_concurrent_flushes = c.flush_concurrency;
   o.small_partition_bytes = c.small_partition_bytes;
   o.max_small_partitions = c.max_small_partitions;
-  o.fault_injection_point = c.fault_injection_point;
+  o.faults = partition::KillProcessAt(c.fault_injection_point);
   return o;
 }
 
@@ -136,6 +136,7 @@ Service::Service(config::ServiceConfig config)
       logger_(observability::GetLogger("app")),
       catalog_(CatalogOptionsFor(config_.postgres)),
       stores_(S3DefaultsFor(config_.storage), &metrics_),
+      target_stores_(catalog_, stores_),
       bootstrap_error_(common::Unavailable("catalog not bootstrapped yet")) {
   catalog_.pool().AddMetrics(metrics_);
   observability::AddProcessMetrics(metrics_);
@@ -152,7 +153,7 @@ common::Status Service::Start() {
   if (!cache.ok()) return cache.status().WithContext("partition cache");
   cache_ = std::move(cache).value();
   ingest_ = std::make_unique<ingest::IngestService>(
-      catalog_, stores_, IngestOptionsFor(config_.ingest), cache_.get(), &metrics_);
+      catalog_, target_stores_, IngestOptionsFor(config_.ingest), cache_.get(), &metrics_);
   query::QueryEngineOptions engine_options;
   engine_options.connections = config_.query.connections;
   engine_options.threads = config_.query.threads;
@@ -164,7 +165,7 @@ common::Status Service::Start() {
   query_engine_ = std::move(engine).value();
   manifest_cache_ = std::make_unique<query::ManifestCache>(catalog_.manifests());
   dataset_reader_ = std::make_unique<query::DatasetReader>(
-      catalog_, stores_, cache_.get(), *manifest_cache_, config_.query.fetch_concurrency);
+      catalog_, target_stores_, cache_.get(), *manifest_cache_, config_.query.fetch_concurrency);
   query_ = std::make_unique<query::QueryService>(*query_engine_, *dataset_reader_,
                                                  QueryOptionsFor(config_.query), &metrics_);
   lifecycle_ = std::make_unique<LifecycleRuntime>(catalog_, stores_, cache_.get(),
@@ -199,7 +200,7 @@ common::Status Service::Start() {
   dataset_admin_ = std::make_unique<admin::DatasetAdminService>(catalog_);
   storage_target_admin_ = std::make_unique<admin::StorageTargetAdminService>(
       catalog_, stores_,
-      [this](const catalog::StorageTargetId& id) { dataset_reader_->ForgetStorageTarget(id); });
+      [this](const catalog::StorageTargetId& id) { target_stores_.Forget(id); });
   api::AddAdminRoutes(router, *dataset_admin_, *storage_target_admin_, access, request_audit_.get(),
                       {IngestOptionsFor(config_.ingest).default_write_format});
   routes_ = router.Routes();
@@ -250,8 +251,10 @@ common::Status Service::Readiness() {
   }
   TS_RETURN_IF_ERROR(catalog_.CheckReady());
   // The default storage target must be usable too (a missing bucket or rejected credentials).
-  const DefaultStorageTarget target = DefaultStorageTargetFor(config_.storage);
-  auto store = stores_.Get(target.name, catalog::StorageKindName(target.kind), target.config_json);
+  auto target = catalog_.storage_targets().FindDefault();
+  if (!target.ok()) return common::Unavailable("storage: " + target.status().message());
+  if (!target->has_value()) return common::Unavailable("storage: no default storage target");
+  auto store = target_stores_.ForTarget(**target);
   if (!store.ok()) return common::Unavailable("storage: " + store.status().message());
   if (common::Status st = (*store)->CheckAvailable(); !st.ok()) {
     return common::Unavailable("storage " + (*store)->Describe() + ": " + st.message());

@@ -28,6 +28,7 @@
 #include "ingest/ingest_service.h"
 #include "observability/logger.h"
 #include "observability/metrics.h"
+#include "partition/store_resolver.h"
 #include "query/dataset_reader.h"
 #include "query/manifest_cache.h"
 #include "query/query_engine.h"
@@ -76,6 +77,7 @@ class Service {
   observability::MetricsRegistry metrics_;
   catalog::Catalog catalog_;
   storage::ObjectStoreRegistry stores_;
+  partition::StoreResolver target_stores_;          // storage target id -> store, over stores_
   std::unique_ptr<storage::PartitionCache> cache_;  // opened by Start()
   std::unique_ptr<ingest::IngestService> ingest_;   // created by Start(), after the cache
   // The read path, created by Start(): engine and manifest cache, then the reader and services.

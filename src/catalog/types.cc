@@ -55,22 +55,6 @@ constexpr std::array<std::pair<JobStatus, std::string_view>, 5> kJobStatuses{{
 }  // namespace
 
 std::string_view ColumnTypeName(ColumnType type) { return NameOf(kColumnTypes, type); }
-std::string_view SqlTypeName(ColumnType type) {
-  switch (type) {
-    case ColumnType::kTimestamp:
-      return "TIMESTAMP";
-    case ColumnType::kString:
-      return "VARCHAR";
-    case ColumnType::kDouble:
-      return "DOUBLE";
-    case ColumnType::kInteger:
-      return "BIGINT";
-    case ColumnType::kBoolean:
-      return "BOOLEAN";
-  }
-  return "VARCHAR";
-}
-
 std::optional<ColumnType> ParseColumnType(std::string_view name) {
   return ParseName(kColumnTypes, name);
 }

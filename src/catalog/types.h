@@ -25,9 +25,6 @@ using ExportId = common::StrongId<struct ExportIdTag, std::string>;
 enum class ColumnType { kTimestamp, kString, kDouble, kInteger, kBoolean };
 std::string_view ColumnTypeName(ColumnType type);  // "timestamp", "string", ...
 std::optional<ColumnType> ParseColumnType(std::string_view name);
-// The SQL type a column of `type` has in partition files and query answers: TIMESTAMP (UTC
-// microseconds, no zone), VARCHAR, DOUBLE, BIGINT, BOOLEAN.
-std::string_view SqlTypeName(ColumnType type);
 
 struct ColumnDef {
   std::string name;

@@ -9,7 +9,6 @@
 #include "common/json_writer.h"
 #include "common/text.h"
 #include "common/time.h"
-#include "storage/object_key_segment.h"
 
 namespace timestore::ingest {
 
@@ -19,6 +18,8 @@ using common::ExpectedJson;
 using common::InvalidArgument;
 using common::Result;
 using common::Status;
+using partition::ColumnBuffer;
+using partition::RowBatch;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
@@ -93,30 +94,16 @@ Status ParsePartition(element partition, IngestRequest& req) {
   element key, attributes, range;
   if (partition["key"].get(key) == simdjson::SUCCESS && !key.is_null()) {
     if (key.type() != element_type::OBJECT) return ExpectedJson("partition.key", "an object", key);
-    std::map<std::string, element> sorted;
     const simdjson::dom::object members = key.get_object().value_unsafe();
     for (auto field : members) {
       const std::string name(field.key);
       const std::string where = "partition.key." + name;
       if (!IsValidColumnName(name)) return InvalidArgument(where + ": invalid key name");
-      const element_type t = field.value.type();
-      if (t == element_type::OBJECT || t == element_type::ARRAY || t == element_type::NULL_VALUE) {
-        return ExpectedJson(where, "a string, number or boolean", field.value);
-      }
-      sorted[name] = field.value;
+      std::optional<partition::JsonScalar> value =
+          partition::JsonScalar::Parse(simdjson::minify(field.value));
+      if (!value) return ExpectedJson(where, "a string, number or boolean", field.value);
+      req.partition_key.Set(name, std::move(*value));
     }
-    common::JsonWriter w;
-    w.BeginObject();
-    for (const auto& [name, value] : sorted) {
-      w.Key(name).Raw(simdjson::minify(value));
-      std::string text = value.type() == element_type::STRING
-                             ? std::string(value.get_string().value_unsafe())
-                             : simdjson::minify(value);
-      req.partition_key.emplace_back(storage::EncodeKeySegment(name),
-                                     storage::EncodeKeySegment(text));
-    }
-    w.EndObject();
-    req.partition_key_json = w.TakeBuffer();
   }
   if (partition["attributes"].get(attributes) == simdjson::SUCCESS && !attributes.is_null()) {
     if (attributes.type() != element_type::OBJECT) {
@@ -273,28 +260,12 @@ Status AppendValue(ColumnBuffer& column, element v, const Where& where) {
   return ExpectedJson(where(), "a value", v);
 }
 
-}  // namespace
+using ColumnIndex = std::unordered_map<std::string_view, size_t>;
 
-Result<RowBatch> DecodeRows(const IngestRequest& request, const std::vector<ColumnDef>& schema,
-                            const DecodeOptions& options) {
-  const size_t row_count = request.rows.size();
-  if (row_count > options.max_rows) {
-    return common::PayloadTooLarge("rows: " + std::to_string(row_count) +
-                                   " rows exceed the limit of " + std::to_string(options.max_rows) +
-                                   " per request");
-  }
-  RowBatch batch = RowBatch::Empty(schema);
-  for (auto& c : batch.columns) c.Reserve(row_count);
-  std::unordered_map<std::string_view, size_t> index;
-  for (size_t i = 0; i < schema.size(); ++i) index.emplace(schema[i].name, i);
-  const int ts_index = batch.ColumnIndex(options.timestamp_column);
-  if (ts_index < 0 || schema[static_cast<size_t>(ts_index)].type != ColumnType::kTimestamp) {
-    return InvalidArgument("schema: the timestamp column '" +
-                           std::string(options.timestamp_column) +
-                           "' must be a field of type timestamp");
-  }
-
-  // Defaults, validated once against the schema.
+// The request's schema.evolution.defaults by column index, each checked against its column.
+Result<std::vector<std::optional<element>>> ColumnDefaults(const IngestRequest& request,
+                                                           const std::vector<ColumnDef>& schema,
+                                                           const ColumnIndex& index) {
   std::vector<std::optional<element>> defaults(schema.size());
   for (const auto& [name, value] : request.defaults) {
     auto it = index.find(name);
@@ -306,12 +277,20 @@ Result<RowBatch> DecodeRows(const IngestRequest& request, const std::vector<Colu
     TS_RETURN_IF_ERROR(AppendValue(probe, value, [&where] { return std::string(where); }));
     defaults[it->second] = value;
   }
+  return defaults;
+}
 
-  std::vector<uint32_t> seen(schema.size(), 0);  // row number + 1 when the column was set
-  uint32_t row_number = 0;
-  for (element row : request.rows) {
-    ++row_number;
-    const size_t r = row_number - 1;
+// What DecodeRows shares between rows.
+struct RowDecoder {
+  const std::vector<ColumnDef>& schema;
+  const ColumnIndex& index;
+  const std::vector<std::optional<element>>& defaults;
+  std::vector<uint32_t> seen;  // per column: row number + 1 when the column was set
+  RowBatch& batch;
+
+  // Appends row `r` to the batch: its fields, then defaults or NULLs for the columns it lacks.
+  Status Append(element row, size_t r) {
+    const auto row_number = static_cast<uint32_t>(r + 1);
     if (row.type() != element_type::OBJECT) {
       return ExpectedJson("rows[" + std::to_string(r) + "]", "an object", row);
     }
@@ -349,21 +328,57 @@ Result<RowBatch> DecodeRows(const IngestRequest& request, const std::vector<Colu
         batch.columns[c].AppendNull();
       }
     }
-    const ColumnBuffer& ts = batch.columns[static_cast<size_t>(ts_index)];
-    if (ts.IsNull(r)) {
+    return Status::Ok();
+  }
+};
+
+// Row `r` must have a time, within the request's partition.timeRange when it has one.
+Status CheckRowTime(const ColumnBuffer& ts, size_t r, const DecodeOptions& options) {
+  if (ts.IsNull(r)) {
+    return InvalidArgument("rows[" + std::to_string(r) + "]." +
+                           std::string(options.timestamp_column) + ": required");
+  }
+  if (options.time_range) {
+    const common::UnixMicros t = ts.Int64At(r);
+    if (t < options.time_range->start || t >= options.time_range->end) {
       return InvalidArgument("rows[" + std::to_string(r) + "]." +
-                             std::string(options.timestamp_column) + ": required");
+                             std::string(options.timestamp_column) + ": " +
+                             common::FormatIso8601(t) + " is outside partition.timeRange [" +
+                             common::FormatIso8601(options.time_range->start) + ", " +
+                             common::FormatIso8601(options.time_range->end) + ")");
     }
-    if (options.time_range) {
-      const common::UnixMicros t = ts.Int64At(r);
-      if (t < options.time_range->start || t >= options.time_range->end) {
-        return InvalidArgument("rows[" + std::to_string(r) + "]." +
-                               std::string(options.timestamp_column) + ": " +
-                               common::FormatIso8601(t) + " is outside partition.timeRange [" +
-                               common::FormatIso8601(options.time_range->start) + ", " +
-                               common::FormatIso8601(options.time_range->end) + ")");
-      }
-    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<RowBatch> DecodeRows(const IngestRequest& request, const std::vector<ColumnDef>& schema,
+                            const DecodeOptions& options) {
+  const size_t row_count = request.rows.size();
+  if (row_count > options.max_rows) {
+    return common::PayloadTooLarge("rows: " + std::to_string(row_count) +
+                                   " rows exceed the limit of " + std::to_string(options.max_rows) +
+                                   " per request");
+  }
+  RowBatch batch = RowBatch::Empty(schema);
+  for (auto& c : batch.columns) c.Reserve(row_count);
+  ColumnIndex index;
+  for (size_t i = 0; i < schema.size(); ++i) index.emplace(schema[i].name, i);
+  const int ts_index = batch.ColumnIndex(options.timestamp_column);
+  if (ts_index < 0 || schema[static_cast<size_t>(ts_index)].type != ColumnType::kTimestamp) {
+    return InvalidArgument("schema: the timestamp column '" +
+                           std::string(options.timestamp_column) +
+                           "' must be a field of type timestamp");
+  }
+  TS_ASSIGN_OR_RETURN(const std::vector<std::optional<element>> defaults,
+                      ColumnDefaults(request, schema, index));
+  RowDecoder decoder{schema, index, defaults, std::vector<uint32_t>(schema.size(), 0), batch};
+  size_t r = 0;
+  for (element row : request.rows) {
+    TS_RETURN_IF_ERROR(decoder.Append(row, r));
+    TS_RETURN_IF_ERROR(CheckRowTime(batch.columns[static_cast<size_t>(ts_index)], r, options));
+    ++r;
   }
   return batch;
 }

@@ -13,7 +13,8 @@
 #include "catalog/manifest_repository.h"
 #include "catalog/types.h"
 #include "common/status.h"
-#include "ingest/row_batch.h"
+#include "partition/partition_key.h"
+#include "partition/row_batch.h"
 
 namespace timestore::ingest {
 
@@ -25,9 +26,8 @@ struct IngestRequest {
   std::optional<std::vector<catalog::ColumnDef>> schema;
   // schema.evolution.defaults: a value for rows of this request that lack the column.
   std::vector<std::pair<std::string, simdjson::dom::element>> defaults;
-  // partition.key as canonical JSON (keys sorted) and as (name, value text) pairs in key order.
-  std::string partition_key_json = "{}";
-  std::vector<std::pair<std::string, std::string>> partition_key;
+  // partition.key, which gives the stored JSON and the object-key path.
+  partition::PartitionKey partition_key;
   std::string attributes_json = "{}";
   std::optional<catalog::TimeRange> time_range;  // partition.timeRange, half-open
   simdjson::dom::array rows;
@@ -46,8 +46,8 @@ struct DecodeOptions {
 // Validates every row against `schema` and returns them column by column. All or nothing: the first
 // bad value fails the whole call. Columns missing from a row are NULL (or the request's default);
 // the timestamp column is required in every row; a column not in the schema is an error.
-common::Result<RowBatch> DecodeRows(const IngestRequest& request,
-                                    const std::vector<catalog::ColumnDef>& schema,
-                                    const DecodeOptions& options);
+common::Result<partition::RowBatch> DecodeRows(const IngestRequest& request,
+                                               const std::vector<catalog::ColumnDef>& schema,
+                                               const DecodeOptions& options);
 
 }  // namespace timestore::ingest

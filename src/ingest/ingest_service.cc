@@ -4,16 +4,9 @@
 #include <set>
 #include <tuple>
 
-#include <signal.h>
-#include <unistd.h>
-
-#include "catalog/json_encoding.h"
-#include "common/json_writer.h"
-#include "common/random_id.h"
 #include "common/text.h"
 #include "ingest/ingest_request.h"
-#include "ingest/partition_writer.h"
-#include "storage/object_key_segment.h"
+#include "partition/file_format.h"
 #include "storage/sha256_hasher.h"
 
 namespace timestore::ingest {
@@ -21,16 +14,14 @@ namespace timestore::ingest {
 using catalog::ColumnDef;
 using common::Result;
 using common::Status;
+using partition::ColumnBuffer;
+using partition::RowBatch;
 
 namespace {
 
 int64_t FloorDiv(int64_t a, int64_t b) {
   const int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-void InjectFault(const std::string& configured, std::string_view point) {
-  if (!configured.empty() && configured == point) kill(getpid(), SIGKILL);
 }
 
 // Merges the request's declared fields into the dataset's current columns: existing columns must
@@ -64,6 +55,28 @@ Result<std::vector<ColumnDef>> MergeSchema(const std::vector<ColumnDef>& current
   return merged;
 }
 
+// The columns a request writes: the dataset's `existing` ones, extended by the declared ones;
+// they must include the timestamp column.
+Result<std::vector<ColumnDef>> RequestColumns(const IngestRequest& request,
+                                              const std::vector<ColumnDef>& existing,
+                                              std::string_view slug,
+                                              const std::string& timestamp_column) {
+  if (!request.schema && existing.empty()) {
+    return common::InvalidArgument("schema: required (dataset '" + std::string(slug) +
+                                   "' has none yet)");
+  }
+  TS_ASSIGN_OR_RETURN(std::vector<ColumnDef> columns,
+                      request.schema ? MergeSchema(existing, *request.schema)
+                                     : Result<std::vector<ColumnDef>>(existing));
+  if (std::none_of(columns.begin(), columns.end(), [&](const ColumnDef& c) {
+        return c.name == timestamp_column && c.type == catalog::ColumnType::kTimestamp;
+      })) {
+    return common::InvalidArgument("schema.fields: must include the timestamp column '" +
+                                   timestamp_column + "' with type timestamp");
+  }
+  return columns;
+}
+
 }  // namespace
 
 // One request waiting in a dataset's commit queue.
@@ -73,15 +86,15 @@ struct IngestService::PendingWrite {
   std::shared_ptr<storage::ObjectStore> store;
   int schema_version = 0;
   RowBatch rows;
-  std::string partition_key_json;
-  std::vector<std::pair<std::string, std::string>> partition_key;
+  partition::PartitionKey partition_key;
   std::string attributes_json;
   std::string idempotency_key;
   std::string request_hash;
   std::optional<std::string> actor;
+  IngestEncoder encode;
 
   bool finished = false;  // guarded by the queue's mutex
-  Result<IngestAnswer> answer{common::Internal("not answered")};
+  Result<IngestResult> result{common::Internal("not answered")};
 };
 
 struct IngestService::CommitQueue {
@@ -92,7 +105,31 @@ struct IngestService::CommitQueue {
   int flushing = 0;  // group commits in progress; at most options_.max_concurrent_flushes
 };
 
-IngestService::IngestService(catalog::Catalog& catalog, storage::ObjectStoreRegistry& stores,
+// The validated rows of a request and the dataset and schema version they are written under.
+struct IngestService::PreparedRows {
+  catalog::Dataset dataset;
+  int schema_version = 0;
+  RowBatch rows;
+};
+
+// The rows of one new partition file: one (schema version, target, partition key, window) of a
+// group commit.
+struct IngestService::FileGroup {
+  PendingWrite* first = nullptr;
+  const RowBatch* whole = nullptr;  // set while one request's whole batch is the group
+  RowBatch rows;                    // used once rows of several requests or windows mix
+  std::set<size_t> writers;         // indexes into the flushed writes
+  catalog::NewPartition partition;  // set once the file is published
+  const RowBatch& data() const { return whole != nullptr ? *whole : rows; }
+  void Materialize() {
+    if (whole == nullptr) return;
+    rows = RowBatch::Empty(whole->schema);
+    for (size_t r = 0; r < whole->row_count(); ++r) rows.AppendRowFrom(*whole, r);
+    whole = nullptr;
+  }
+};
+
+IngestService::IngestService(catalog::Catalog& catalog, partition::StoreResolver& stores,
                              IngestOptions options, storage::PartitionCache* cache,
                              observability::MetricsRegistry* metrics)
     : catalog_(catalog),
@@ -100,7 +137,7 @@ IngestService::IngestService(catalog::Catalog& catalog, storage::ObjectStoreRegi
       cache_(cache),
       options_(std::move(options)),
       logger_(observability::GetLogger("ingest")),
-      writer_(PartitionWriter::Create()) {
+      writer_(partition::PartitionWriter::Create()) {
   if (metrics != nullptr) {
     rows_committed_ =
         &metrics->GetCounter("timestore_ingest_rows_total", "Rows committed by ingest.");
@@ -115,7 +152,7 @@ IngestService::IngestService(catalog::Catalog& catalog, storage::ObjectStoreRegi
 
 IngestService::~IngestService() = default;
 
-Result<IngestAnswer> IngestService::Ingest(const IngestCall& call) {
+Result<IngestResult> IngestService::Ingest(const IngestCall& call) {
   if (!catalog::IsValidDatasetSlug(call.slug)) {
     return common::InvalidArgument("datasetSlug: '" + std::string(call.slug.substr(0, 80)) +
                                    "' is not a valid slug (1-64 lowercase letters, digits, '-' or "
@@ -141,44 +178,71 @@ Result<IngestAnswer> IngestService::Ingest(const IngestCall& call) {
     return common::InvalidArgument("schema: required to create dataset '" + std::string(call.slug) +
                                    "' (it does not exist yet)");
   }
-  if (found && found->status == catalog::DatasetStatus::kArchived) {
-    return common::Conflict("dataset '" + found->slug + "' is archived and does not accept ingest");
-  }
   if (found) {
-    // An earlier answer for this key?
-    TS_ASSIGN_OR_RETURN(std::optional<catalog::IngestionBatch> earlier,
-                        catalog_.manifests().FindIngestionBatch(found->id, key));
-    if (earlier) {
-      if (earlier->request_hash && *earlier->request_hash != request_hash) {
-        return common::Conflict("idempotency key '" + key +
-                                "' was already used for a different request body");
-      }
-      return IngestAnswer{200, earlier->response_json, true};
-    }
-    // Back-pressure before any work: too many small files waiting for compaction.
-    if (options_.max_small_partitions > 0) {
-      TS_ASSIGN_OR_RETURN(int64_t small, catalog_.manifests().CountSmallLivePartitions(
-                                             found->id, options_.small_partition_bytes));
-      if (small > options_.max_small_partitions) {
-        return common::Unavailable("dataset '" + found->slug + "' has " + std::to_string(small) +
-                                   " small partitions waiting for compaction (limit " +
-                                   std::to_string(options_.max_small_partitions) +
-                                   "); retry later");
-      }
-    }
+    TS_ASSIGN_OR_RETURN(std::optional<IngestResult> replay,
+                        CheckAdmission(*found, key, request_hash));
+    if (replay) return std::move(*replay);
   }
   if (request.storage_target_id) {
     TS_RETURN_IF_ERROR(catalog_.storage_targets()
                            .Get(catalog::StorageTargetId(*request.storage_target_id))
                            .status());
   }
+  TS_ASSIGN_OR_RETURN(PreparedRows prepared, PrepareRows(call.slug, request, std::move(found)));
+  TS_ASSIGN_OR_RETURN(catalog::StorageTarget target, ChooseTarget(request, prepared.dataset));
+  TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store, stores_.ForTarget(target));
 
+  auto write = std::make_unique<PendingWrite>();
+  write->dataset = std::move(prepared.dataset);
+  write->target = std::move(target);
+  write->store = std::move(store);
+  write->schema_version = prepared.schema_version;
+  write->rows = std::move(prepared.rows);
+  write->partition_key = std::move(request.partition_key);
+  write->attributes_json = std::move(request.attributes_json);
+  write->idempotency_key = std::move(key);
+  write->request_hash = request_hash;
+  write->actor = call.actor;
+  write->encode = call.encode;
+  return Submit(std::move(write));
+}
+
+Result<std::optional<IngestResult>> IngestService::CheckAdmission(const catalog::Dataset& dataset,
+                                                                  const std::string& key,
+                                                                  const std::string& request_hash) {
+  if (dataset.status == catalog::DatasetStatus::kArchived) {
+    return common::Conflict("dataset '" + dataset.slug +
+                            "' is archived and does not accept ingest");
+  }
+  // An earlier answer for this key?
+  TS_ASSIGN_OR_RETURN(std::optional<catalog::IngestionBatch> earlier,
+                      catalog_.manifests().FindIngestionBatch(dataset.id, key));
+  if (earlier) {
+    if (earlier->request_hash && *earlier->request_hash != request_hash) {
+      return common::Conflict("idempotency key '" + key +
+                              "' was already used for a different request body");
+    }
+    return std::optional<IngestResult>(
+        IngestResult{dataset.id, true, std::nullopt, earlier->version, earlier->response_json});
+  }
+  // Back-pressure before any work: too many small files waiting for compaction.
+  if (options_.max_small_partitions > 0) {
+    TS_ASSIGN_OR_RETURN(int64_t small, catalog_.manifests().CountSmallLivePartitions(
+                                           dataset.id, options_.small_partition_bytes));
+    if (small > options_.max_small_partitions) {
+      return common::Unavailable("dataset '" + dataset.slug + "' has " + std::to_string(small) +
+                                 " small partitions waiting for compaction (limit " +
+                                 std::to_string(options_.max_small_partitions) + "); retry later");
+    }
+  }
+  return std::optional<IngestResult>();
+}
+
+Result<IngestService::PreparedRows> IngestService::PrepareRows(
+    std::string_view slug, const IngestRequest& request, std::optional<catalog::Dataset> found) {
   // The schema: the current one, extended by new declared columns. When another writer changes the
   // schema between the read and the write below, everything is checked again against the new one.
   const std::string timestamp_column = found ? found->timestamp_column : "timestamp";
-  std::vector<ColumnDef> columns;
-  int schema_version = 0;
-  RowBatch rows;
   for (int attempt = 0;; ++attempt) {
     std::optional<catalog::SchemaVersion> current;
     if (found && found->current_schema_version) {
@@ -186,30 +250,20 @@ Result<IngestAnswer> IngestService::Ingest(const IngestCall& call) {
                                        found->id, *found->current_schema_version));
     }
     const std::vector<ColumnDef> existing = current ? current->columns : std::vector<ColumnDef>{};
-    if (!request.schema && existing.empty()) {
-      return common::InvalidArgument("schema: required (dataset '" + std::string(call.slug) +
-                                     "' has none yet)");
-    }
-    TS_ASSIGN_OR_RETURN(columns, request.schema ? MergeSchema(existing, *request.schema)
-                                                : Result<std::vector<ColumnDef>>(existing));
-    if (std::none_of(columns.begin(), columns.end(), [&](const ColumnDef& c) {
-          return c.name == timestamp_column && c.type == catalog::ColumnType::kTimestamp;
-        })) {
-      return common::InvalidArgument("schema.fields: must include the timestamp column '" +
-                                     timestamp_column + "' with type timestamp");
-    }
+    TS_ASSIGN_OR_RETURN(std::vector<ColumnDef> columns,
+                        RequestColumns(request, existing, slug, timestamp_column));
     DecodeOptions decode;
     decode.timestamp_column = timestamp_column;
     decode.time_range = request.time_range;
     decode.max_rows = options_.max_rows_per_request;
-    TS_ASSIGN_OR_RETURN(rows, DecodeRows(request, columns, decode));
+    TS_ASSIGN_OR_RETURN(RowBatch rows, DecodeRows(request, columns, decode));
     if (rows.row_count() == 0) return common::InvalidArgument("rows: at least one row is required");
 
     // The request is valid: create what it needs.
     if (!found) {
       catalog::NewDataset nd;
-      nd.slug = std::string(call.slug);
-      nd.name = request.dataset_name.value_or(std::string(call.slug));
+      nd.slug = std::string(slug);
+      nd.name = request.dataset_name.value_or(std::string(slug));
       nd.write_format = options_.default_write_format;
       if (request.storage_target_id) {
         nd.default_storage_target_id = catalog::StorageTargetId(*request.storage_target_id);
@@ -222,61 +276,44 @@ Result<IngestAnswer> IngestService::Ingest(const IngestCall& call) {
         return created.status();
       } else {
         // A concurrent first ingest created it: validate against its schema.
-        TS_ASSIGN_OR_RETURN(found, catalog_.datasets().FindBySlug(call.slug));
+        TS_ASSIGN_OR_RETURN(found, catalog_.datasets().FindBySlug(slug));
         if (!found || attempt >= 4)
           return common::Unavailable("dataset is changing concurrently; retry");
         continue;
       }
     }
     if (current && columns == current->columns) {
-      schema_version = current->version;
-      break;
+      return PreparedRows{std::move(*found), current->version, std::move(rows)};
     }
     auto added = catalog_.datasets().AddSchemaVersion(found->id, columns,
                                                       found->current_schema_version.value_or(0));
     if (added.ok()) {
-      schema_version = added->version;
-      found->current_schema_version = schema_version;
-      break;
+      found->current_schema_version = added->version;
+      return PreparedRows{std::move(*found), added->version, std::move(rows)};
     }
     if (added.status().code() != common::StatusCode::kConflict || attempt >= 4)
       return added.status();
     TS_ASSIGN_OR_RETURN(found, catalog_.datasets().FindById(found->id));
-    if (!found) return common::NotFound("dataset '" + std::string(call.slug) + "' not found");
+    if (!found) return common::NotFound("dataset '" + std::string(slug) + "' not found");
   }
-  catalog::Dataset dataset = std::move(*found);
-
-  // Where the files go: the request's target, else the dataset's, else the service default.
-  std::optional<catalog::StorageTarget> target;
-  if (request.storage_target_id) {
-    TS_ASSIGN_OR_RETURN(target, catalog_.storage_targets().Get(
-                                    catalog::StorageTargetId(*request.storage_target_id)));
-  } else if (dataset.default_storage_target_id) {
-    TS_ASSIGN_OR_RETURN(target, catalog_.storage_targets().Get(*dataset.default_storage_target_id));
-  } else {
-    TS_ASSIGN_OR_RETURN(target, catalog_.storage_targets().FindDefault());
-    if (!target) return common::Unavailable("no default storage target is configured yet");
-  }
-  TS_ASSIGN_OR_RETURN(
-      std::shared_ptr<storage::ObjectStore> store,
-      stores_.Get(target->id.value(), catalog::StorageKindName(target->kind), target->config_json));
-
-  auto write = std::make_unique<PendingWrite>();
-  write->dataset = std::move(dataset);
-  write->target = std::move(*target);
-  write->store = std::move(store);
-  write->schema_version = schema_version;
-  write->rows = std::move(rows);
-  write->partition_key_json = std::move(request.partition_key_json);
-  write->partition_key = std::move(request.partition_key);
-  write->attributes_json = std::move(request.attributes_json);
-  write->idempotency_key = std::move(key);
-  write->request_hash = request_hash;
-  write->actor = call.actor;
-  return Submit(std::move(write));
 }
 
-Result<IngestAnswer> IngestService::Submit(std::unique_ptr<PendingWrite> write) {
+Result<catalog::StorageTarget> IngestService::ChooseTarget(const IngestRequest& request,
+                                                           const catalog::Dataset& dataset) {
+  // Where the files go: the request's target, else the dataset's, else the service default.
+  if (request.storage_target_id) {
+    return catalog_.storage_targets().Get(catalog::StorageTargetId(*request.storage_target_id));
+  }
+  if (dataset.default_storage_target_id) {
+    return catalog_.storage_targets().Get(*dataset.default_storage_target_id);
+  }
+  TS_ASSIGN_OR_RETURN(std::optional<catalog::StorageTarget> target,
+                      catalog_.storage_targets().FindDefault());
+  if (!target) return common::Unavailable("no default storage target is configured yet");
+  return std::move(*target);
+}
+
+Result<IngestResult> IngestService::Submit(std::unique_ptr<PendingWrite> write) {
   CommitQueue* queue = nullptr;
   {
     std::lock_guard lock(queues_mu_);
@@ -321,7 +358,52 @@ Result<IngestAnswer> IngestService::Submit(std::unique_ptr<PendingWrite> write) 
     --queue->flushing;
     queue->changed.notify_all();
   }
-  return std::move(write->answer);
+  return std::move(write->result);
+}
+
+IngestService::FileGroups IngestService::GroupRows(const std::vector<PendingWrite*>& writes,
+                                                   int64_t window) {
+  FileGroups groups;
+  for (size_t wi = 0; wi < writes.size(); ++wi) {
+    PendingWrite* w = writes[wi];
+    const int ts = w->rows.ColumnIndex(w->dataset.timestamp_column);
+    const ColumnBuffer& times = w->rows.columns[static_cast<size_t>(ts)];
+    const size_t n = w->rows.row_count();
+    const int64_t first_window = FloorDiv(times.Int64At(0), window);
+    bool single_window = true;
+    for (size_t r = 1; r < n && single_window; ++r) {
+      single_window = FloorDiv(times.Int64At(r), window) == first_window;
+    }
+    const std::string key_json = w->partition_key.Json();
+    auto group_of = [&](int64_t win) -> FileGroup& {
+      auto [it, inserted] =
+          groups.try_emplace({w->schema_version, w->target.id.value(), key_json, win});
+      if (inserted) {
+        it->second.first = w;
+        it->second.rows = RowBatch::Empty(w->rows.schema);
+      }
+      it->second.writers.insert(wi);
+      return it->second;
+    };
+    if (single_window) {
+      // The common case: the whole request falls in one window. Its batch is used as it is
+      // unless another request shares the group.
+      FileGroup& g = group_of(first_window);
+      if (g.writers.size() == 1 && g.rows.row_count() == 0) {
+        g.whole = &w->rows;
+        continue;
+      }
+      g.Materialize();
+      for (size_t r = 0; r < n; ++r) g.rows.AppendRowFrom(w->rows, r);
+      continue;
+    }
+    for (size_t r = 0; r < n; ++r) {
+      FileGroup& g = group_of(FloorDiv(times.Int64At(r), window));
+      g.Materialize();
+      g.rows.AppendRowFrom(w->rows, r);
+    }
+  }
+  return groups;
 }
 
 void IngestService::Flush(std::vector<PendingWrite*> writes) {
@@ -331,197 +413,24 @@ void IngestService::Flush(std::vector<PendingWrite*> writes) {
   for (int round = 0; !writes.empty() && round < 3; ++round) {
     const catalog::Dataset& dataset = writes.front()->dataset;
     const int64_t window = dataset.partition_window_seconds * 1'000'000;
-
-    // Group rows by (schema version, target, partition key, window): one file per group.
-    using GroupKey = std::tuple<int, std::string, std::string, int64_t>;
-    struct Group {
-      PendingWrite* first = nullptr;
-      const RowBatch* whole = nullptr;  // set while one request's whole batch is the group
-      RowBatch rows;                    // used once rows of several requests or windows mix
-      std::set<size_t> writers;         // indexes into `writes`
-      catalog::NewPartition partition;
-      const RowBatch& data() const { return whole != nullptr ? *whole : rows; }
-      void Materialize() {
-        if (whole == nullptr) return;
-        rows = RowBatch::Empty(whole->schema);
-        for (size_t r = 0; r < whole->row_count(); ++r) rows.AppendRowFrom(*whole, r);
-        whole = nullptr;
-      }
-    };
-    std::map<GroupKey, Group> groups;
-    for (size_t wi = 0; wi < writes.size(); ++wi) {
-      PendingWrite* w = writes[wi];
-      const int ts = w->rows.ColumnIndex(w->dataset.timestamp_column);
-      const ColumnBuffer& times = w->rows.columns[static_cast<size_t>(ts)];
-      const size_t n = w->rows.row_count();
-      const int64_t first_window = FloorDiv(times.Int64At(0), window);
-      bool single_window = true;
-      for (size_t r = 1; r < n && single_window; ++r) {
-        single_window = FloorDiv(times.Int64At(r), window) == first_window;
-      }
-      auto group_of = [&](int64_t win) -> Group& {
-        GroupKey gk{w->schema_version, w->target.id.value(), w->partition_key_json, win};
-        auto [it, inserted] = groups.try_emplace(gk);
-        if (inserted) {
-          it->second.first = w;
-          it->second.rows = RowBatch::Empty(w->rows.schema);
-        }
-        it->second.writers.insert(wi);
-        return it->second;
-      };
-      if (single_window) {
-        // The common case: the whole request falls in one window. Its batch is used as it is
-        // unless another request shares the group.
-        Group& g = group_of(first_window);
-        if (g.writers.size() == 1 && g.rows.row_count() == 0) {
-          g.whole = &w->rows;
-          continue;
-        }
-        g.Materialize();
-        for (size_t r = 0; r < n; ++r) g.rows.AppendRowFrom(w->rows, r);
-        continue;
-      }
-      for (size_t r = 0; r < n; ++r) {
-        Group& g = group_of(FloorDiv(times.Int64At(r), window));
-        g.Materialize();
-        g.rows.AppendRowFrom(w->rows, r);
-      }
-    }
-
-    // Write each group's file and publish it under a fresh key (invariant 3: before the commit).
-    Status failure;
-    std::vector<catalog::NewPartition> partitions;
-    for (auto& [gk, g] : groups) {
-      const PendingWrite& w = *g.first;
-      const std::string id = common::RandomId("part-");
-      const std::string ext =
-          w.dataset.write_format == catalog::WriteFormat::kDuckdb ? "duckdb" : "parquet";
-      std::string object_key = w.dataset.slug + "/";
-      for (const auto& [k, v] : w.partition_key) object_key += k + "=" + v + "/";
-      const int64_t window_start = std::get<3>(gk) * window;
-      object_key += "window=" + storage::CompactTimeSegment(window_start) + "/" + id + "." + ext;
-      const std::string staging =
-          (std::filesystem::path(w.store->StagingDirectory()) / (id + "." + ext)).string();
-      auto written = writer_.ok() ? writer_->Write(g.data(), w.dataset.timestamp_column,
-                                                   w.dataset.write_format, staging)
-                                  : common::Result<WrittenPartitionFile>(writer_.status());
-      if (!written.ok()) {
-        failure = written.status().WithContext("writing a partition file");
-        break;
-      }
-      // A local store takes the staging file by rename. A remote one gets a copy; the staging
-      // file then goes into the partition cache, so this node never downloads what it wrote.
-      const bool remote = !w.store->LocalPath(object_key).has_value();
-      storage::PutOptions put;
-      put.move = !remote || cache_ == nullptr;
-      put.sha256_hex = written->sha256_hex;
-      Status published = w.store->PutFile(object_key, staging, put);
-      if (published.ok() && remote && cache_ != nullptr) {
-        if (Status cached = cache_->Insert(w.target.id.value(), object_key, staging);
-            !cached.ok()) {
-          logger_.Warn(
-              "write-through to the partition cache failed",
-              observability::LogFields().Add("key", object_key).Add("error", cached.message()));
-        }
-      }
-      std::error_code ec;
-      std::filesystem::remove(staging, ec);
-      if (!published.ok()) {
-        failure = published.WithContext("publishing " + object_key);
-        break;
-      }
-      InjectFault(options_.fault_injection_point, "after_put");
-      catalog::NewPartition& p = g.partition;
-      p.id = catalog::PartitionId(id);
-      p.storage_target_id = w.target.id;
-      p.object_key = object_key;
-      p.format = w.dataset.write_format;
-      p.file_size_bytes = written->size_bytes;
-      p.row_count = written->stats.row_count;
-      p.start_time = written->stats.min_time;
-      p.end_time = written->stats.max_time;
-      p.window_start = window_start;
-      p.window_end = window_start + window;
-      p.partition_key_json = w.partition_key_json;
-      p.attributes_json = w.attributes_json;
-      p.schema_version = w.schema_version;
-      p.checksum_sha256 = written->sha256_hex;
-      p.column_statistics_json = written->stats.column_statistics_json;
-      partitions.push_back(p);
-      if (files_written_ != nullptr) files_written_->Increment();
-    }
-    if (!failure.ok()) {
+    FileGroups groups = GroupRows(writes, window);
+    if (Status written = WriteFiles(groups, window); !written.ok()) {
       logger_.Error(
           "ingest write failed",
-          observability::LogFields().Add("dataset", dataset.slug).Add("error", failure.message()));
-      for (PendingWrite* w : writes) w->answer = common::Unavailable(failure.message());
+          observability::LogFields().Add("dataset", dataset.slug).Add("error", written.message()));
+      for (PendingWrite* w : writes) w->result = common::Unavailable(written.message());
       return;
     }
-
-    // One version for the whole group, with every request's idempotency record and answer.
-    catalog::VersionCommit commit;
-    commit.dataset_id = dataset.id;
-    commit.kind = catalog::VersionKind::kIngest;
-    commit.actor = writes.front()->actor;
-    // The newest schema among the requests sharing the commit (schemas only grow).
-    commit.schema_version = 0;
-    for (const PendingWrite* w : writes) {
-      commit.schema_version = std::max(*commit.schema_version, w->schema_version);
-    }
-    commit.add = partitions;
-    std::vector<std::string> answers(writes.size());
-    for (size_t wi = 0; wi < writes.size(); ++wi) {
-      PendingWrite* w = writes[wi];
-      std::set<std::string> mine;
-      for (const auto& [gk, g] : groups) {
-        if (g.writers.count(wi) != 0) mine.insert(g.partition.id.value());
-      }
-      commit.idempotency.push_back(catalog::VersionCommit::Idempotency{
-          w->idempotency_key, w->request_hash, 200,
-          [w, mine, &answers, wi](const catalog::CommitResult& r) {
-            common::JsonWriter out;
-            out.BeginObject().Key("mode").String("inline");
-            catalog::Dataset d = w->dataset;
-            d.current_version = r.version.version;
-            out.Key("dataset");
-            catalog::WriteDatasetJson(out, d);
-            out.Key("storageTarget");
-            catalog::WriteStorageTargetJson(out, w->target);
-            out.Key("manifest").BeginObject();
-            out.Key("version").Int(r.version.version);
-            out.Key("partitionCount").Int(r.version.partition_count);
-            out.Key("totalRows").Int(r.version.total_rows);
-            out.Key("totalBytes").Int(r.version.total_bytes);
-            out.EndObject();
-            out.Key("rowsIngested").Int(static_cast<int64_t>(w->rows.row_count()));
-            out.Key("partitions").BeginArray();
-            for (const catalog::Partition& p : r.added) {
-              if (mine.count(p.id.value()) != 0) catalog::WritePartitionJson(out, p);
-            }
-            out.EndArray();
-            out.EndObject();
-            answers[wi] = out.TakeBuffer();
-            return answers[wi];
-          }});
-    }
-    auto committed = catalog_.manifests().Commit(commit);
+    const Status committed = Commit(writes, groups);
     if (committed.ok()) {
-      InjectFault(options_.fault_injection_point, "after_commit");
-      size_t rows = 0;
-      for (size_t wi = 0; wi < writes.size(); ++wi) {
-        writes[wi]->answer = IngestAnswer{201, std::move(answers[wi]), false};
-        rows += writes[wi]->rows.row_count();
-      }
-      if (rows_committed_ != nullptr) rows_committed_->Increment(static_cast<double>(rows));
-      if (commits_ != nullptr) commits_->Increment();
       if (flush_seconds_ != nullptr) {
         flush_seconds_->Observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       }
       return;
     }
-    if (committed.status().code() != common::StatusCode::kAlreadyExists) {
-      for (PendingWrite* w : writes) w->answer = committed.status();
+    if (committed.code() != common::StatusCode::kAlreadyExists) {
+      for (PendingWrite* w : writes) w->result = committed;
       return;
     }
     // Some key was committed meanwhile by another process: answer those from the record.
@@ -529,9 +438,10 @@ void IngestService::Flush(std::vector<PendingWrite*> writes) {
     for (PendingWrite* w : writes) {
       auto earlier = catalog_.manifests().FindIngestionBatch(w->dataset.id, w->idempotency_key);
       if (!earlier.ok()) {
-        w->answer = earlier.status();
+        w->result = earlier.status();
       } else if (earlier->has_value()) {
-        w->answer = IngestAnswer{200, (*earlier)->response_json, true};
+        w->result = IngestResult{w->dataset.id, true, std::nullopt, (*earlier)->version,
+                                 (*earlier)->response_json};
       } else {
         remaining.push_back(w);
       }
@@ -539,45 +449,146 @@ void IngestService::Flush(std::vector<PendingWrite*> writes) {
     writes = std::move(remaining);
   }
   for (PendingWrite* w : writes) {
-    w->answer = common::Unavailable("ingest commit kept conflicting; retry the request");
+    w->result = common::Unavailable("ingest commit kept conflicting; retry the request");
   }
 }
 
-Result<std::string> IngestService::ManifestJson(std::string_view slug,
-                                                std::optional<int64_t> version) {
+Status IngestService::WriteFiles(FileGroups& groups, int64_t window) {
+  // Each group's file is published under a fresh key (invariant 3: before the commit).
+  for (auto& [gk, g] : groups) {
+    const std::string id = partition::NewPartitionId();
+    TS_RETURN_IF_ERROR(PublishFile(g, id, std::get<3>(gk) * window, window));
+    if (options_.faults.after_publish) {
+      TS_RETURN_IF_ERROR(options_.faults.after_publish(g.partition));
+    }
+    if (files_written_ != nullptr) files_written_->Increment();
+  }
+  return Status::Ok();
+}
+
+Status IngestService::PublishFile(FileGroup& g, const std::string& id, int64_t window_start,
+                                  int64_t window) {
+  const PendingWrite& w = *g.first;
+  const catalog::WriteFormat format = w.dataset.write_format;
+  const std::string object_key =
+      partition::ObjectKey(w.dataset.slug, w.partition_key, window_start, id, format);
+  const std::string staging =
+      (std::filesystem::path(w.store->StagingDirectory()) / partition::FileName(id, format))
+          .string();
+  auto written = writer_.ok()
+                     ? writer_->Write(g.data(), w.dataset.timestamp_column, format, staging)
+                     : Result<partition::WrittenPartitionFile>(writer_.status());
+  if (!written.ok()) return written.status().WithContext("writing a partition file");
+  // A local store takes the staging file by rename. A remote one gets a copy; the staging file
+  // then goes into the partition cache, so this node never downloads what it wrote.
+  const bool remote = !w.store->LocalPath(object_key).has_value();
+  storage::PutOptions put;
+  put.move = !remote || cache_ == nullptr;
+  put.sha256_hex = written->sha256_hex;
+  Status published = w.store->PutFile(object_key, staging, put);
+  if (published.ok() && remote && cache_ != nullptr) {
+    if (Status cached = cache_->Insert(w.target.id.value(), object_key, staging); !cached.ok()) {
+      logger_.Warn(
+          "write-through to the partition cache failed",
+          observability::LogFields().Add("key", object_key).Add("error", cached.message()));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::remove(staging, ec);
+  if (!published.ok()) return published.WithContext("publishing " + object_key);
+
+  catalog::NewPartition& p = g.partition;
+  p.id = catalog::PartitionId(id);
+  p.storage_target_id = w.target.id;
+  p.object_key = object_key;
+  p.format = format;
+  p.file_size_bytes = written->size_bytes;
+  p.row_count = written->stats.row_count;
+  p.start_time = written->stats.min_time;
+  p.end_time = written->stats.max_time;
+  p.window_start = window_start;
+  p.window_end = window_start + window;
+  p.partition_key_json = w.partition_key.Json();
+  p.attributes_json = w.attributes_json;
+  p.schema_version = w.schema_version;
+  p.checksum_sha256 = written->sha256_hex;
+  p.column_statistics_json = partition::EncodeColumnStatistics(written->stats.column_statistics);
+  return Status::Ok();
+}
+
+Status IngestService::Commit(const std::vector<PendingWrite*>& writes, const FileGroups& groups) {
+  // One version for the whole group, with every request's idempotency record and answer.
+  catalog::VersionCommit commit;
+  commit.dataset_id = writes.front()->dataset.id;
+  commit.kind = catalog::VersionKind::kIngest;
+  commit.actor = writes.front()->actor;
+  // The newest schema among the requests sharing the commit (schemas only grow).
+  commit.schema_version = 0;
+  for (const PendingWrite* w : writes) {
+    commit.schema_version = std::max(*commit.schema_version, w->schema_version);
+  }
+  for (const auto& [gk, g] : groups) commit.add.push_back(g.partition);
+  std::vector<IngestResult> results(writes.size());
+  for (size_t wi = 0; wi < writes.size(); ++wi) {
+    PendingWrite* w = writes[wi];
+    std::set<std::string> mine;
+    for (const auto& [gk, g] : groups) {
+      if (g.writers.count(wi) != 0) mine.insert(g.partition.id.value());
+    }
+    commit.idempotency.push_back(catalog::VersionCommit::Idempotency{
+        w->idempotency_key, w->request_hash, 200,
+        [w, mine, &result = results[wi]](const catalog::CommitResult& r) {
+          IngestOutcome outcome;
+          outcome.dataset = w->dataset;
+          outcome.dataset.current_version = r.version.version;
+          outcome.storage_target = w->target;
+          outcome.version = r.version;
+          outcome.rows_ingested = static_cast<int64_t>(w->rows.row_count());
+          for (const catalog::Partition& p : r.added) {
+            if (mine.count(p.id.value()) != 0) outcome.partitions.push_back(p);
+          }
+          result = IngestResult{w->dataset.id, false, std::nullopt, r.version.version,
+                                w->encode(outcome)};
+          result.outcome = std::move(outcome);
+          return result.answer;
+        }});
+  }
+  auto committed = catalog_.manifests().Commit(commit);
+  if (!committed.ok()) return committed.status();
+  if (options_.faults.after_commit) options_.faults.after_commit();
+  size_t rows = 0;
+  for (size_t wi = 0; wi < writes.size(); ++wi) {
+    writes[wi]->result = std::move(results[wi]);
+    rows += writes[wi]->rows.row_count();
+  }
+  if (rows_committed_ != nullptr) rows_committed_->Increment(static_cast<double>(rows));
+  if (commits_ != nullptr) commits_->Increment();
+  return Status::Ok();
+}
+
+Result<Manifest> IngestService::GetManifest(std::string_view slug, std::optional<int64_t> version) {
   TS_ASSIGN_OR_RETURN(catalog::Dataset dataset, catalog_.datasets().GetBySlug(slug));
-  return ManifestJsonOf(dataset, version);
+  return ManifestOf(std::move(dataset), version);
 }
 
-Result<std::string> IngestService::ManifestJsonByIdOrSlug(std::string_view id_or_slug,
-                                                          std::optional<int64_t> version) {
+Result<Manifest> IngestService::GetManifestByIdOrSlug(std::string_view id_or_slug,
+                                                      std::optional<int64_t> version) {
   TS_ASSIGN_OR_RETURN(catalog::Dataset dataset, catalog_.datasets().GetByIdOrSlug(id_or_slug));
-  return ManifestJsonOf(dataset, version);
+  return ManifestOf(std::move(dataset), version);
 }
 
-Result<std::string> IngestService::ManifestJsonOf(const catalog::Dataset& dataset,
-                                                  std::optional<int64_t> version) {
-  const int64_t at = version.value_or(dataset.current_version);
-  TS_ASSIGN_OR_RETURN(std::vector<catalog::Partition> partitions,
-                      catalog_.manifests().ListLivePartitions(dataset.id, at, std::nullopt));
-  common::JsonWriter w;
-  w.BeginObject();
-  w.Key("datasetId").String(dataset.id.value());
-  w.Key("datasetSlug").String(dataset.slug);
-  w.Key("manifest");
-  if (at == 0) {
-    w.BeginObject().Key("version").Int(0).Key("partitionCount").Int(0).Key("totalRows").Int(0);
-    w.Key("totalBytes").Int(0).EndObject();
-  } else {
-    TS_ASSIGN_OR_RETURN(catalog::DatasetVersion v, catalog_.manifests().GetVersion(dataset.id, at));
-    catalog::WriteVersionSummaryJson(w, v);
+Result<Manifest> IngestService::ManifestOf(catalog::Dataset dataset,
+                                           std::optional<int64_t> version) {
+  Manifest manifest;
+  manifest.version = version.value_or(dataset.current_version);
+  TS_ASSIGN_OR_RETURN(manifest.partitions, catalog_.manifests().ListLivePartitions(
+                                               dataset.id, manifest.version, std::nullopt));
+  if (manifest.version != 0) {
+    TS_ASSIGN_OR_RETURN(manifest.summary,
+                        catalog_.manifests().GetVersion(dataset.id, manifest.version));
   }
-  w.Key("currentVersion").Int(dataset.current_version);
-  w.Key("partitions").BeginArray();
-  for (const auto& p : partitions) catalog::WritePartitionJson(w, p);
-  w.EndArray();
-  w.EndObject();
-  return w.TakeBuffer();
+  manifest.dataset = std::move(dataset);
+  return manifest;
 }
 
 }  // namespace timestore::ingest

@@ -19,8 +19,12 @@
 #include "duck/database.h"
 #include "duck/query_result.h"
 #include "duck/sql_quoting.h"
+#include "partition/column_statistics.h"
+#include "partition/file_format.h"
+#include "partition/scan_sql.h"
+#include "partition/staging_file.h"
+#include "partition/store_resolver.h"
 #include "storage/local_copy.h"
-#include "storage/object_key_segment.h"
 #include "storage/object_store.h"
 #include "storage/sha256_hasher.h"
 
@@ -36,37 +40,9 @@ using common::Status;
 using common::UnixMicros;
 using duck::QuoteIdent;
 using duck::QuoteLiteral;
+using partition::JsonScalar;
 using simdjson::dom::element;
 using simdjson::dom::element_type;
-
-// The one table of a DuckDB partition file, and the Parquet row-group size: both as ingest writes
-// them (ingest/partition_writer.h; lifecycle may not include ingest).
-constexpr std::string_view kPartitionTable = "records";
-constexpr int64_t kParquetRowGroupRows = 122'880;
-
-// ---- Object keys: ingest's scheme, <slug>/<key>=<value>/.../window=<start>/<id>.<ext> ----------
-
-// "<key>=<value>/..." for a stored partition_key_json, keys in byte order (as ingest sorts them;
-// PostgreSQL's jsonb orders keys by length first).
-Result<std::string> PartitionKeyPath(const std::string& partition_key_json) {
-  simdjson::dom::parser parser;
-  element doc;
-  if (parser.parse(partition_key_json).get(doc) != simdjson::SUCCESS ||
-      doc.type() != element_type::OBJECT) {
-    return common::Internal("partition key is not a JSON object: " + partition_key_json);
-  }
-  std::map<std::string, std::string> sorted;
-  const simdjson::dom::object members = doc.get_object().value_unsafe();
-  for (auto field : members) {
-    sorted[std::string(field.key)] = field.value.type() == element_type::STRING
-                                         ? std::string(field.value.get_string().value_unsafe())
-                                         : simdjson::minify(field.value);
-  }
-  std::string path;
-  for (const auto& [name, value] : sorted)
-    path += storage::EncodeKeySegment(name) + "=" + storage::EncodeKeySegment(value) + "/";
-  return path;
-}
 
 // The inputs' attributes as one object; on a key present in several, the earliest input wins.
 std::string MergeAttributes(const std::vector<const Partition*>& inputs) {
@@ -184,46 +160,6 @@ struct Totals {
 
 // ---- One merge step -------------------------------------------------------------------------
 
-// Removes a local file (and a DuckDB WAL next to it) when the scope ends. Used for staging files,
-// which are gone already after a PutFile that moved them.
-class RemoveOnExit {
- public:
-  explicit RemoveOnExit(std::string path) : path_(std::move(path)) {}
-  RemoveOnExit(const RemoveOnExit&) = delete;
-  RemoveOnExit& operator=(const RemoveOnExit&) = delete;
-  ~RemoveOnExit() {
-    std::error_code ignored;
-    std::filesystem::remove(path_, ignored);
-    std::filesystem::remove(path_ + ".wal", ignored);
-  }
-
- private:
-  std::string path_;
-};
-
-const ColumnDef* FindColumn(const std::vector<ColumnDef>& columns, std::string_view name) {
-  for (const ColumnDef& c : columns) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
-}
-
-// The select list that reads `present` columns as `columns`: every column cast to its type, the
-// absent ones typed NULLs, so scans of any schema version union by name.
-std::string Projection(const std::vector<ColumnDef>& columns,
-                       const std::vector<ColumnDef>& present) {
-  std::string sql;
-  for (const ColumnDef& c : columns) {
-    if (!sql.empty()) sql += ", ";
-    const std::string type(catalog::SqlTypeName(c.type));
-    sql += FindColumn(present, c.name) != nullptr
-               ? "CAST(" + QuoteIdent(c.name) + " AS " + type + ")"
-               : "CAST(NULL AS " + type + ")";
-    sql += " AS " + QuoteIdent(c.name);
-  }
-  return sql;
-}
-
 // What the catalog records about a merged file, computed from the file itself.
 struct MergedFile {
   int64_t size_bytes = 0;
@@ -231,18 +167,47 @@ struct MergedFile {
   int64_t row_count = 0;
   UnixMicros min_time = 0;
   UnixMicros max_time = 0;
-  std::string column_statistics_json;
+  partition::ColumnStatisticsList statistics;
 };
 
-// Row count, time range and column statistics of the rows `source` (a FROM item) yields, in
-// ingest's column_statistics_json format (see ingest/partition_writer.h PartitionFileStats).
+// Min and max of column `c` in columns `min_col` and `min_col + 1` of `result`'s first row.
+void ReadMinMax(const duck::QueryResult& result, const ColumnDef& c, size_t min_col,
+                partition::ColumnStatistics& stats) {
+  const size_t max_col = min_col + 1;
+  if (result.IsNull(min_col, 0) || result.IsNull(max_col, 0)) return;
+  switch (c.type) {
+    case ColumnType::kTimestamp:
+      stats.min = JsonScalar::Timestamp(result.GetTimestampMicros(min_col, 0));
+      stats.max = JsonScalar::Timestamp(result.GetTimestampMicros(max_col, 0));
+      break;
+    case ColumnType::kInteger:
+      stats.min = JsonScalar::Integer(result.GetInt64(min_col, 0));
+      stats.max = JsonScalar::Integer(result.GetInt64(max_col, 0));
+      break;
+    case ColumnType::kBoolean:
+      stats.min = JsonScalar::Boolean(result.GetBool(min_col, 0));
+      stats.max = JsonScalar::Boolean(result.GetBool(max_col, 0));
+      break;
+    case ColumnType::kDouble:
+      stats.min = JsonScalar::Double(result.GetDouble(min_col, 0));
+      stats.max = JsonScalar::Double(result.GetDouble(max_col, 0));
+      break;
+    case ColumnType::kString:
+      stats.min = JsonScalar::String(result.GetString(min_col, 0));
+      stats.max = JsonScalar::String(result.GetString(max_col, 0));
+      break;
+  }
+}
+
+// Row count, time range and column statistics of the rows `source` (a FROM item) yields, as the
+// partition writer records them (partition/column_statistics.h).
 Status ReadStatistics(duck::Connection& conn, const std::string& source,
                       const std::vector<ColumnDef>& columns, std::string_view timestamp_column,
                       MergedFile& out) {
   std::string sql = "SELECT count(*)";
   for (const ColumnDef& c : columns) {
     const std::string col = QuoteIdent(c.name);
-    // Doubles: only finite values count for min/max (as ingest's statistics).
+    // Doubles: only finite values count for min/max (as the writer's statistics).
     const std::string filter =
         c.type == ColumnType::kDouble ? " FILTER (WHERE isfinite(" + col + "))" : "";
     sql += ", min(" + col + ")" + filter + ", max(" + col + ")" + filter + ", count(*) - count(" +
@@ -252,54 +217,24 @@ Status ReadStatistics(duck::Connection& conn, const std::string& source,
   TS_ASSIGN_OR_RETURN(duck::QueryResult result, conn.Query(sql));
   out.row_count = result.GetInt64(0, 0);
   bool found_time = false;
-  common::JsonWriter w;
-  w.BeginObject();
+  out.statistics.clear();
   for (size_t i = 0; i < columns.size(); ++i) {
     const ColumnDef& c = columns[i];
     const size_t min_col = 1 + 3 * i;
-    const size_t max_col = min_col + 1;
-    w.Key(c.name).BeginObject();
-    if (!result.IsNull(min_col, 0) && !result.IsNull(max_col, 0)) {
-      switch (c.type) {
-        case ColumnType::kTimestamp: {
-          const int64_t lo = result.GetTimestampMicros(min_col, 0);
-          const int64_t hi = result.GetTimestampMicros(max_col, 0);
-          w.Key("min").String(common::FormatIso8601(lo));
-          w.Key("max").String(common::FormatIso8601(hi));
-          if (c.name == timestamp_column) {
-            out.min_time = lo;
-            out.max_time = hi;
-            found_time = true;
-          }
-          break;
-        }
-        case ColumnType::kInteger:
-          w.Key("min").Int(result.GetInt64(min_col, 0));
-          w.Key("max").Int(result.GetInt64(max_col, 0));
-          break;
-        case ColumnType::kBoolean:
-          w.Key("min").Bool(result.GetBool(min_col, 0));
-          w.Key("max").Bool(result.GetBool(max_col, 0));
-          break;
-        case ColumnType::kDouble:
-          w.Key("min").Double(result.GetDouble(min_col, 0));
-          w.Key("max").Double(result.GetDouble(max_col, 0));
-          break;
-        case ColumnType::kString:
-          w.Key("min").String(result.GetString(min_col, 0));
-          w.Key("max").String(result.GetString(max_col, 0));
-          break;
-      }
+    partition::ColumnStatistics stats;
+    ReadMinMax(result, c, min_col, stats);
+    stats.null_count = result.GetInt64(min_col + 2, 0);
+    if (c.name == timestamp_column && c.type == ColumnType::kTimestamp && stats.min) {
+      out.min_time = result.GetTimestampMicros(min_col, 0);
+      out.max_time = result.GetTimestampMicros(min_col + 1, 0);
+      found_time = true;
     }
-    w.Key("nullCount").Int(result.GetInt64(max_col + 1, 0));
-    w.EndObject();
+    out.statistics.emplace_back(c.name, std::move(stats));
   }
-  w.EndObject();
   if (!found_time && out.row_count > 0) {
     return common::Internal("merged file has no time range in column '" +
                             std::string(timestamp_column) + "'");
   }
-  out.column_statistics_json = w.str();
   return Status::Ok();
 }
 
@@ -309,6 +244,54 @@ struct MergeInput {
   const std::vector<ColumnDef>* columns = nullptr;  // of its schema version
   int schema_version = 0;
 };
+
+// The rows of `inputs` as `columns`, sorted by `timestamp_column`: a SELECT over the scans of
+// the inputs; DuckDB inputs are attached read-only on `conn` first.
+Result<std::string> MergedRowsSql(duck::Connection& conn, const std::vector<MergeInput>& inputs,
+                                  const std::vector<ColumnDef>& columns,
+                                  std::string_view timestamp_column) {
+  std::vector<partition::ScanFile> files;
+  std::map<int, const std::vector<ColumnDef>*> present;  // by schema version
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const MergeInput& in = inputs[i];
+    partition::ScanFile file{in.path, in.format, in.schema_version, ""};
+    if (in.format == WriteFormat::kDuckdb) {
+      file.attached_as = "input_" + std::to_string(i);
+      TS_RETURN_IF_ERROR(conn.Execute("ATTACH " + QuoteLiteral(in.path) + " AS " +
+                                      QuoteIdent(file.attached_as) + " (READ_ONLY)"));
+    }
+    present[in.schema_version] = in.columns;
+    files.push_back(std::move(file));
+  }
+  std::string rows;
+  for (const partition::Scan& scan : partition::GroupScans(files)) {
+    rows += (rows.empty() ? "" : " UNION ALL ") + std::string("SELECT ") +
+            partition::ProjectionSql(columns, *present[scan.schema_version],
+                                     partition::PresentColumns::kCastToSchema) +
+            " FROM " + scan.from;
+  }
+  return "SELECT * FROM (" + rows + ") ORDER BY " + QuoteIdent(timestamp_column);
+}
+
+// Writes `rows` (a SELECT) as a DuckDB partition file at `path` with `columns`, and attaches the
+// finished file read-only as "merged". Returns the FROM item of its table.
+Result<std::string> WriteDuckdbOutput(duck::Connection& conn, const std::string& rows,
+                                      const std::vector<ColumnDef>& columns,
+                                      const std::string& path) {
+  const std::string table = "output.main." + QuoteIdent(partition::kTableName);
+  TS_RETURN_IF_ERROR(conn.Execute("ATTACH " + QuoteLiteral(path) + " AS output"));
+  Status written = conn.Execute("CREATE TABLE " + table + " " + partition::ColumnListDdl(columns));
+  if (written.ok()) written = conn.Execute("INSERT INTO " + table + " " + rows);
+  if (written.ok()) written = conn.Execute("CHECKPOINT output");
+  const Status detached = conn.Execute("DETACH output");
+  TS_RETURN_IF_ERROR(written);
+  TS_RETURN_IF_ERROR(detached);
+  if (std::filesystem::exists(path + ".wal")) {
+    return common::Internal("DuckDB left a write-ahead log next to '" + path + "'");
+  }
+  TS_RETURN_IF_ERROR(conn.Execute("ATTACH " + QuoteLiteral(path) + " AS merged (READ_ONLY)"));
+  return partition::AttachedTableSql("merged");
+}
 
 // Writes every row of `inputs`, sorted by `timestamp_column`, as `columns` into a new file at
 // `path` in `format`, then reads its statistics back from the file. Runs on a private in-memory
@@ -324,62 +307,15 @@ Result<MergedFile> MergeFiles(const std::vector<MergeInput>& inputs,
     db_options.extra.emplace_back("temp_directory", spill_dir);
     TS_ASSIGN_OR_RETURN(duck::Database db, duck::Database::Open(":memory:", db_options));
     TS_ASSIGN_OR_RETURN(duck::Connection conn, duck::Connection::Open(db));
-
-    std::vector<std::string> scans;
-    std::map<int, std::vector<const MergeInput*>> parquet_by_version;
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      const MergeInput& in = inputs[i];
-      if (in.format == WriteFormat::kParquet) {
-        parquet_by_version[in.schema_version].push_back(&in);
-        continue;
-      }
-      const std::string alias = "input_" + std::to_string(i);
-      TS_RETURN_IF_ERROR(conn.Execute("ATTACH " + QuoteLiteral(in.path) + " AS " +
-                                      QuoteIdent(alias) + " (READ_ONLY)"));
-      scans.push_back("SELECT " + Projection(columns, *in.columns) + " FROM " + QuoteIdent(alias) +
-                      ".main." + QuoteIdent(kPartitionTable));
-    }
-    for (const auto& [version, group] : parquet_by_version) {
-      std::string list;
-      for (const MergeInput* in : group) {
-        list += (list.empty() ? "" : ", ") + QuoteLiteral(in->path);
-      }
-      // Object keys look like hive partitions (".../window=.../..."): not columns.
-      scans.push_back("SELECT " + Projection(columns, *group.front()->columns) +
-                      " FROM read_parquet([" + list + "], hive_partitioning = false)");
-    }
-    std::string rows;
-    for (const std::string& s : scans) rows += (rows.empty() ? "" : " UNION ALL ") + s;
-    rows = "SELECT * FROM (" + rows + ") ORDER BY " + QuoteIdent(timestamp_column);
-
+    TS_ASSIGN_OR_RETURN(const std::string rows,
+                        MergedRowsSql(conn, inputs, columns, timestamp_column));
     std::string source;  // the FROM item the statistics are read from
     if (format == WriteFormat::kParquet) {
-      TS_RETURN_IF_ERROR(conn.Execute("COPY (" + rows + ") TO " + QuoteLiteral(path) +
-                                      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " +
-                                      std::to_string(kParquetRowGroupRows) + ")"));
-      source = "read_parquet(" + QuoteLiteral(path) + ", hive_partitioning = false)";
+      TS_RETURN_IF_ERROR(conn.Execute("COPY (" + rows + ") TO " + QuoteLiteral(path) + " " +
+                                      partition::ParquetCopyOptions()));
+      source = partition::ParquetScanSql({path});
     } else {
-      std::string ddl = "CREATE TABLE output.main." + QuoteIdent(kPartitionTable) + " (";
-      for (size_t i = 0; i < columns.size(); ++i) {
-        ddl += (i > 0 ? ", " : "") + QuoteIdent(columns[i].name) + " " +
-               std::string(catalog::SqlTypeName(columns[i].type));
-      }
-      ddl += ")";
-      TS_RETURN_IF_ERROR(conn.Execute("ATTACH " + QuoteLiteral(path) + " AS output"));
-      Status written = conn.Execute(ddl);
-      if (written.ok()) {
-        written =
-            conn.Execute("INSERT INTO output.main." + QuoteIdent(kPartitionTable) + " " + rows);
-      }
-      if (written.ok()) written = conn.Execute("CHECKPOINT output");
-      const Status detached = conn.Execute("DETACH output");
-      TS_RETURN_IF_ERROR(written);
-      TS_RETURN_IF_ERROR(detached);
-      if (std::filesystem::exists(path + ".wal")) {
-        return common::Internal("DuckDB left a write-ahead log next to '" + path + "'");
-      }
-      TS_RETURN_IF_ERROR(conn.Execute("ATTACH " + QuoteLiteral(path) + " AS merged (READ_ONLY)"));
-      source = "merged.main." + QuoteIdent(kPartitionTable);
+      TS_ASSIGN_OR_RETURN(source, WriteDuckdbOutput(conn, rows, columns, path));
     }
     TS_RETURN_IF_ERROR(ReadStatistics(conn, source, columns, timestamp_column, merged));
   }  // the instance closes here: the output is no longer open
@@ -395,21 +331,9 @@ Result<MergedFile> MergeFiles(const std::vector<MergeInput>& inputs,
 struct RunState {
   JobContext& context;
   const catalog::Dataset& dataset;
-  std::map<int, std::vector<ColumnDef>> schemas;                        // by schema version
-  std::map<std::string, std::shared_ptr<storage::ObjectStore>> stores;  // by storage target id
+  std::map<int, std::vector<ColumnDef>> schemas;  // by schema version
+  partition::StoreResolver stores;                // each target's row read once per run
 };
-
-Result<std::shared_ptr<storage::ObjectStore>> StoreFor(RunState& run,
-                                                       const catalog::StorageTargetId& id) {
-  if (auto it = run.stores.find(id.value()); it != run.stores.end()) return it->second;
-  TS_ASSIGN_OR_RETURN(catalog::StorageTarget target, run.context.catalog.storage_targets().Get(id));
-  TS_ASSIGN_OR_RETURN(
-      std::shared_ptr<storage::ObjectStore> store,
-      run.context.stores.Get(target.id.value(), catalog::StorageKindName(target.kind),
-                             target.config_json));
-  run.stores[id.value()] = store;
-  return store;
-}
 
 enum class StepOutcome { kCommitted, kConflict };
 
@@ -419,31 +343,21 @@ struct StepResult {
   int64_t output_bytes = 0;
 };
 
-// Runs one step: merge, publish, commit. kConflict from the commit is an outcome, not an error.
-Result<StepResult> RunStep(RunState& run, const Step& step, const CompactionHooks& hooks,
-                           const observability::Logger& logger) {
-  JobContext& context = run.context;
-  const catalog::Dataset& dataset = run.dataset;
-  const Partition& first = *step.inputs.front();
-  TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store,
-                      StoreFor(run, first.storage_target_id));
-  const std::string target_id = first.storage_target_id.value();
-
-  // The output's columns: those of the newest schema version among the inputs.
-  int schema_version = 0;
-  for (const Partition* p : step.inputs) {
-    schema_version = std::max(schema_version, p->schema_version);
-  }
+// The inputs of `step` as local, checksum-verified files; `copies` pins remote ones in the cache
+// while they are read.
+Result<std::vector<MergeInput>> OpenInputs(RunState& run, const Step& step,
+                                           storage::ObjectStore& store,
+                                           std::vector<storage::LocalCopy>& copies) {
+  const std::string target_id = step.inputs.front()->storage_target_id.value();
   std::vector<MergeInput> inputs;
-  std::vector<storage::LocalCopy> copies;  // pins remote inputs in the cache while they are read
   for (const Partition* p : step.inputs) {
     auto schema = run.schemas.find(p->schema_version);
     if (schema == run.schemas.end()) {
       return common::Internal("partition " + p->id.value() + " has schema version " +
                               std::to_string(p->schema_version) + ", which the catalog lacks");
     }
-    auto copy =
-        storage::OpenLocalCopy(*store, target_id, p->object_key, p->checksum_sha256, context.cache);
+    auto copy = storage::OpenLocalCopy(store, target_id, p->object_key, p->checksum_sha256,
+                                       run.context.cache);
     if (copy.ok() && copy->source == storage::LocalCopy::Source::kLocal) {
       // A local file is read in place, unchecked by OpenLocalCopy: check it here.
       auto sha = storage::Sha256File(copy->path);
@@ -463,22 +377,19 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const CompactionHook
     inputs.push_back(MergeInput{copy->path, p->format, &schema->second, p->schema_version});
     copies.push_back(std::move(*copy));
   }
-  const std::vector<ColumnDef>& columns = run.schemas[schema_version];
+  return inputs;
+}
 
-  const std::string id = common::RandomId("part-");
-  const std::string ext = dataset.write_format == WriteFormat::kDuckdb ? "duckdb" : "parquet";
-  TS_ASSIGN_OR_RETURN(std::string key_path, PartitionKeyPath(first.partition_key_json));
-  const std::string key = dataset.slug + "/" + key_path +
-                          "window=" + storage::CompactTimeSegment(first.window_start) + "/" + id +
-                          "." + ext;
-  std::error_code ec;
-  std::filesystem::create_directories(store->StagingDirectory(), ec);
-  const std::string staging =
-      (std::filesystem::path(store->StagingDirectory()) / (id + "." + ext)).string();
-  RemoveOnExit remove_staging(staging);
+// Merges `step`'s inputs into the staging file `staging` with the columns of schema version
+// `schema_version`; checks that no row was lost.
+Result<MergedFile> MergeStep(RunState& run, const Step& step, storage::ObjectStore& store,
+                             int schema_version, const std::string& staging) {
+  std::vector<storage::LocalCopy> copies;
+  TS_ASSIGN_OR_RETURN(std::vector<MergeInput> inputs, OpenInputs(run, step, store, copies));
   const std::string spill_dir = staging + ".spill";
-  auto merged = MergeFiles(inputs, columns, dataset.timestamp_column, dataset.write_format, staging,
-                           spill_dir);
+  auto merged = MergeFiles(inputs, run.schemas[schema_version], run.dataset.timestamp_column,
+                           run.dataset.write_format, staging, spill_dir);
+  std::error_code ec;
   std::filesystem::remove_all(spill_dir, ec);
   if (!merged.ok()) {
     const Status s = merged.status().WithContext("merging into " + staging);
@@ -490,66 +401,67 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const CompactionHook
     }
     return s;
   }
-  copies.clear();
   if (merged->row_count != step.rows) {
     return common::Internal("merging " + std::to_string(step.inputs.size()) + " partitions of " +
                             std::to_string(step.rows) + " rows gave " +
                             std::to_string(merged->row_count) + " rows; output discarded");
   }
+  return merged;
+}
 
-  // Publish under the fresh key (invariant 3: before the commit that references it). A local
-  // store takes the staging file by rename; a remote one gets a copy, which then goes into the
-  // partition cache so that this node never downloads what it wrote.
-  const bool remote = !store->LocalPath(key).has_value();
+// The catalog row of a step's merged output.
+catalog::NewPartition OutputPartition(const Step& step, const catalog::Dataset& dataset,
+                                      const std::string& id, const std::string& key,
+                                      int schema_version, const MergedFile& merged) {
+  const Partition& first = *step.inputs.front();
+  catalog::NewPartition output;
+  output.id = catalog::PartitionId(id);
+  output.storage_target_id = first.storage_target_id;
+  output.object_key = key;
+  output.format = dataset.write_format;
+  output.file_size_bytes = merged.size_bytes;
+  output.row_count = merged.row_count;
+  output.start_time = merged.min_time;
+  output.end_time = merged.max_time;
+  output.window_start = first.window_start;
+  output.window_end = first.window_end;
+  output.partition_key_json = first.partition_key_json;
+  output.attributes_json = MergeAttributes(step.inputs);
+  output.schema_version = schema_version;
+  output.checksum_sha256 = merged.sha256_hex;
+  output.column_statistics_json = partition::EncodeColumnStatistics(merged.statistics);
+  return output;
+}
+
+// Publishes `staging` under `key` (invariant 3: before the commit that references it). A local
+// store takes the staging file by rename; a remote one gets a copy, which then goes into the
+// partition cache so that this node never downloads what it wrote.
+Status PublishOutput(JobContext& context, storage::ObjectStore& store, const std::string& target_id,
+                     const std::string& key, const std::string& staging, const MergedFile& merged,
+                     const observability::Logger& logger) {
+  const bool remote = !store.LocalPath(key).has_value();
   storage::PutOptions put;
   put.move = !remote || context.cache == nullptr;
-  put.sha256_hex = merged->sha256_hex;
-  TS_RETURN_IF_ERROR(store->PutFile(key, staging, put).WithContext("publishing " + key));
+  put.sha256_hex = merged.sha256_hex;
+  TS_RETURN_IF_ERROR(store.PutFile(key, staging, put).WithContext("publishing " + key));
   if (remote && context.cache != nullptr) {
     if (Status cached = context.cache->Insert(target_id, key, staging); !cached.ok()) {
       logger.Warn("write-through to the partition cache failed",
                   observability::LogFields().Add("key", key).Add("error", cached.message()));
     }
   }
-  auto discard = [&](std::string_view why) {
-    if (Status deleted = store->Delete(key); !deleted.ok()) {
-      logger.Warn("cannot delete a discarded compaction output (the sweeper will)",
-                  observability::LogFields().Add("key", key).Add("error", deleted.message()));
-    }
-    logger.Info(
-        "compaction output discarded",
-        observability::LogFields().Add("dataset", dataset.slug).Add("key", key).Add("reason", why));
-  };
+  return Status::Ok();
+}
 
-  catalog::NewPartition output;
-  output.id = catalog::PartitionId(id);
-  output.storage_target_id = first.storage_target_id;
-  output.object_key = key;
-  output.format = dataset.write_format;
-  output.file_size_bytes = merged->size_bytes;
-  output.row_count = merged->row_count;
-  output.start_time = merged->min_time;
-  output.end_time = merged->max_time;
-  output.window_start = first.window_start;
-  output.window_end = first.window_end;
-  output.partition_key_json = first.partition_key_json;
-  output.attributes_json = MergeAttributes(step.inputs);
-  output.schema_version = schema_version;
-  output.checksum_sha256 = merged->sha256_hex;
-  output.column_statistics_json = merged->column_statistics_json;
-
-  if (hooks.before_commit) {
-    if (Status hooked = hooks.before_commit(output); !hooked.ok()) {
-      discard(hooked.message());
-      return hooked;
-    }
-  }
-
+// Commits the version that swaps `step`'s inputs for `output`. kConflict when an input is no
+// longer live.
+Result<catalog::CommitResult> CommitStep(JobContext& context, const catalog::Dataset& dataset,
+                                         const Step& step, const catalog::NewPartition& output) {
   catalog::VersionCommit commit;
   commit.dataset_id = dataset.id;
   commit.kind = catalog::VersionKind::kCompaction;
   commit.actor = context.actor;
-  commit.schema_version = schema_version;
+  commit.schema_version = output.schema_version;
   commit.add.push_back(output);
   for (const Partition* p : step.inputs) commit.remove.push_back(p->id);
   common::JsonWriter details;
@@ -560,7 +472,53 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const CompactionHook
       .Int(static_cast<int64_t>(step.inputs.size()))
       .EndObject();
   commit.details_json = details.str();
-  auto committed = context.catalog.manifests().Commit(commit);
+  return context.catalog.manifests().Commit(commit);
+}
+
+// Runs one step: merge, publish, commit. kConflict from the commit is an outcome, not an error.
+Result<StepResult> RunStep(RunState& run, const Step& step, const partition::FaultPoints& faults,
+                           const observability::Logger& logger) {
+  const catalog::Dataset& dataset = run.dataset;
+  const Partition& first = *step.inputs.front();
+  TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store,
+                      run.stores.ForTarget(first.storage_target_id));
+  // The output's columns: those of the newest schema version among the inputs.
+  int schema_version = 0;
+  for (const Partition* p : step.inputs) {
+    schema_version = std::max(schema_version, p->schema_version);
+  }
+  const std::string id = partition::NewPartitionId();
+  auto partition_key = partition::PartitionKey::FromJson(first.partition_key_json);
+  if (!partition_key.ok()) return common::Internal(partition_key.status().message());
+  const std::string key = partition::ObjectKey(dataset.slug, *partition_key, first.window_start, id,
+                                               dataset.write_format);
+  std::error_code ec;
+  std::filesystem::create_directories(store->StagingDirectory(), ec);
+  const std::string staging = (std::filesystem::path(store->StagingDirectory()) /
+                               partition::FileName(id, dataset.write_format))
+                                  .string();
+  partition::StagingFile remove_staging(staging);  // gone already when moved
+  TS_ASSIGN_OR_RETURN(MergedFile merged, MergeStep(run, step, *store, schema_version, staging));
+  TS_RETURN_IF_ERROR(PublishOutput(run.context, *store, first.storage_target_id.value(), key,
+                                   staging, merged, logger));
+  auto discard = [&](std::string_view why) {
+    if (Status deleted = store->Delete(key); !deleted.ok()) {
+      logger.Warn("cannot delete a discarded compaction output (the sweeper will)",
+                  observability::LogFields().Add("key", key).Add("error", deleted.message()));
+    }
+    logger.Info(
+        "compaction output discarded",
+        observability::LogFields().Add("dataset", dataset.slug).Add("key", key).Add("reason", why));
+  };
+  const catalog::NewPartition output =
+      OutputPartition(step, dataset, id, key, schema_version, merged);
+  if (faults.after_publish) {
+    if (Status hooked = faults.after_publish(output); !hooked.ok()) {
+      discard(hooked.message());
+      return hooked;
+    }
+  }
+  auto committed = CommitStep(run.context, dataset, step, output);
   if (!committed.ok()) {
     if (committed.status().code() == common::StatusCode::kConflict) {
       // Nothing changed: an input is no longer live (another worker compacted it, or retention).
@@ -571,20 +529,37 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const CompactionHook
     // output is left for the sweeper, which deletes it only if nothing references it.
     return committed.status().WithContext("committing a compaction step");
   }
+  if (faults.after_commit) faults.after_commit();
   logger.Info("compaction step committed",
               observability::LogFields()
                   .Add("dataset", dataset.slug)
                   .Add("version", committed->version.version)
                   .Add("inputs", static_cast<int64_t>(step.inputs.size()))
-                  .Add("rows", merged->row_count)
+                  .Add("rows", merged.row_count)
                   .Add("key", key));
-  return StepResult{StepOutcome::kCommitted, committed->version.version, merged->size_bytes};
+  return StepResult{StepOutcome::kCommitted, committed->version.version, merged.size_bytes};
+}
+
+// Adds a committed step to `totals` and saves them as the job's progress.
+Status RecordStep(JobContext& context, const Step& step, const StepResult& result, Totals& totals) {
+  ++totals.steps;
+  totals.partitions_merged += static_cast<int64_t>(step.inputs.size());
+  ++totals.files_written;
+  totals.rows += step.rows;
+  totals.bytes_before += step.bytes;
+  totals.bytes_after += result.output_bytes;
+  totals.version = result.version;
+  common::JsonWriter progress;
+  progress.BeginObject();
+  totals.Write(progress);
+  progress.EndObject();
+  return context.save_progress(progress.str());
 }
 
 }  // namespace
 
-CompactionOperation::CompactionOperation(CompactionHooks hooks)
-    : hooks_(std::move(hooks)), logger_(observability::GetLogger("lifecycle.compaction")) {}
+CompactionOperation::CompactionOperation(partition::FaultPoints faults)
+    : faults_(std::move(faults)), logger_(observability::GetLogger("lifecycle.compaction")) {}
 
 Result<std::string> CompactionOperation::Run(JobContext& context) const {
   const catalog::Job& job = context.job;
@@ -617,7 +592,7 @@ Result<std::string> CompactionOperation::Run(JobContext& context) const {
                         p.window_end}]
           .push_back(&p);
     }
-    RunState run{context, dataset, {}, {}};
+    RunState run{context, dataset, {}, {context.catalog, context.stores}};
     TS_ASSIGN_OR_RETURN(std::vector<catalog::SchemaVersion> schemas,
                         context.catalog.datasets().ListSchemaVersions(dataset.id));
     for (catalog::SchemaVersion& s : schemas) run.schemas[s.version] = std::move(s.columns);
@@ -628,23 +603,12 @@ Result<std::string> CompactionOperation::Run(JobContext& context) const {
       for (const Step& step : PackSteps(std::move(parts), options.compaction_target_bytes,
                                         options.compaction_max_rows_per_step)) {
         TS_RETURN_IF_ERROR(context.heartbeat());
-        TS_ASSIGN_OR_RETURN(StepResult result, RunStep(run, step, hooks_, logger_));
+        TS_ASSIGN_OR_RETURN(StepResult result, RunStep(run, step, faults_, logger_));
         if (result.outcome == StepOutcome::kConflict) {
           ++totals.conflicts;
           continue;
         }
-        ++totals.steps;
-        totals.partitions_merged += static_cast<int64_t>(step.inputs.size());
-        ++totals.files_written;
-        totals.rows += step.rows;
-        totals.bytes_before += step.bytes;
-        totals.bytes_after += result.output_bytes;
-        totals.version = result.version;
-        common::JsonWriter progress;
-        progress.BeginObject();
-        totals.Write(progress);
-        progress.EndObject();
-        TS_RETURN_IF_ERROR(context.save_progress(progress.str()));
+        TS_RETURN_IF_ERROR(RecordStep(context, step, result, totals));
       }
     }
   }

@@ -6,7 +6,6 @@
 // deleted. Stateless and thread-safe: one instance may run many jobs at once.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <string_view>
 
@@ -14,17 +13,9 @@
 #include "common/status.h"
 #include "lifecycle/operation.h"
 #include "observability/logger.h"
+#include "partition/fault_points.h"
 
 namespace timestore::lifecycle {
-
-// Test seams. Empty members do nothing.
-struct CompactionHooks {
-  // Called after a step's output is published and before the commit that references it. An error
-  // fails the step as a crash at that point would (the job returns the error and the manifest is
-  // unchanged); the output is then deleted, best effort. Tests use it to simulate a crash mid-merge
-  // or to commit something else while a step is in flight.
-  std::function<common::Status(const catalog::NewPartition& output)> before_commit;
-};
 
 // Job payload: a JSON object; `{}` compacts every eligible group of context.job.dataset_id.
 //
@@ -36,7 +27,7 @@ struct CompactionHooks {
 // write_format holding every input row sorted by the timestamp column, with the columns of the
 // newest schema version among its inputs (absent columns NULL), and commits one version (kind
 // compaction) with the same partition key, window and storage target, the inputs' attributes
-// merged (the earliest input wins on a key), and ingest's column-statistics format.
+// merged (the earliest input wins on a key), and the partition writer's column statistics.
 //
 // Result: {"groups":N,"steps":N,"partitionsMerged":N,"filesWritten":N,"rows":N,"bytesBefore":N,
 // "bytesAfter":N,"conflicts":N,"version":V|null}. "groups" counts the eligible groups this try
@@ -53,13 +44,17 @@ struct CompactionHooks {
 // committed stay committed, and running the job again continues with what is still small.
 class CompactionOperation : public Operation {
  public:
-  explicit CompactionOperation(CompactionHooks hooks = {});
+  // `faults` (tests): after_publish runs after a step's output is published and before the commit
+  // that references it; an error fails the step as a crash there would (the job returns it, the
+  // manifest is unchanged, the output is deleted, best effort). after_commit runs after each
+  // committed step.
+  explicit CompactionOperation(partition::FaultPoints faults = {});
 
   std::string_view kind() const override { return kCompaction; }
   common::Result<std::string> Run(JobContext& context) const override;
 
  private:
-  CompactionHooks hooks_;
+  partition::FaultPoints faults_;
   observability::Logger logger_;
 };
 

@@ -23,6 +23,8 @@
 #include "duck/database.h"
 #include "duck/sql_quoting.h"
 #include "observability/logger.h"
+#include "partition/scan_sql.h"
+#include "partition/store_resolver.h"
 #include "storage/local_copy.h"
 #include "storage/object_key_segment.h"
 #include "storage/sha256_hasher.h"
@@ -161,20 +163,8 @@ bool HasColumn(const std::vector<ColumnDef>& columns, std::string_view name) {
                      [&](const ColumnDef& c) { return c.name == name; });
 }
 
-// The select list producing `columns` from files with `present` columns: absent ones are typed
-// NULLs, present ones cast to their type, so scans of every schema version union by position.
-std::string ProjectionSql(const std::vector<ColumnDef>& columns,
-                          const std::vector<ColumnDef>& present) {
-  std::string sql;
-  for (const ColumnDef& c : columns) {
-    if (!sql.empty()) sql += ", ";
-    const std::string type(catalog::SqlTypeName(c.type));
-    const std::string name = duck::QuoteIdent(c.name);
-    sql += "CAST(" + (HasColumn(present, c.name) ? name : std::string("NULL")) + " AS " + type +
-           ") AS " + name;
-  }
-  return sql;
-}
+// The alias under which DuckDB input `i` is attached.
+std::string InputAlias(size_t i) { return "export_input_" + std::to_string(i); }
 
 std::string TimestampSql(UnixMicros t) { return "make_timestamp(" + std::to_string(t) + ")"; }
 
@@ -184,29 +174,24 @@ std::string ExportSql(const std::vector<ColumnDef>& columns, const std::string& 
                       const std::map<int, std::vector<ColumnDef>>& schemas,
                       const std::vector<Input>& inputs, const std::optional<TimeRange>& range,
                       const std::string& destination) {
-  static const std::vector<ColumnDef> kNone;
-  auto present = [&](int version) -> const std::vector<ColumnDef>& {
-    auto it = schemas.find(version);
-    return it == schemas.end() ? kNone : it->second;
-  };
-  std::vector<std::string> scans;
-  std::map<int, std::string> parquet_by_version;  // schema version -> quoted path list
+  std::vector<partition::ScanFile> files;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    const Input& in = inputs[i];
-    if (in.format == WriteFormat::kDuckdb) {
-      scans.push_back("SELECT " + ProjectionSql(columns, present(in.schema_version)) + " FROM " +
-                      duck::QuoteIdent("export_input_" + std::to_string(i)) + ".records");
-    } else {
-      std::string& list = parquet_by_version[in.schema_version];
-      list += (list.empty() ? "" : ", ") + duck::QuoteLiteral(in.path);
-    }
+    files.push_back({inputs[i].path, inputs[i].format, inputs[i].schema_version, InputAlias(i)});
   }
-  for (const auto& [version, list] : parquet_by_version) {
-    // Object keys look like hive partitions (".../window=.../..."): not columns.
-    scans.push_back("SELECT " + ProjectionSql(columns, present(version)) + " FROM read_parquet([" +
-                    list + "], hive_partitioning = false)");
+  std::vector<std::string> scans;
+  for (const partition::Scan& scan : partition::GroupScans(files)) {
+    scans.push_back("SELECT " +
+                    partition::ProjectionSql(columns,
+                                             partition::ColumnsOf(schemas, scan.schema_version),
+                                             partition::PresentColumns::kCastToSchema) +
+                    " FROM " + scan.from);
   }
-  if (scans.empty()) scans.push_back("SELECT " + ProjectionSql(columns, {}) + " WHERE false");
+  if (scans.empty()) {
+    scans.push_back(
+        "SELECT " +
+        partition::ProjectionSql(columns, {}, partition::PresentColumns::kCastToSchema) +
+        " WHERE false");
+  }
   std::string source;
   for (const std::string& s : scans) source += (source.empty() ? "" : " UNION ALL ") + s;
 
@@ -232,8 +217,7 @@ Result<int64_t> RunExportSql(const std::vector<Input>& inputs, const std::string
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].format != WriteFormat::kDuckdb) continue;
     TS_RETURN_IF_ERROR(connection.Execute("ATTACH " + duck::QuoteLiteral(inputs[i].path) + " AS " +
-                                          duck::QuoteIdent("export_input_" + std::to_string(i)) +
-                                          " (READ_ONLY)"));
+                                          duck::QuoteIdent(InputAlias(i)) + " (READ_ONLY)"));
   }
   lease.Watch(&connection);
   Result<duck::QueryResult> copied = connection.Query(sql);
@@ -261,6 +245,201 @@ struct StagingCleanup {
   const std::string file;
   const std::string spill_dir;
 };
+
+// The answer of a scheduled run within the minimum interval since the latest export, if so.
+Result<std::optional<std::string>> SkippedAnswer(JobContext& context, const Dataset& dataset,
+                                                 UnixMicros now) {
+  TS_ASSIGN_OR_RETURN(std::optional<catalog::DatasetExport> latest,
+                      context.catalog.exports().FindLatest(dataset.id));
+  const int64_t min_interval_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(context.options.export_min_interval)
+          .count();
+  if (!latest || now - latest->created_at >= min_interval_us) return std::optional<std::string>();
+  common::JsonWriter out;
+  out.BeginObject()
+      .Key("skipped")
+      .String("the latest export (" + common::FormatIso8601(latest->created_at) +
+              ") is less than " + std::to_string(context.options.export_min_interval.count()) +
+              " s old")
+      .Key("latestExportId")
+      .String(latest->id.value())
+      .EndObject();
+  return std::optional<std::string>(out.str());
+}
+
+// Every schema version of the dataset, and the export's columns: the newest schema among the
+// snapshot's partitions (schemas only ever add columns), else the dataset's current one, else the
+// timestamp column alone.
+struct ExportSchema {
+  std::map<int, std::vector<ColumnDef>> versions;
+  std::vector<ColumnDef> columns;
+};
+
+Result<ExportSchema> LoadExportSchema(catalog::Catalog& catalog, const Dataset& dataset,
+                                      const std::vector<Partition>& live) {
+  TS_ASSIGN_OR_RETURN(std::vector<catalog::SchemaVersion> schema_list,
+                      catalog.datasets().ListSchemaVersions(dataset.id));
+  ExportSchema schema;
+  for (catalog::SchemaVersion& s : schema_list) schema.versions[s.version] = std::move(s.columns);
+  int newest = 0;
+  for (const Partition& p : live) newest = std::max(newest, p.schema_version);
+  if (newest == 0) newest = dataset.current_schema_version.value_or(0);
+  if (auto it = schema.versions.find(newest); it != schema.versions.end()) {
+    schema.columns = it->second;
+  }
+  if (schema.columns.empty()) {
+    schema.columns.push_back({dataset.timestamp_column, ColumnType::kTimestamp});
+  }
+  if (!HasColumn(schema.columns, dataset.timestamp_column)) {
+    return common::Internal("schema version " + std::to_string(newest) + " of dataset '" +
+                            dataset.slug + "' lacks the timestamp column '" +
+                            dataset.timestamp_column + "'");
+  }
+  return schema;
+}
+
+// Where the export goes: the target of the newest partition, else the dataset's, else the
+// default.
+Result<StorageTarget> ExportTarget(catalog::Catalog& catalog, partition::StoreResolver& stores,
+                                   const Dataset& dataset, const std::vector<Partition>& live) {
+  const Partition* newest = nullptr;
+  for (const Partition& p : live) {
+    if (newest == nullptr || p.added_in_version > newest->added_in_version) newest = &p;
+  }
+  if (newest != nullptr) return stores.Target(newest->storage_target_id);
+  if (dataset.default_storage_target_id) return stores.Target(*dataset.default_storage_target_id);
+  TS_ASSIGN_OR_RETURN(std::optional<StorageTarget> fallback,
+                      catalog.storage_targets().FindDefault());
+  if (!fallback) return common::Unavailable("no default storage target is configured yet");
+  return std::move(*fallback);
+}
+
+// The snapshot's partitions within `range` as local copies, checked against their checksums;
+// `copies` pins the cached ones.
+Result<std::vector<Input>> OpenInputs(JobContext& context, partition::StoreResolver& stores,
+                                      const std::vector<Partition>& live, int64_t version,
+                                      const std::optional<TimeRange>& range, LeaseKeeper& lease,
+                                      std::vector<storage::LocalCopy>& copies) {
+  std::vector<Input> inputs;
+  for (const Partition& p : live) {
+    if (range && (p.start_time >= range->end || p.end_time < range->start)) continue;
+    TS_RETURN_IF_ERROR(lease.status());
+    TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store,
+                        stores.ForTarget(p.storage_target_id));
+    Result<storage::LocalCopy> copy = storage::OpenLocalCopy(
+        *store, p.storage_target_id.value(), p.object_key, p.checksum_sha256, context.cache);
+    if (!copy.ok()) {
+      // A file of a live partition is gone: not the caller's mistake, so not kNotFound (which
+      // would fail the job at once); a retry reads the then-current version.
+      if (copy.status().code() == common::StatusCode::kNotFound) {
+        return common::Internal("partition file '" + p.object_key + "' of version " +
+                                std::to_string(version) +
+                                " is missing: " + copy.status().message());
+      }
+      return copy.status().WithContext("reading partition file '" + p.object_key + "'");
+    }
+    if (copy->source == storage::LocalCopy::Source::kLocal) {
+      TS_ASSIGN_OR_RETURN(std::string sha, storage::Sha256File(copy->path));
+      if (sha != p.checksum_sha256) {
+        return common::Internal("partition file '" + p.object_key + "' fails its checksum: " + sha +
+                                " instead of " + p.checksum_sha256);
+      }
+    }
+    inputs.push_back({copy->path, p.format, p.schema_version});
+    copies.push_back(std::move(*copy));
+  }
+  return inputs;
+}
+
+// The written export file, not yet published.
+struct ExportFile {
+  int64_t rows = 0;
+  int64_t bytes = 0;
+  std::string sha256;
+};
+
+// Writes the export of `inputs` to `cleanup.file`.
+Result<ExportFile> WriteExportFile(const ExportSchema& schema, const Dataset& dataset,
+                                   const std::vector<Input>& inputs,
+                                   const std::optional<TimeRange>& range,
+                                   const StagingCleanup& cleanup, LeaseKeeper& lease) {
+  const std::string sql = ExportSql(schema.columns, dataset.timestamp_column, schema.versions,
+                                    inputs, range, cleanup.file);
+  ExportFile file;
+  Result<int64_t> rows = RunExportSql(inputs, sql, cleanup.spill_dir, lease);
+  if (!rows.ok()) return rows.status().WithContext("writing the export file");
+  file.rows = *rows;
+  TS_ASSIGN_OR_RETURN(file.sha256, storage::Sha256File(cleanup.file));
+  std::error_code ec;
+  file.bytes = static_cast<int64_t>(std::filesystem::file_size(cleanup.file, ec));
+  if (ec) return common::Internal("cannot stat the export file: " + ec.message());
+  return file;
+}
+
+// Records the published export; deletes the file when it was definitely not recorded.
+Result<catalog::DatasetExport> RecordExport(JobContext& context, const catalog::NewExport& record,
+                                            storage::ObjectStore& store) {
+  Result<catalog::DatasetExport> recorded = context.catalog.exports().Record(record);
+  if (recorded.ok()) return recorded;
+  const common::StatusCode code = recorded.status().code();
+  // Definitely not recorded: the file is this attempt's own orphan. Otherwise (the database may
+  // have committed) it is left for the sweeper, which keeps recorded exports.
+  if (code == common::StatusCode::kInvalidArgument || code == common::StatusCode::kAlreadyExists ||
+      code == common::StatusCode::kConflict) {
+    if (Status deleted = store.Delete(record.object_key); !deleted.ok()) {
+      Log().Warn("cannot delete an unrecorded export file", observability::LogFields()
+                                                                .Add("key", record.object_key)
+                                                                .Add("error", deleted.ToString()));
+    }
+  }
+  return recorded.status().WithContext("recording the export");
+}
+
+std::string ExportAnswer(const catalog::DatasetExport& recorded, const catalog::NewExport& record,
+                         const std::optional<TimeRange>& range) {
+  common::JsonWriter out;
+  out.BeginObject()
+      .Key("exportId")
+      .String(recorded.id.value())
+      .Key("objectKey")
+      .String(record.object_key)
+      .Key("storageTargetId")
+      .String(record.storage_target_id.value())
+      .Key("rows")
+      .Int(record.row_count)
+      .Key("bytes")
+      .Int(record.file_size_bytes)
+      .Key("sha256")
+      .String(record.checksum_sha256)
+      .Key("version")
+      .Int(record.version);
+  if (range) {
+    out.Key("timeRange")
+        .BeginObject()
+        .Key("start")
+        .String(common::FormatIso8601(range->start))
+        .Key("end")
+        .String(common::FormatIso8601(range->end))
+        .EndObject();
+  }
+  out.EndObject();
+  return out.str();
+}
+
+// Makes the staging directory of `store` and this attempt's file and spill names in it.
+Result<std::unique_ptr<StagingCleanup>> StageIn(storage::ObjectStore& store) {
+  const std::string staging_dir = store.StagingDirectory();
+  std::error_code ec;
+  std::filesystem::create_directories(staging_dir, ec);
+  if (ec) {
+    return common::Internal("cannot create the staging directory '" + staging_dir +
+                            "': " + ec.message());
+  }
+  const std::string attempt = common::RandomHex(16);
+  return std::make_unique<StagingCleanup>(
+      (std::filesystem::path(staging_dir) / ("export-" + attempt + ".parquet")).string(),
+      (std::filesystem::path(staging_dir) / ("export-" + attempt + ".spill")).string());
+}
 
 }  // namespace
 
@@ -306,25 +485,9 @@ Result<std::string> ExportOperation::Run(JobContext& context) const {
   if (!found) return common::NotFound("dataset '" + job.dataset_id->value() + "' not found");
   const Dataset dataset = std::move(*found);
   const UnixMicros now = context.now();
-
   if (request.scheduled) {
-    TS_ASSIGN_OR_RETURN(std::optional<catalog::DatasetExport> latest,
-                        catalog.exports().FindLatest(dataset.id));
-    const int64_t min_interval_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(context.options.export_min_interval)
-            .count();
-    if (latest && now - latest->created_at < min_interval_us) {
-      common::JsonWriter out;
-      out.BeginObject()
-          .Key("skipped")
-          .String("the latest export (" + common::FormatIso8601(latest->created_at) +
-                  ") is less than " + std::to_string(context.options.export_min_interval.count()) +
-                  " s old")
-          .Key("latestExportId")
-          .String(latest->id.value())
-          .EndObject();
-      return out.str();
-    }
+    TS_ASSIGN_OR_RETURN(std::optional<std::string> skipped, SkippedAnswer(context, dataset, now));
+    if (skipped) return std::move(*skipped);
   }
   TS_RETURN_IF_ERROR(context.heartbeat());
   LeaseKeeper lease(context.heartbeat);
@@ -336,184 +499,44 @@ Result<std::string> ExportOperation::Run(JobContext& context) const {
     TS_ASSIGN_OR_RETURN(live,
                         catalog.manifests().ListLivePartitions(dataset.id, version, std::nullopt));
   }
-
-  // Columns: the newest schema among V's partitions (schemas only ever add columns), else the
-  // dataset's current one, else the timestamp column alone.
-  TS_ASSIGN_OR_RETURN(std::vector<catalog::SchemaVersion> schema_list,
-                      catalog.datasets().ListSchemaVersions(dataset.id));
-  std::map<int, std::vector<ColumnDef>> schemas;
-  for (catalog::SchemaVersion& s : schema_list) schemas[s.version] = std::move(s.columns);
-  int newest_schema = 0;
-  for (const Partition& p : live) newest_schema = std::max(newest_schema, p.schema_version);
-  if (newest_schema == 0) newest_schema = dataset.current_schema_version.value_or(0);
-  std::vector<ColumnDef> columns;
-  if (auto it = schemas.find(newest_schema); it != schemas.end()) columns = it->second;
-  if (columns.empty()) columns.push_back({dataset.timestamp_column, ColumnType::kTimestamp});
-  if (!HasColumn(columns, dataset.timestamp_column)) {
-    return common::Internal("schema version " + std::to_string(newest_schema) + " of dataset '" +
-                            dataset.slug + "' lacks the timestamp column '" +
-                            dataset.timestamp_column + "'");
-  }
-
-  // Where the export goes: the target of the newest partition, else the dataset's, else the
-  // default.
-  std::map<std::string, std::shared_ptr<storage::ObjectStore>> stores;
-  std::map<std::string, StorageTarget> targets;
-  auto target_of = [&](const StorageTargetId& id) -> Result<const StorageTarget*> {
-    auto it = targets.find(id.value());
-    if (it == targets.end()) {
-      TS_ASSIGN_OR_RETURN(StorageTarget t, catalog.storage_targets().Get(id));
-      it = targets.emplace(id.value(), std::move(t)).first;
-    }
-    return &it->second;
-  };
-  auto store_of = [&](const StorageTarget& t) -> Result<std::shared_ptr<storage::ObjectStore>> {
-    auto it = stores.find(t.id.value());
-    if (it == stores.end()) {
-      TS_ASSIGN_OR_RETURN(
-          std::shared_ptr<storage::ObjectStore> s,
-          context.stores.Get(t.id.value(), catalog::StorageKindName(t.kind), t.config_json));
-      it = stores.emplace(t.id.value(), std::move(s)).first;
-    }
-    return it->second;
-  };
-  const Partition* newest_partition = nullptr;
-  for (const Partition& p : live) {
-    if (newest_partition == nullptr || p.added_in_version > newest_partition->added_in_version) {
-      newest_partition = &p;
-    }
-  }
-  const StorageTarget* target = nullptr;
-  if (newest_partition != nullptr) {
-    TS_ASSIGN_OR_RETURN(target, target_of(newest_partition->storage_target_id));
-  } else if (dataset.default_storage_target_id) {
-    TS_ASSIGN_OR_RETURN(target, target_of(*dataset.default_storage_target_id));
-  } else {
-    TS_ASSIGN_OR_RETURN(std::optional<StorageTarget> fallback,
-                        catalog.storage_targets().FindDefault());
-    if (!fallback) return common::Unavailable("no default storage target is configured yet");
-    target = &targets.emplace(fallback->id.value(), std::move(*fallback)).first->second;
-  }
-  TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> export_store, store_of(*target));
-
-  // The input files as local copies, checked against their checksums.
-  std::vector<storage::LocalCopy> copies;
-  std::vector<Input> inputs;
-  for (const Partition& p : live) {
-    if (request.range && (p.start_time >= request.range->end || p.end_time < request.range->start))
-      continue;
-    TS_RETURN_IF_ERROR(lease.status());
-    TS_ASSIGN_OR_RETURN(const StorageTarget* t, target_of(p.storage_target_id));
-    TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store, store_of(*t));
-    Result<storage::LocalCopy> copy = storage::OpenLocalCopy(*store, t->id.value(), p.object_key,
-                                                             p.checksum_sha256, context.cache);
-    if (!copy.ok()) {
-      // A file of a live partition is gone: not the caller's mistake, so not kNotFound (which
-      // would fail the job at once); a retry reads the then-current version.
-      if (copy.status().code() == common::StatusCode::kNotFound) {
-        return common::Internal("partition file '" + p.object_key + "' of version " +
-                                std::to_string(version) +
-                                " is missing: " + copy.status().message());
-      }
-      return copy.status().WithContext("reading partition file '" + p.object_key + "'");
-    }
-    if (copy->source == storage::LocalCopy::Source::kLocal) {
-      TS_ASSIGN_OR_RETURN(std::string sha, storage::Sha256File(copy->path));
-      if (sha != p.checksum_sha256) {
-        return common::Internal("partition file '" + p.object_key + "' fails its checksum: " + sha +
-                                " instead of " + p.checksum_sha256);
-      }
-    }
-    inputs.push_back({copy->path, p.format, p.schema_version});
-    copies.push_back(std::move(*copy));
-  }
+  TS_ASSIGN_OR_RETURN(const ExportSchema schema, LoadExportSchema(catalog, dataset, live));
+  partition::StoreResolver stores(catalog, context.stores);
+  TS_ASSIGN_OR_RETURN(const StorageTarget target, ExportTarget(catalog, stores, dataset, live));
+  TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> export_store, stores.ForTarget(target));
+  std::vector<storage::LocalCopy> copies;  // pins the cached inputs
+  TS_ASSIGN_OR_RETURN(const std::vector<Input> inputs,
+                      OpenInputs(context, stores, live, version, request.range, lease, copies));
 
   // Write the file in the target's staging directory.
-  const std::string staging_dir = export_store->StagingDirectory();
-  std::error_code ec;
-  std::filesystem::create_directories(staging_dir, ec);
-  if (ec) {
-    return common::Internal("cannot create the staging directory '" + staging_dir +
-                            "': " + ec.message());
-  }
-  const std::string attempt = common::RandomHex(16);
-  StagingCleanup cleanup{
-      (std::filesystem::path(staging_dir) / ("export-" + attempt + ".parquet")).string(),
-      (std::filesystem::path(staging_dir) / ("export-" + attempt + ".spill")).string()};
-  const std::string sql =
-      ExportSql(columns, dataset.timestamp_column, schemas, inputs, request.range, cleanup.file);
-  Result<int64_t> rows = RunExportSql(inputs, sql, cleanup.spill_dir, lease);
-  if (!rows.ok()) return rows.status().WithContext("writing the export file");
-  copies.clear();  // unpin the cached inputs
-  TS_ASSIGN_OR_RETURN(std::string sha256, storage::Sha256File(cleanup.file));
-  const auto bytes = static_cast<int64_t>(std::filesystem::file_size(cleanup.file, ec));
-  if (ec) return common::Internal("cannot stat the export file: " + ec.message());
+  TS_ASSIGN_OR_RETURN(const std::unique_ptr<StagingCleanup> cleanup, StageIn(*export_store));
+  TS_ASSIGN_OR_RETURN(const ExportFile file,
+                      WriteExportFile(schema, dataset, inputs, request.range, *cleanup, lease));
+  copies.clear();
   TS_RETURN_IF_ERROR(lease.status());
 
   // Publish under a fresh key, then record.
-  const std::string key = "exports/" + dataset.slug + "/" + storage::CompactTimeSegment(now) +
-                          "-v" + std::to_string(version) + "-" + common::RandomHex(4) + ".parquet";
+  catalog::NewExport record;
+  record.object_key = "exports/" + dataset.slug + "/" + storage::CompactTimeSegment(now) + "-v" +
+                      std::to_string(version) + "-" + common::RandomHex(4) + ".parquet";
   storage::PutOptions put;
   put.move = true;
-  put.sha256_hex = sha256;
-  TS_RETURN_IF_ERROR(export_store->PutFile(key, cleanup.file, put));
-
-  catalog::NewExport record;
+  put.sha256_hex = file.sha256;
+  TS_RETURN_IF_ERROR(export_store->PutFile(record.object_key, cleanup->file, put));
   record.dataset_id = dataset.id;
-  record.storage_target_id = target->id;
-  record.object_key = key;
+  record.storage_target_id = target.id;
   record.version = version;
   if (request.range) {
     record.range_start = request.range->start;
     record.range_end = request.range->end;
   }
-  record.row_count = *rows;
-  record.file_size_bytes = bytes;
-  record.checksum_sha256 = sha256;
+  record.row_count = file.rows;
+  record.file_size_bytes = file.bytes;
+  record.checksum_sha256 = file.sha256;
   record.job_id = job.id;
   record.created_at = now;
-  Result<catalog::DatasetExport> recorded = catalog.exports().Record(record);
-  if (!recorded.ok()) {
-    const common::StatusCode code = recorded.status().code();
-    // Definitely not recorded: the file is this attempt's own orphan. Otherwise (the database
-    // may have committed) it is left for the sweeper, which keeps recorded exports.
-    if (code == common::StatusCode::kInvalidArgument ||
-        code == common::StatusCode::kAlreadyExists || code == common::StatusCode::kConflict) {
-      if (Status deleted = export_store->Delete(key); !deleted.ok()) {
-        Log().Warn("cannot delete an unrecorded export file",
-                   observability::LogFields().Add("key", key).Add("error", deleted.ToString()));
-      }
-    }
-    return recorded.status().WithContext("recording the export");
-  }
-
-  common::JsonWriter out;
-  out.BeginObject()
-      .Key("exportId")
-      .String(recorded->id.value())
-      .Key("objectKey")
-      .String(key)
-      .Key("storageTargetId")
-      .String(target->id.value())
-      .Key("rows")
-      .Int(*rows)
-      .Key("bytes")
-      .Int(bytes)
-      .Key("sha256")
-      .String(sha256)
-      .Key("version")
-      .Int(version);
-  if (request.range) {
-    out.Key("timeRange")
-        .BeginObject()
-        .Key("start")
-        .String(common::FormatIso8601(request.range->start))
-        .Key("end")
-        .String(common::FormatIso8601(request.range->end))
-        .EndObject();
-  }
-  out.EndObject();
-  return out.str();
+  TS_ASSIGN_OR_RETURN(const catalog::DatasetExport recorded,
+                      RecordExport(context, record, *export_store));
+  return ExportAnswer(recorded, record, request.range);
 }
 
 }  // namespace timestore::lifecycle

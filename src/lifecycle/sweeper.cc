@@ -8,6 +8,7 @@
 
 #include "common/json_writer.h"
 #include "lifecycle/retention.h"
+#include "partition/store_resolver.h"
 
 namespace timestore::lifecycle {
 
@@ -18,27 +19,6 @@ using common::UnixMicros;
 namespace {
 
 constexpr std::string_view kExportsPrefix = "exports/";
-
-// The opened store of each storage target, looked up once per sweep.
-class TargetStores {
- public:
-  explicit TargetStores(JobContext& context) : context_(context) {}
-
-  Result<std::shared_ptr<storage::ObjectStore>> Get(const catalog::StorageTargetId& id) {
-    if (auto it = stores_.find(id.value()); it != stores_.end()) return it->second;
-    TS_ASSIGN_OR_RETURN(catalog::StorageTarget target, context_.catalog.storage_targets().Get(id));
-    TS_ASSIGN_OR_RETURN(
-        std::shared_ptr<storage::ObjectStore> store,
-        context_.stores.Get(target.id.value(), catalog::StorageKindName(target.kind),
-                            target.config_json));
-    stores_.emplace(id.value(), store);
-    return store;
-  }
-
- private:
-  JobContext& context_;
-  std::map<std::string, std::shared_ptr<storage::ObjectStore>, std::less<>> stores_;
-};
 
 struct Tally {
   int64_t files_deleted = 0;
@@ -97,9 +77,9 @@ std::chrono::microseconds GraceFor(JobContext& context, const catalog::Dataset& 
   return context.options.sweep_grace;
 }
 
-Status SweepRemovedFiles(JobContext& context, TargetStores& stores, const catalog::Dataset& dataset,
-                         UnixMicros now, const std::function<Status()>& after_delete_batch,
-                         Tally& tally) {
+Status SweepRemovedFiles(JobContext& context, partition::StoreResolver& stores,
+                         const catalog::Dataset& dataset, UnixMicros now,
+                         const std::function<Status()>& after_delete_batch, Tally& tally) {
   const UnixMicros cutoff = now - GraceFor(context, dataset).count();
   while (true) {
     TS_ASSIGN_OR_RETURN(std::vector<catalog::Partition> batch,
@@ -109,7 +89,7 @@ Status SweepRemovedFiles(JobContext& context, TargetStores& stores, const catalo
     ids.reserve(batch.size());
     for (const catalog::Partition& p : batch) {
       TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store,
-                          stores.Get(p.storage_target_id));
+                          stores.ForTarget(p.storage_target_id));
       if (Status deleted = store->Delete(p.object_key); !deleted.ok()) {
         return deleted.WithContext("deleting " + p.object_key);
       }
@@ -155,7 +135,7 @@ Status DeleteOrphans(JobContext& context, storage::ObjectStore& store,
   return context.heartbeat();
 }
 
-Status SweepOrphans(JobContext& context, TargetStores& stores,
+Status SweepOrphans(JobContext& context, partition::StoreResolver& stores,
                     const std::vector<catalog::StorageTarget>& targets,
                     const catalog::Dataset& dataset, UnixMicros now, Tally& tally) {
   const std::string prefix = dataset.slug + "/";
@@ -164,7 +144,7 @@ Status SweepOrphans(JobContext& context, TargetStores& stores,
       now - std::chrono::duration_cast<std::chrono::microseconds>(context.options.sweep_orphan_age)
                 .count();
   for (const catalog::StorageTarget& target : targets) {
-    TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store, stores.Get(target.id));
+    TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store, stores.ForTarget(target));
     // Listed before the catalog is asked (see the header).
     TS_ASSIGN_OR_RETURN(std::vector<storage::ObjectInfo> objects, store->List(prefix));
     std::vector<storage::ObjectInfo> batch;
@@ -188,7 +168,7 @@ Result<std::string> SweepOperation::Run(JobContext& context) const {
   TS_ASSIGN_OR_RETURN(std::vector<catalog::Dataset> datasets, DatasetsInScope(context));
   TS_ASSIGN_OR_RETURN(std::vector<catalog::StorageTarget> targets,
                       context.catalog.storage_targets().List());
-  TargetStores stores(context);
+  partition::StoreResolver stores(context.catalog, context.stores);  // rows read once per sweep
   Tally tally;
   for (const catalog::Dataset& d : datasets) {
     TS_RETURN_IF_ERROR(SweepRemovedFiles(context, stores, d, now, after_delete_batch_, tally));

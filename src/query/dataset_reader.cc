@@ -37,30 +37,6 @@ std::vector<catalog::ColumnDef> DatasetReader::CurrentColumns(const catalog::Dat
   return it == schemas.end() ? std::vector<catalog::ColumnDef>() : it->second;
 }
 
-common::Result<std::shared_ptr<storage::ObjectStore>> DatasetReader::StoreOf(
-    const catalog::StorageTargetId& id) {
-  catalog::StorageTarget target;
-  bool known = false;
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = targets_.find(id.value()); it != targets_.end()) {
-      target = it->second;
-      known = true;
-    }
-  }
-  if (!known) {
-    TS_ASSIGN_OR_RETURN(target, catalog_.storage_targets().Get(id));
-    std::lock_guard lock(mu_);
-    targets_[id.value()] = target;
-  }
-  return stores_.Get(target.id.value(), catalog::StorageKindName(target.kind), target.config_json);
-}
-
-void DatasetReader::ForgetStorageTarget(const catalog::StorageTargetId& id) {
-  std::lock_guard lock(mu_);
-  targets_.erase(id.value());
-}
-
 common::Result<ResolvedFiles> DatasetReader::Resolve(
     const std::vector<std::shared_ptr<const PartitionEntry>>& partitions) {
   ResolvedFiles out;
@@ -71,7 +47,7 @@ common::Result<ResolvedFiles> DatasetReader::Resolve(
     const catalog::Partition& p = partitions[i]->partition;
     out.files[i].format = p.format;
     out.files[i].schema_version = p.schema_version;
-    TS_ASSIGN_OR_RETURN(stores[i], StoreOf(p.storage_target_id));
+    TS_ASSIGN_OR_RETURN(stores[i], stores_.ForTarget(p.storage_target_id));
     if (!stores[i]->LocalPath(p.object_key)) remote.push_back(i);
   }
   // Local copies: in place, or through the cache with up to fetch_concurrency_ downloads at once

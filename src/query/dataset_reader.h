@@ -14,9 +14,9 @@
 
 #include "catalog/catalog.h"
 #include "common/status.h"
+#include "partition/store_resolver.h"
 #include "query/manifest_cache.h"
 #include "query/query_sql.h"
-#include "storage/object_store_registry.h"
 #include "storage/partition_cache.h"
 
 namespace timestore::query {
@@ -35,7 +35,7 @@ struct ResolvedFiles {
 class DatasetReader {
  public:
   // `cache` may be null when no remote store is used (a remote partition then fails to resolve).
-  DatasetReader(catalog::Catalog& catalog, storage::ObjectStoreRegistry& stores,
+  DatasetReader(catalog::Catalog& catalog, partition::StoreResolver& stores,
                 storage::PartitionCache* cache, ManifestCache& manifests, int fetch_concurrency)
       : catalog_(catalog),
         stores_(stores),
@@ -65,15 +65,9 @@ class DatasetReader {
   common::Result<ResolvedFiles> Resolve(
       const std::vector<std::shared_ptr<const PartitionEntry>>& partitions);
 
-  // Drops what is remembered of storage target `id`, so the next read uses its current catalog
-  // definition (call after the target's config changed).
-  void ForgetStorageTarget(const catalog::StorageTargetId& id);
-
  private:
-  common::Result<std::shared_ptr<storage::ObjectStore>> StoreOf(const catalog::StorageTargetId& id);
-
   catalog::Catalog& catalog_;
-  storage::ObjectStoreRegistry& stores_;
+  partition::StoreResolver& stores_;  // its Forget makes a changed target be read again
   storage::PartitionCache* const cache_;
   ManifestCache& manifests_;
   const int fetch_concurrency_;
@@ -81,7 +75,6 @@ class DatasetReader {
   std::mutex mu_;
   // By dataset id: the schema versions known, refreshed when a newer current version appears.
   std::map<std::string, std::shared_ptr<const SchemaVersions>> schemas_;  // guarded by mu_
-  std::map<std::string, catalog::StorageTarget> targets_;                 // guarded by mu_
 };
 
 }  // namespace timestore::query

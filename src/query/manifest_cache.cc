@@ -3,38 +3,10 @@
 #include <algorithm>
 #include <set>
 
-#include <simdjson.h>
+#include "partition/partition_key.h"
 
 namespace timestore::query {
 namespace {
-
-using simdjson::dom::element;
-using simdjson::dom::element_type;
-
-std::optional<StatValue> DecodeScalar(element value) {
-  StatValue v;
-  switch (value.type()) {
-    case element_type::STRING:
-      v.kind = StatValue::Kind::kString;
-      v.text = std::string(value.get_string().value_unsafe());
-      v.micros = common::ParseIso8601(v.text);
-      return v;
-    case element_type::DOUBLE:
-    case element_type::INT64:
-    case element_type::UINT64:
-      v.kind = StatValue::Kind::kNumber;
-      v.number = value.get_double().value_unsafe();
-      v.text = simdjson::minify(value);
-      return v;
-    case element_type::BOOL:
-      v.kind = StatValue::Kind::kBoolean;
-      v.boolean = value.get_bool().value_unsafe();
-      v.text = v.boolean ? "true" : "false";
-      return v;
-    default:
-      return std::nullopt;
-  }
-}
 
 bool ByStartThenId(const std::shared_ptr<const PartitionEntry>& a,
                    const std::shared_ptr<const PartitionEntry>& b) {
@@ -48,28 +20,12 @@ bool ByStartThenId(const std::shared_ptr<const PartitionEntry>& a,
 
 std::shared_ptr<const PartitionEntry> DecodePartition(catalog::Partition partition) {
   auto entry = std::make_shared<PartitionEntry>();
-  simdjson::dom::parser parser;
-  element doc;
-  if (parser.parse(partition.column_statistics_json).get(doc) == simdjson::SUCCESS &&
-      doc.type() == element_type::OBJECT) {
-    const simdjson::dom::object columns = doc.get_object().value_unsafe();
-    for (auto field : columns) {
-      if (field.value.type() != element_type::OBJECT) continue;
-      ColumnStatistics stats;
-      element member;
-      if (field.value["min"].get(member) == simdjson::SUCCESS) stats.min = DecodeScalar(member);
-      if (field.value["max"].get(member) == simdjson::SUCCESS) stats.max = DecodeScalar(member);
-      int64_t nulls = 0;
-      if (field.value["nullCount"].get(nulls) == simdjson::SUCCESS) stats.null_count = nulls;
-      entry->statistics.emplace(std::string(field.key), std::move(stats));
-    }
+  for (auto& [column, stats] :
+       partition::DecodeColumnStatistics(partition.column_statistics_json)) {
+    entry->statistics.emplace(std::move(column), std::move(stats));
   }
-  if (parser.parse(partition.partition_key_json).get(doc) == simdjson::SUCCESS &&
-      doc.type() == element_type::OBJECT) {
-    const simdjson::dom::object key = doc.get_object().value_unsafe();
-    for (auto field : key) {
-      if (auto v = DecodeScalar(field.value)) entry->key.emplace(std::string(field.key), *v);
-    }
+  if (auto key = partition::PartitionKey::FromJson(partition.partition_key_json); key.ok()) {
+    for (const auto& [name, value] : key->entries()) entry->key.emplace(name, value);
   }
   entry->partition = std::move(partition);
   return entry;

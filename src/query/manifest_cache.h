@@ -20,24 +20,15 @@
 #include "catalog/types.h"
 #include "common/status.h"
 #include "common/time.h"
+#include "partition/column_statistics.h"
+#include "partition/json_scalar.h"
 
 namespace timestore::query {
 
-// One JSON scalar of a partition's statistics or key: a string (also the ISO-8601 form of a
-// timestamp, with its parsed value in `micros`), a number or a boolean.
-struct StatValue {
-  enum class Kind { kString, kNumber, kBoolean };
-  Kind kind = Kind::kString;
-  std::string text;      // kString: the string; otherwise the value's JSON text ("3", "true")
-  double number = 0;     // kNumber
-  bool boolean = false;  // kBoolean
-  std::optional<common::UnixMicros> micros;  // kString holding an ISO-8601 instant
-};
-
-struct ColumnStatistics {
-  std::optional<StatValue> min, max;  // absent when the column held no comparable value
-  int64_t null_count = 0;
-};
+// A statistic's or partition-key value, and a column's statistics, as the partition module
+// decodes them from the catalog's JSON.
+using StatValue = partition::JsonScalar;
+using ColumnStatistics = partition::ColumnStatistics;
 
 // A live partition with its statistics and key decoded once, when the snapshot is built.
 struct PartitionEntry {
@@ -86,7 +77,7 @@ class ManifestCache {
   int64_t incremental_loads_ = 0;  // guarded by mu_
 };
 
-// Decodes a partition's column_statistics_json and partition_key_json (as the ingest writes them).
+// Decodes a partition's column_statistics_json and partition_key_json (partition/ decoders).
 // Malformed documents decode to nothing (the partition is then never pruned by them).
 std::shared_ptr<const PartitionEntry> DecodePartition(catalog::Partition partition);
 

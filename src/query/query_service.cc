@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/json_writer.h"
+#include "partition/file_format.h"
 #include "query/query_sql.h"
 
 namespace timestore::query {
@@ -35,22 +36,6 @@ common::Status Bind(duck::PreparedStatement& statement, const std::vector<Value>
   return common::Status::Ok();
 }
 
-duck::Type DuckTypeOf(catalog::ColumnType t) {
-  switch (t) {
-    case catalog::ColumnType::kTimestamp:
-      return duck::Type::kTimestamp;
-    case catalog::ColumnType::kString:
-      return duck::Type::kVarchar;
-    case catalog::ColumnType::kDouble:
-      return duck::Type::kDouble;
-    case catalog::ColumnType::kInteger:
-      return duck::Type::kBigint;
-    case catalog::ColumnType::kBoolean:
-      return duck::Type::kBoolean;
-  }
-  return duck::Type::kVarchar;
-}
-
 // The column types of an answer that has no rows to take them from (no partition to read).
 std::vector<duck::Type> PlannedTypes(const QuerySpec& spec,
                                      const std::vector<catalog::ColumnDef>& schema,
@@ -59,7 +44,7 @@ std::vector<duck::Type> PlannedTypes(const QuerySpec& spec,
   for (const std::string& name : names) {
     duck::Type type = duck::Type::kDouble;  // aggregations
     for (const catalog::ColumnDef& c : schema) {
-      if (c.name == name) type = DuckTypeOf(c.type);
+      if (c.name == name) type = partition::DuckType(c.type);
     }
     if (spec.downsample && name == spec.timestamp_column) type = duck::Type::kTimestamp;
     types.push_back(type);
@@ -76,6 +61,103 @@ common::Status Timed(common::Status st, bool expired, std::chrono::milliseconds 
                                     " ms (TIMESTORE_QUERY_TIMEOUT_MS) and was stopped");
   }
   return st;
+}
+
+// The partition counts of a query's plan.
+QueryStatistics SelectionStatistics(const PartitionSelection& selection) {
+  QueryStatistics stats;
+  stats.partitions_total = selection.total;
+  stats.partitions_scanned = static_cast<int64_t>(selection.selected.size());
+  stats.partitions_pruned = selection.pruned();
+  stats.pruned_by_time = selection.pruned_by_time;
+  stats.pruned_by_key = selection.pruned_by_key;
+  stats.pruned_by_statistics = selection.pruned_by_statistics;
+  return stats;
+}
+
+// When every selected row falls in one bucket of `spec`'s downsample (lastpoint-style queries with
+// one huge bucket), its start: the bucket is then a constant rather than a calendar computation
+// per row. Nothing otherwise, or without a downsample.
+std::optional<common::UnixMicros> SingleBucket(const QuerySpec& spec,
+                                               const PartitionSelection& selection,
+                                               duck::Connection& connection) {
+  if (!spec.downsample) return std::nullopt;
+  common::UnixMicros first = spec.end;
+  common::UnixMicros last = spec.start;
+  for (const auto& e : selection.selected) {
+    first = std::min(first, e->partition.start_time);
+    last = std::max(last, e->partition.end_time);
+  }
+  first = std::max(first, spec.start);
+  last = std::min(last, spec.end - 1);
+  const auto first_bucket = FixedBucketStart(*spec.downsample, first);
+  if (first_bucket) {
+    if (first_bucket == FixedBucketStart(*spec.downsample, last)) return first_bucket;
+    return std::nullopt;
+  }
+  // Months: DuckDB's calendar decides.
+  auto probe = connection.Query(SingleBucketProbeSql(*spec.downsample, first, last));
+  if (probe.ok() && probe->row_count() == 1 && !probe->IsNull(0, 0) &&
+      probe->GetInt64(0, 0) == probe->GetInt64(1, 0)) {
+    return probe->GetInt64(0, 0);
+  }
+  return std::nullopt;
+}
+
+// Attaches the DuckDB files among `files` to `connection` (read-only) and names their
+// attachments in them; `attachments` holds them.
+common::Status AttachDuckdbFiles(QueryEngine& engine, duck::Connection& connection,
+                                 std::vector<SourceFile>& files,
+                                 std::vector<QueryEngine::Attachment>& attachments) {
+  for (SourceFile& f : files) {
+    if (f.format != catalog::WriteFormat::kDuckdb) continue;
+    TS_ASSIGN_OR_RETURN(QueryEngine::Attachment attachment, engine.Attach(connection, f.path));
+    f.attached_as = attachment.alias();
+    attachments.push_back(std::move(attachment));
+  }
+  return common::Status::Ok();
+}
+
+// The JSON answer up to its first row: {"mode":..,"columns":[..],"rows":[
+void AppendJsonHead(std::string& buf, std::string_view mode,
+                    const std::vector<std::string>& columns) {
+  buf += R"({"mode":")";
+  buf += mode;
+  buf += R"(","columns":[)";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i > 0) buf += ',';
+    common::AppendJsonString(buf, columns[i]);
+  }
+  buf += R"(],"rows":[)";
+}
+
+// The JSON answer after its last row: truncation, warnings, version and statistics.
+void AppendJsonTail(std::string& buf, bool truncated, int64_t limit, int64_t version,
+                    const QueryStatistics& s, int64_t rows, Clock::time_point started) {
+  buf += "],\"truncated\":";
+  buf += truncated ? "true" : "false";
+  buf += ",\"warnings\":[";
+  if (truncated) {
+    // Only the default limit truncates: a limit the caller chose is the answer's size.
+    common::AppendJsonString(buf, "result truncated to the default limit of " +
+                                      std::to_string(limit) + " rows; set \"limit\" to get more");
+  }
+  buf += "],\"version\":" + std::to_string(version) + ",\"statistics\":{";
+  buf += "\"partitionsTotal\":" + std::to_string(s.partitions_total);
+  buf += ",\"partitionsScanned\":" + std::to_string(s.partitions_scanned);
+  buf += ",\"partitionsPruned\":" + std::to_string(s.partitions_pruned);
+  buf += ",\"partitionsPrunedByTime\":" + std::to_string(s.pruned_by_time);
+  buf += ",\"partitionsPrunedByKey\":" + std::to_string(s.pruned_by_key);
+  buf += ",\"partitionsPrunedByStatistics\":" + std::to_string(s.pruned_by_statistics);
+  buf += ",\"partitionsLocal\":" + std::to_string(s.partitions_local);
+  buf += ",\"partitionsFromCache\":" + std::to_string(s.partitions_from_cache);
+  buf += ",\"partitionsFetched\":" + std::to_string(s.partitions_fetched);
+  buf += ",\"rowCount\":" + std::to_string(rows);
+  char elapsed[32];
+  std::snprintf(elapsed, sizeof elapsed, "%.3f", MillisSince(started));
+  buf += ",\"elapsedMs\":";
+  buf += elapsed;
+  buf += "}}";
 }
 
 }  // namespace
@@ -100,6 +182,14 @@ QueryService::QueryService(QueryEngine& engine, DatasetReader& reader, QueryServ
   metrics_.pruned_by_statistics = partitions("pruned_statistics");
   metrics_.duration = &metrics->GetHistogram("timestore_query_duration_seconds",
                                              "Query API requests from planning to the last row.");
+}
+
+void QueryService::CountPartitions(const QueryStatistics& stats) const {
+  if (metrics_.scanned == nullptr) return;
+  metrics_.scanned->Increment(static_cast<double>(stats.partitions_scanned));
+  metrics_.pruned_by_time->Increment(static_cast<double>(stats.pruned_by_time));
+  metrics_.pruned_by_key->Increment(static_cast<double>(stats.pruned_by_key));
+  metrics_.pruned_by_statistics->Increment(static_cast<double>(stats.pruned_by_statistics));
 }
 
 common::Result<std::unique_ptr<QueryStream>> QueryService::Query(std::string_view slug,
@@ -127,18 +217,8 @@ common::Result<std::unique_ptr<QueryStream>> QueryService::Query(std::string_vie
   stream->version_ = version;
   stream->limit_ = spec.limit;
   QueryStatistics& stats = stream->statistics_;
-  stats.partitions_total = selection.total;
-  stats.partitions_scanned = static_cast<int64_t>(selection.selected.size());
-  stats.partitions_pruned = selection.pruned();
-  stats.pruned_by_time = selection.pruned_by_time;
-  stats.pruned_by_key = selection.pruned_by_key;
-  stats.pruned_by_statistics = selection.pruned_by_statistics;
-  if (metrics_.scanned != nullptr) {
-    metrics_.scanned->Increment(static_cast<double>(stats.partitions_scanned));
-    metrics_.pruned_by_time->Increment(static_cast<double>(stats.pruned_by_time));
-    metrics_.pruned_by_key->Increment(static_cast<double>(stats.pruned_by_key));
-    metrics_.pruned_by_statistics->Increment(static_cast<double>(stats.pruned_by_statistics));
-  }
+  stats = SelectionStatistics(selection);
+  CountPartitions(stats);
   stream->duration_ = metrics_.duration;
 
   const std::vector<std::string> names = AnswerColumns(spec, schema);
@@ -156,38 +236,14 @@ common::Result<std::unique_ptr<QueryStream>> QueryService::Query(std::string_vie
   TS_ASSIGN_OR_RETURN(QueryEngine::Lease lease, engine_.Acquire(deadline));
   stream->lease_.emplace(std::move(lease));
   duck::Connection& connection = stream->lease_->connection();
-  for (SourceFile& f : stream->files_.files) {
-    if (f.format != catalog::WriteFormat::kDuckdb) continue;
-    TS_ASSIGN_OR_RETURN(QueryEngine::Attachment attachment, engine_.Attach(connection, f.path));
-    f.attached_as = attachment.alias();
-    stream->attachments_.push_back(std::move(attachment));
-  }
+  TS_RETURN_IF_ERROR(
+      AttachDuckdbFiles(engine_, connection, stream->files_.files, stream->attachments_));
   // Under the default limit one row more tells whether the answer was cut short; a limit the
   // caller chose is the answer's size.
   const int64_t row_cap = spec.limit_given ? spec.limit : spec.limit + 1;
   // When every selected row falls in one bucket (lastpoint-style queries with one huge bucket), the
   // bucket is a constant rather than a calendar computation per row.
-  std::optional<common::UnixMicros> single_bucket;
-  if (spec.downsample) {
-    common::UnixMicros first = spec.end;
-    common::UnixMicros last = spec.start;
-    for (const auto& e : selection.selected) {
-      first = std::min(first, e->partition.start_time);
-      last = std::max(last, e->partition.end_time);
-    }
-    first = std::max(first, spec.start);
-    last = std::min(last, spec.end - 1);
-    const auto first_bucket = FixedBucketStart(*spec.downsample, first);
-    if (first_bucket) {
-      if (first_bucket == FixedBucketStart(*spec.downsample, last)) single_bucket = first_bucket;
-    } else {  // months: DuckDB's calendar decides
-      auto probe = connection.Query(SingleBucketProbeSql(*spec.downsample, first, last));
-      if (probe.ok() && probe->row_count() == 1 && !probe->IsNull(0, 0) &&
-          probe->GetInt64(0, 0) == probe->GetInt64(1, 0)) {
-        single_bucket = probe->GetInt64(0, 0);
-      }
-    }
-  }
+  const std::optional<common::UnixMicros> single_bucket = SingleBucket(spec, selection, connection);
   const QuerySql sql =
       BuildQuerySql(spec, schema, *schemas, stream->files_.files, row_cap, single_bucket);
   stream->deadline_ = engine_.watchdog().Watch(connection, deadline);
@@ -231,14 +287,7 @@ common::Status QueryStream::WriteTo(OutputFormat format,
     return st;
   };
   if (format == OutputFormat::kJson) {
-    buf += R"({"mode":")";
-    buf += mode();
-    buf += R"(","columns":[)";
-    for (size_t i = 0; i < columns().size(); ++i) {
-      if (i > 0) buf += ',';
-      common::AppendJsonString(buf, columns()[i]);
-    }
-    buf += R"(],"rows":[)";
+    AppendJsonHead(buf, mode(), columns());
   } else if (format == OutputFormat::kCsv) {
     encoder_.AppendCsvHeader(buf);
   }
@@ -297,32 +346,7 @@ common::Status QueryStream::WriteTo(OutputFormat format,
   result_.reset();
 
   if (format == OutputFormat::kJson) {
-    buf += "],\"truncated\":";
-    buf += truncated_ ? "true" : "false";
-    buf += ",\"warnings\":[";
-    if (truncated_) {
-      // Only the default limit truncates: a limit the caller chose is the answer's size.
-      common::AppendJsonString(buf, "result truncated to the default limit of " +
-                                        std::to_string(limit_) +
-                                        " rows; set \"limit\" to get more");
-    }
-    buf += "],\"version\":" + std::to_string(version_) + ",\"statistics\":{";
-    const QueryStatistics& s = statistics_;
-    buf += "\"partitionsTotal\":" + std::to_string(s.partitions_total);
-    buf += ",\"partitionsScanned\":" + std::to_string(s.partitions_scanned);
-    buf += ",\"partitionsPruned\":" + std::to_string(s.partitions_pruned);
-    buf += ",\"partitionsPrunedByTime\":" + std::to_string(s.pruned_by_time);
-    buf += ",\"partitionsPrunedByKey\":" + std::to_string(s.pruned_by_key);
-    buf += ",\"partitionsPrunedByStatistics\":" + std::to_string(s.pruned_by_statistics);
-    buf += ",\"partitionsLocal\":" + std::to_string(s.partitions_local);
-    buf += ",\"partitionsFromCache\":" + std::to_string(s.partitions_from_cache);
-    buf += ",\"partitionsFetched\":" + std::to_string(s.partitions_fetched);
-    buf += ",\"rowCount\":" + std::to_string(rows_written_);
-    char elapsed[32];
-    std::snprintf(elapsed, sizeof elapsed, "%.3f", MillisSince(started_));
-    buf += ",\"elapsedMs\":";
-    buf += elapsed;
-    buf += "}}";
+    AppendJsonTail(buf, truncated_, limit_, version_, statistics_, rows_written_, started_);
   }
   if (duration_ != nullptr) duration_->Observe(MillisSince(started_) / 1000.0);
   return flush();

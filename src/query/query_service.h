@@ -110,6 +110,9 @@ class QueryService {
                                                      simdjson::dom::element body);
 
  private:
+  // Adds a plan's partition counts to the metrics.
+  void CountPartitions(const QueryStatistics& stats) const;
+
   QueryEngine& engine_;
   DatasetReader& reader_;
   const QueryServiceOptions options_;

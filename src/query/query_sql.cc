@@ -8,15 +8,16 @@
 #include <string_view>
 
 #include "duck/sql_quoting.h"
+#include "partition/file_format.h"
+#include "partition/scan_sql.h"
 
 namespace timestore::query {
 namespace {
 
 using catalog::ColumnDef;
 using catalog::ColumnType;
-using catalog::SqlTypeName;
 using duck::QuoteIdent;
-using duck::QuoteLiteral;
+using partition::SqlTypeName;
 
 // Internal column names of the generated statement. Dataset columns are validated identifiers; the
 // "__ts_" prefix keeps these apart from any a caller would choose.
@@ -98,22 +99,6 @@ std::vector<ColumnDef> NeededColumns(const QuerySpec& spec, const std::vector<Co
   return out;
 }
 
-// The select list of `needed` for files of a schema version with `present` columns: absent ones
-// become typed NULLs, so scans of different schema versions union by name.
-std::string ProjectionSql(const std::vector<ColumnDef>& needed,
-                          const std::vector<ColumnDef>& present) {
-  std::string sql;
-  for (const ColumnDef& c : needed) {
-    if (!sql.empty()) sql += ", ";
-    if (FindColumn(present, c.name) != nullptr) {
-      sql += QuoteIdent(c.name);
-    } else {
-      sql += "CAST(NULL AS " + std::string(SqlTypeName(c.type)) + ") AS " + QuoteIdent(c.name);
-    }
-  }
-  return sql;
-}
-
 // UNION ALL of one scan per (format, schema version) group of Parquet files and one per DuckDB
 // file, each filtered by `where` (when not empty). `where_ok(version)` says whether the filter can
 // run inside the scan of that schema version's files (it names only columns they have); otherwise
@@ -122,34 +107,20 @@ std::string ScansSql(const std::vector<ColumnDef>& needed,
                      const std::map<int, std::vector<ColumnDef>>& schema_versions,
                      const std::vector<SourceFile>& files, const std::string& where,
                      const std::function<bool(int)>& where_ok) {
-  static const std::vector<ColumnDef> kNone;
-  auto present = [&](int version) -> const std::vector<ColumnDef>& {
-    auto it = schema_versions.find(version);
-    return it == schema_versions.end() ? kNone : it->second;
-  };
   auto scan = [&](int version, const std::string& from) {
-    std::string select = "SELECT " + ProjectionSql(needed, present(version)) + " FROM " + from;
+    std::string select =
+        "SELECT " +
+        partition::ProjectionSql(needed, partition::ColumnsOf(schema_versions, version),
+                                 partition::PresentColumns::kAsStored) +
+        " FROM " + from;
     if (where.empty()) return select;
     if (where_ok(version)) return select + " WHERE " + where;
     return "SELECT * FROM (" + select + ") WHERE " + where;
   };
-  std::map<int, std::vector<const SourceFile*>> parquet_by_version;
-  std::vector<std::string> scans;
-  for (const SourceFile& f : files) {
-    if (f.format == catalog::WriteFormat::kParquet) {
-      parquet_by_version[f.schema_version].push_back(&f);
-    } else {
-      scans.push_back(scan(f.schema_version, QuoteIdent(f.attached_as) + ".records"));
-    }
-  }
-  for (const auto& [version, group] : parquet_by_version) {
-    std::string list;
-    for (const SourceFile* f : group) list += (list.empty() ? "" : ", ") + QuoteLiteral(f->path);
-    // Object keys look like hive partitions (".../window=.../..."): not columns, so not detected.
-    scans.push_back(scan(version, "read_parquet([" + list + "], hive_partitioning = false)"));
-  }
   std::string sql;
-  for (const std::string& s : scans) sql += (sql.empty() ? "" : "\nUNION ALL\n") + s;
+  for (const partition::Scan& s : partition::GroupScans(files)) {
+    sql += (sql.empty() ? "" : "\nUNION ALL\n") + scan(s.schema_version, s.from);
+  }
   return sql;
 }
 
@@ -233,35 +204,53 @@ std::string OrderSql(const QuerySpec& spec, size_t group_columns) {
   return sql;
 }
 
-std::string DownsampleSql(const QuerySpec& spec, const std::vector<ColumnDef>& schema,
-                          const std::string& source, int64_t row_cap,
-                          std::optional<common::UnixMicros> single_bucket) {
+// The select-list expression of aggregation `a` (the `i`th) of a gap-filled downsample:
+// its value where the bucket has rows, else what `d.fill` asks for. `before`/`after` are the
+// windows over the earlier and later buckets of the series.
+std::string FilledValueSql(const Downsample& d, const Aggregation& a, size_t i,
+                           const std::vector<ColumnDef>& schema, const std::string& before,
+                           const std::string& after) {
+  const std::string bucket(kBucket);
+  const std::string present(kPresent);
+  const std::string v = "\"__ts_a" + std::to_string(i) + "\"";
+  switch (d.fill) {
+    case FillMode::kNone:
+    case FillMode::kNull:
+      return v;
+    case FillMode::kValue:
+      return NumericResult(a, schema)
+                 ? "CASE WHEN " + present + " THEN CAST(" + v + " AS DOUBLE) ELSE " +
+                       NumberLiteral(d.fill_value) + " END"
+                 : v;
+    case FillMode::kPrevious:
+      return "CASE WHEN " + present + " THEN " + v + " ELSE last_value(" + v + " IGNORE NULLS)" +
+             before + " END";
+    case FillMode::kLinear: {
+      if (!NumericResult(a, schema)) return v;
+      const std::string x = "CAST(" + v + " AS DOUBLE)";
+      const std::string t = "CASE WHEN " + v + " IS NOT NULL THEN epoch_us(" + bucket + ") END";
+      const std::string prev_v = "last_value(" + x + " IGNORE NULLS)" + before;
+      const std::string prev_t = "last_value(" + t + " IGNORE NULLS)" + before;
+      const std::string next_v = "first_value(" + x + " IGNORE NULLS)" + after;
+      const std::string next_t = "first_value(" + t + " IGNORE NULLS)" + after;
+      return "CASE WHEN " + present + " THEN " + x + " ELSE " + prev_v + " + (" + next_v + " - " +
+             prev_v + ") * CAST(epoch_us(" + bucket + ") - " + prev_t + " AS DOUBLE) / CAST(" +
+             next_t + " - " + prev_t + " AS DOUBLE) END";
+    }
+  }
+  return v;
+}
+
+// The CTEs of a gap-filled downsample after "__ts_src": the aggregated buckets ("__ts_agg"), the
+// series that have rows ("__ts_series"), every bucket of the range for each ("__ts_grid") and the
+// grid left-joined with the aggregates ("__ts_joined").
+std::string GapFillCtesSql(const QuerySpec& spec, const std::string& row_bucket,
+                           const std::string& groups, const std::string& group_ordinals) {
   const Downsample& d = *spec.downsample;
   const std::string ts = QuoteIdent(spec.timestamp_column);
   const std::string interval = IntervalSql(d);
-  const std::string row_bucket = single_bucket ? TimestampLiteral(*single_bucket)
-                                               : "time_bucket(" + interval + ", " + ts + ")";
-  std::string groups;  // ", "g1", "g2"
-  for (const std::string& g : d.group_by) groups += ", " + QuoteIdent(g);
-  std::string group_ordinals = "1";
-  for (size_t i = 0; i < d.group_by.size(); ++i) group_ordinals += ", " + std::to_string(i + 2);
-  const std::string limit = " LIMIT " + std::to_string(row_cap);
-
-  if (d.fill == FillMode::kNone) {
-    std::string sql =
-        "WITH \"__ts_src\" AS (\n" + source + "\n)\nSELECT " + row_bucket + " AS " + ts + groups;
-    for (const Aggregation& a : d.aggregations) {
-      sql += ", " + AggregateSql(a, ts) + " AS " + QuoteIdent(a.alias);
-    }
-    sql +=
-        " FROM \"__ts_src\" GROUP BY " + group_ordinals + OrderSql(spec, d.group_by.size()) + limit;
-    return sql;
-  }
-
-  // Gap filling: every bucket of the range for every series (groupBy value combination) that has
-  // rows, left-joined with the aggregated buckets.
-  std::string sql = "WITH \"__ts_src\" AS (\n" + source + "\n),\n\"__ts_agg\" AS (SELECT " +
-                    row_bucket + " AS " + std::string(kBucket) + groups;
+  std::string sql =
+      "\"__ts_agg\" AS (SELECT " + row_bucket + " AS " + std::string(kBucket) + groups;
   for (size_t i = 0; i < d.aggregations.size(); ++i) {
     sql += ", " + AggregateSql(d.aggregations[i], ts) + " AS \"__ts_a" + std::to_string(i) + "\"";
   }
@@ -290,8 +279,38 @@ std::string DownsampleSql(const QuerySpec& spec, const std::vector<ColumnDef>& s
     sql += " AND \"__ts_grid\"." + QuoteIdent(g) + " IS NOT DISTINCT FROM \"__ts_agg\"." +
            QuoteIdent(g);
   }
-  sql += ")\n";
+  return sql + ")\n";
+}
 
+std::string DownsampleSql(const QuerySpec& spec, const std::vector<ColumnDef>& schema,
+                          const std::string& source, int64_t row_cap,
+                          std::optional<common::UnixMicros> single_bucket) {
+  const Downsample& d = *spec.downsample;
+  const std::string ts = QuoteIdent(spec.timestamp_column);
+  const std::string interval = IntervalSql(d);
+  const std::string row_bucket = single_bucket ? TimestampLiteral(*single_bucket)
+                                               : "time_bucket(" + interval + ", " + ts + ")";
+  std::string groups;  // ", "g1", "g2"
+  for (const std::string& g : d.group_by) groups += ", " + QuoteIdent(g);
+  std::string group_ordinals = "1";
+  for (size_t i = 0; i < d.group_by.size(); ++i) group_ordinals += ", " + std::to_string(i + 2);
+  const std::string limit = " LIMIT " + std::to_string(row_cap);
+
+  if (d.fill == FillMode::kNone) {
+    std::string sql =
+        "WITH \"__ts_src\" AS (\n" + source + "\n)\nSELECT " + row_bucket + " AS " + ts + groups;
+    for (const Aggregation& a : d.aggregations) {
+      sql += ", " + AggregateSql(a, ts) + " AS " + QuoteIdent(a.alias);
+    }
+    sql +=
+        " FROM \"__ts_src\" GROUP BY " + group_ordinals + OrderSql(spec, d.group_by.size()) + limit;
+    return sql;
+  }
+
+  // Gap filling: every bucket of the range for every series (groupBy value combination) that has
+  // rows, left-joined with the aggregated buckets.
+  std::string sql = "WITH \"__ts_src\" AS (\n" + source + "\n),\n" +
+                    GapFillCtesSql(spec, row_bucket, groups, group_ordinals);
   std::string partition;
   for (const std::string& g : d.group_by) {
     partition += (partition.empty() ? "PARTITION BY " : ", ") + QuoteIdent(g);
@@ -301,46 +320,10 @@ std::string DownsampleSql(const QuerySpec& spec, const std::vector<ColumnDef>& s
                              " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)";
   const std::string after = " OVER (" + partition + " ORDER BY " + bucket +
                             " ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)";
-  const std::string present(kPresent);
-
   sql += "SELECT " + bucket + " AS " + ts + groups;
   for (size_t i = 0; i < d.aggregations.size(); ++i) {
     const Aggregation& a = d.aggregations[i];
-    const std::string v = "\"__ts_a" + std::to_string(i) + "\"";
-    std::string expr;
-    switch (d.fill) {
-      case FillMode::kNone:
-      case FillMode::kNull:
-        expr = v;
-        break;
-      case FillMode::kValue:
-        expr = NumericResult(a, schema)
-                   ? "CASE WHEN " + present + " THEN CAST(" + v + " AS DOUBLE) ELSE " +
-                         NumberLiteral(d.fill_value) + " END"
-                   : v;
-        break;
-      case FillMode::kPrevious:
-        expr = "CASE WHEN " + present + " THEN " + v + " ELSE last_value(" + v + " IGNORE NULLS)" +
-               before + " END";
-        break;
-      case FillMode::kLinear: {
-        if (!NumericResult(a, schema)) {
-          expr = v;
-          break;
-        }
-        const std::string x = "CAST(" + v + " AS DOUBLE)";
-        const std::string t = "CASE WHEN " + v + " IS NOT NULL THEN epoch_us(" + bucket + ") END";
-        const std::string prev_v = "last_value(" + x + " IGNORE NULLS)" + before;
-        const std::string prev_t = "last_value(" + t + " IGNORE NULLS)" + before;
-        const std::string next_v = "first_value(" + x + " IGNORE NULLS)" + after;
-        const std::string next_t = "first_value(" + t + " IGNORE NULLS)" + after;
-        expr = "CASE WHEN " + present + " THEN " + x + " ELSE " + prev_v + " + (" + next_v + " - " +
-               prev_v + ") * CAST(epoch_us(" + bucket + ") - " + prev_t + " AS DOUBLE) / CAST(" +
-               next_t + " - " + prev_t + " AS DOUBLE) END";
-        break;
-      }
-    }
-    sql += ", " + expr + " AS " + QuoteIdent(a.alias);
+    sql += ", " + FilledValueSql(d, a, i, schema, before, after) + " AS " + QuoteIdent(a.alias);
   }
   sql += " FROM \"__ts_joined\"" + OrderSql(spec, d.group_by.size()) + limit;
   return sql;
@@ -410,8 +393,8 @@ std::string DatasetViewSql(const std::vector<ColumnDef>& schema,
                            const std::vector<SourceFile>& files) {
   if (files.empty()) {
     // No partition yet: the right columns and no rows.
-    std::vector<ColumnDef> none;
-    return "SELECT " + ProjectionSql(schema, none) + " WHERE false";
+    return "SELECT " + partition::ProjectionSql(schema, {}, partition::PresentColumns::kAsStored) +
+           " WHERE false";
   }
   return ScansSql(schema, schema_versions, files, "", [](int) { return true; });
 }

@@ -14,18 +14,14 @@
 #include <vector>
 
 #include "catalog/types.h"
+#include "partition/scan_sql.h"
 #include "query/query_spec.h"
 
 namespace timestore::query {
 
-// One partition file as the query reads it.
-struct SourceFile {
-  std::string path;  // a Parquet file; unused for DuckDB files
-  catalog::WriteFormat format = catalog::WriteFormat::kParquet;
-  int schema_version = 1;
-  // DuckDB files: the catalog alias under which the file is attached read-only.
-  std::string attached_as;
-};
+// One partition file as the query reads it (a Parquet path, or a DuckDB file's read-only
+// attachment).
+using SourceFile = partition::ScanFile;
 
 struct QuerySql {
   std::string sql;

@@ -6,6 +6,7 @@
 #include "common/json_writer.h"
 #include "common/random_id.h"
 #include "duck/sql_quoting.h"
+#include "partition/file_format.h"
 #include "query/query_sql.h"
 #include "query/sql_guard.h"
 #include "query/sql_runtime_tables.h"
@@ -315,7 +316,7 @@ common::Result<std::string> SqlRuntime::SchemaJson(
     for (const catalog::ColumnDef& c : DatasetReader::CurrentColumns(d, *schemas)) {
       w.BeginObject();
       w.Key("name").String(c.name);
-      w.Key("type").String(catalog::SqlTypeName(c.type));
+      w.Key("type").String(partition::SqlTypeName(c.type));
       w.Key("nullable").Bool(true);
       w.Key("description").Null();
       w.EndObject();

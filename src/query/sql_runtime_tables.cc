@@ -5,6 +5,7 @@
 #include <string>
 
 #include "duck/appender.h"
+#include "partition/file_format.h"
 
 namespace timestore::query {
 namespace {
@@ -82,7 +83,7 @@ Status FillColumns(duck::Connection& c, const std::vector<catalog::Dataset>& dat
       TS_RETURN_IF_ERROR(a.AppendString(d.slug));
       TS_RETURN_IF_ERROR(a.AppendString(columns[i].name));
       TS_RETURN_IF_ERROR(a.AppendString(catalog::ColumnTypeName(columns[i].type)));
-      TS_RETURN_IF_ERROR(a.AppendString(catalog::SqlTypeName(columns[i].type)));
+      TS_RETURN_IF_ERROR(a.AppendString(partition::SqlTypeName(columns[i].type)));
       TS_RETURN_IF_ERROR(a.AppendInt64(static_cast<int64_t>(i + 1)));
       TS_RETURN_IF_ERROR(a.EndRow());
     }

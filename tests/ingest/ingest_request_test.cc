@@ -8,6 +8,7 @@ namespace {
 using catalog::ColumnDef;
 using catalog::ColumnType;
 using common::StatusCode;
+using partition::RowBatch;
 
 const std::vector<ColumnDef> kSchema = {{"timestamp", ColumnType::kTimestamp},
                                         {"host", ColumnType::kString},
@@ -156,9 +157,9 @@ TEST_F(IngestRequestTest, EnvelopeIsValidatedFieldByField) {
 TEST_F(IngestRequestTest, PartitionKeyIsCanonicalAndSafeForObjectKeys) {
   auto req = Parse(R"({"rows":[],"partition":{"key":{"zone":"eu west/1","dc":7,"hot":true}}})");
   ASSERT_TRUE(req.ok()) << req.status().ToString();
-  EXPECT_EQ(req->partition_key_json, R"({"dc":7,"hot":true,"zone":"eu west/1"})");
-  ASSERT_EQ(req->partition_key.size(), 3u);
-  EXPECT_EQ(req->partition_key[2], (std::pair<std::string, std::string>{"zone", "eu%20west%2F1"}));
+  EXPECT_EQ(req->partition_key.Json(), R"({"dc":7,"hot":true,"zone":"eu west/1"})");
+  ASSERT_EQ(req->partition_key.entries().size(), 3u);
+  EXPECT_EQ(req->partition_key.PathSegments(), "dc=7/hot=true/zone=eu%20west%2F1/");
 }
 
 TEST_F(IngestRequestTest, DefaultsFillMissingColumnsAndAreTypeChecked) {

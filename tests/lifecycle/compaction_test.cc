@@ -174,7 +174,7 @@ class CompactionTest : public ::testing::TestWithParam<Driver> {
   };
 
   RunOutcome RunCompaction(const std::string& slug, const LifecycleOptions& options,
-                           CompactionHooks hooks = {}) {
+                           partition::FaultPoints hooks = {}) {
     catalog::Job job;
     job.id = catalog::JobId("job-" + testing::UniqueName("c"));
     job.kind = std::string(kCompaction);
@@ -393,8 +393,8 @@ TEST_P(CompactionTest, RacingCompactionsMergeEachPartitionOnceAndTheLoserReports
   // Both runs plan and merge the same step before either commits.
   std::atomic<int> merged{0};
   auto hooks = [&] {
-    CompactionHooks h;
-    h.before_commit = [&merged](const catalog::NewPartition&) {
+    partition::FaultPoints h;
+    h.after_publish = [&merged](const catalog::NewPartition&) {
       ++merged;
       const auto deadline = std::chrono::steady_clock::now() + 20s;
       while (merged.load() < 2 && std::chrono::steady_clock::now() < deadline) {
@@ -433,8 +433,8 @@ TEST_P(CompactionTest, RacingCompactionsMergeEachPartitionOnceAndTheLoserReports
 TEST_P(CompactionTest, IngestCommittedDuringACompactionStaysLive) {
   IngestSmallGroup("cpu", 3, 2);
   const std::string query = "{" + Range(0, kDay) + "}";
-  CompactionHooks hooks;
-  hooks.before_commit = [this](const catalog::NewPartition&) {
+  partition::FaultPoints hooks;
+  hooks.after_publish = [this](const catalog::NewPartition&) {
     Ingest("cpu", {{5000, "late", 99}}, "eu");  // same group, between merge and commit
     return common::Status::Ok();
   };
@@ -457,9 +457,9 @@ TEST_P(CompactionTest, CrashBetweenPublishAndCommitChangesNothingAndTheNextRunCo
   const auto live_before = Live("cpu");
   const std::set<std::string> objects_before = Objects("cpu");
 
-  CompactionHooks crash;
+  partition::FaultPoints crash;
   std::string published;
-  crash.before_commit = [&published](const catalog::NewPartition& output) {
+  crash.after_publish = [&published](const catalog::NewPartition& output) {
     published = output.object_key;
     return common::Unavailable("simulated crash before commit");
   };

@@ -1,8 +1,8 @@
-#include "ingest/row_batch.h"
+#include "partition/row_batch.h"
 
 #include <cassert>
 
-namespace timestore::ingest {
+namespace timestore::partition {
 
 using catalog::ColumnType;
 
@@ -123,4 +123,4 @@ void RowBatch::AppendRowFrom(const RowBatch& other, size_t row) {
   for (size_t c = 0; c < columns.size(); ++c) columns[c].AppendFrom(other.columns[c], row);
 }
 
-}  // namespace timestore::ingest
+}  // namespace timestore::partition

@@ -11,7 +11,7 @@
 
 #include "catalog/types.h"
 
-namespace timestore::ingest {
+namespace timestore::partition {
 
 // One column's values. The accessor matching the column type must be used: Int64At for kTimestamp
 // (microseconds since the epoch, UTC) and kInteger, DoubleAt for kDouble, BoolAt for kBoolean,
@@ -67,4 +67,4 @@ struct RowBatch {
   void AppendRowFrom(const RowBatch& other, size_t row);
 };
 
-}  // namespace timestore::ingest
+}  // namespace timestore::partition

@@ -1,4 +1,4 @@
-#include "ingest/partition_writer.h"
+#include "partition/partition_writer.h"
 
 #include <algorithm>
 #include <cassert>
@@ -15,43 +15,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "common/json_writer.h"
 #include "common/random_id.h"
 #include "duck/appender.h"
 #include "duck/connection.h"
 #include "duck/data_chunk.h"
 #include "duck/database.h"
 #include "duck/sql_quoting.h"
+#include "partition/file_format.h"
+#include "partition/scan_sql.h"
+#include "partition/staging_file.h"
 #include "storage/posix_file.h"
 #include "storage/sha256_hasher.h"
 
-namespace timestore::ingest {
+namespace timestore::partition {
 namespace {
 
 using catalog::ColumnType;
-using catalog::SqlTypeName;
 using catalog::WriteFormat;
 using common::Result;
 using common::Status;
 using duck::QuoteIdent;
 using duck::QuoteLiteral;
-
-duck::Type ChunkType(ColumnType type) {
-  switch (type) {
-    case ColumnType::kTimestamp:
-      return duck::Type::kTimestamp;
-    case ColumnType::kString:
-      return duck::Type::kVarchar;
-    case ColumnType::kDouble:
-      return duck::Type::kDouble;
-    case ColumnType::kInteger:
-      return duck::Type::kBigint;
-    case ColumnType::kBoolean:
-      return duck::Type::kBoolean;
-  }
-  assert(false && "unknown ColumnType");
-  return duck::Type::kVarchar;
-}
 
 // Min/max of one column, built while the rows are copied into DuckDB. Only values that count are
 // folded in: non-NULL, and finite for doubles.
@@ -149,21 +133,14 @@ constexpr std::string_view kTempCatalog = "temp";
 Status CreateAndFillTable(duck::Connection& conn, std::string_view catalog, const RowBatch& rows,
                           const size_t* order, std::vector<ColumnStats>& stats) {
   std::string ddl = catalog == kTempCatalog ? "CREATE TEMP TABLE " : "CREATE TABLE ";
-  ddl += QuoteIdent(catalog) + ".main." + QuoteIdent(kPartitionTableName) + " (";
-  for (size_t i = 0; i < rows.schema.size(); ++i) {
-    if (i > 0) ddl += ", ";
-    ddl += QuoteIdent(rows.schema[i].name);
-    ddl += ' ';
-    ddl += SqlTypeName(rows.schema[i].type);
-  }
-  ddl += ')';
+  ddl += QuoteIdent(catalog) + ".main." + QuoteIdent(kTableName) + " " + ColumnListDdl(rows.schema);
   TS_RETURN_IF_ERROR(conn.Execute(ddl));
 
   TS_ASSIGN_OR_RETURN(duck::Appender appender,
-                      duck::Appender::Create(conn, catalog, "main", kPartitionTableName));
+                      duck::Appender::Create(conn, catalog, "main", kTableName));
   std::vector<duck::Type> types;
   types.reserve(rows.schema.size());
-  for (const auto& def : rows.schema) types.push_back(ChunkType(def.type));
+  for (const auto& def : rows.schema) types.push_back(DuckType(def.type));
   TS_ASSIGN_OR_RETURN(duck::DataChunk chunk, duck::DataChunk::Create(std::move(types)));
 
   const size_t row_count = rows.row_count();
@@ -206,10 +183,8 @@ Status WriteDuckdbFile(duck::Connection& conn, const RowBatch& rows, const size_
 Status WriteParquetFile(duck::Connection& conn, const RowBatch& rows, const size_t* order,
                         const std::string& file, std::vector<ColumnStats>& stats) {
   TS_RETURN_IF_ERROR(CreateAndFillTable(conn, kTempCatalog, rows, order, stats));
-  return conn.Execute("COPY " + QuoteIdent(kTempCatalog) + ".main." +
-                      QuoteIdent(kPartitionTableName) + " TO " + QuoteLiteral(file) +
-                      " (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " +
-                      std::to_string(kParquetRowGroupRows) + ")");
+  return conn.Execute("COPY " + QuoteIdent(kTempCatalog) + ".main." + QuoteIdent(kTableName) +
+                      " TO " + QuoteLiteral(file) + " " + ParquetCopyOptions());
 }
 
 struct FileDigest {
@@ -235,59 +210,41 @@ Result<FileDigest> HashAndSync(const std::string& file) {
   return digest;
 }
 
-// Removes a file (and the WAL DuckDB may have made next to it) unless released.
-class RemoveOnExit {
- public:
-  explicit RemoveOnExit(std::string file) : file_(std::move(file)) {}
-  RemoveOnExit(const RemoveOnExit&) = delete;
-  RemoveOnExit& operator=(const RemoveOnExit&) = delete;
-  ~RemoveOnExit() {
-    if (file_.empty()) return;
-    std::error_code ignored;
-    std::filesystem::remove(file_, ignored);
-    std::filesystem::remove(file_ + ".wal", ignored);
-  }
-  void Release() { file_.clear(); }
-
- private:
-  std::string file_;
-};
-
-std::string StatisticsJson(const RowBatch& rows, const std::vector<ColumnStats>& stats) {
-  common::JsonWriter w;
-  w.BeginObject();
+// The statistics of `rows` from what FillColumn folded into `stats`, in schema order.
+ColumnStatisticsList Statistics(const RowBatch& rows, const std::vector<ColumnStats>& stats) {
+  ColumnStatisticsList out;
+  out.reserve(rows.schema.size());
   for (size_t col = 0; col < rows.schema.size(); ++col) {
     const ColumnStats& s = stats[col];
-    w.Key(rows.schema[col].name).BeginObject();
+    ColumnStatistics c;
+    c.null_count = static_cast<int64_t>(rows.columns[col].null_count());
     if (s.has_value) {
       switch (rows.schema[col].type) {
         case ColumnType::kTimestamp:
-          w.Key("min").String(common::FormatIso8601(s.min_int));
-          w.Key("max").String(common::FormatIso8601(s.max_int));
+          c.min = JsonScalar::Timestamp(s.min_int);
+          c.max = JsonScalar::Timestamp(s.max_int);
           break;
         case ColumnType::kInteger:
-          w.Key("min").Int(s.min_int);
-          w.Key("max").Int(s.max_int);
+          c.min = JsonScalar::Integer(s.min_int);
+          c.max = JsonScalar::Integer(s.max_int);
           break;
         case ColumnType::kBoolean:
-          w.Key("min").Bool(s.min_int != 0);
-          w.Key("max").Bool(s.max_int != 0);
+          c.min = JsonScalar::Boolean(s.min_int != 0);
+          c.max = JsonScalar::Boolean(s.max_int != 0);
           break;
         case ColumnType::kDouble:
-          w.Key("min").Double(s.min_double);
-          w.Key("max").Double(s.max_double);
+          c.min = JsonScalar::Double(s.min_double);
+          c.max = JsonScalar::Double(s.max_double);
           break;
         case ColumnType::kString:
-          w.Key("min").String(s.min_string);
-          w.Key("max").String(s.max_string);
+          c.min = JsonScalar::String(s.min_string);
+          c.max = JsonScalar::String(s.max_string);
           break;
       }
     }
-    w.Key("nullCount").Int(static_cast<int64_t>(rows.columns[col].null_count()));
-    w.EndObject();
+    out.emplace_back(rows.schema[col].name, std::move(c));
   }
-  w.EndObject();
-  return w.str();
+  return out;
 }
 
 void AssertWellFormed(const RowBatch& rows) {
@@ -351,7 +308,7 @@ Result<WrittenPartitionFile> PartitionWriter::Write(const RowBatch& rows,
   const size_t* order_ptr = order.empty() ? nullptr : order.data();
 
   const std::string temp = path + ".tmp-" + common::RandomHex(8);
-  RemoveOnExit remove_temp(temp);
+  StagingFile remove_temp(temp);
   std::vector<ColumnStats> stats(rows.columns.size());
   {
     TS_ASSIGN_OR_RETURN(duck::Connection conn, duck::Connection::Open(db_));
@@ -386,7 +343,7 @@ Result<WrittenPartitionFile> PartitionWriter::Write(const RowBatch& rows,
   const ColumnStats& ts_stats = stats[static_cast<size_t>(ts_index)];
   out.stats.min_time = ts_stats.min_int;
   out.stats.max_time = ts_stats.max_int;
-  out.stats.column_statistics_json = StatisticsJson(rows, stats);
+  out.stats.column_statistics = Statistics(rows, stats);
   return out;
 }
 
@@ -397,4 +354,4 @@ Result<WrittenPartitionFile> WritePartitionFile(const RowBatch& rows,
   return writer.Write(rows, timestamp_column, format, path);
 }
 
-}  // namespace timestore::ingest
+}  // namespace timestore::partition

@@ -13,26 +13,17 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "duck/database.h"
-#include "ingest/row_batch.h"
+#include "partition/column_statistics.h"
+#include "partition/row_batch.h"
 
-namespace timestore::ingest {
-
-// The name of the one table in a DuckDB partition file.
-inline constexpr std::string_view kPartitionTableName = "records";
-
-// Rows per Parquet row group (DuckDB's default): big enough for good compression and few footer
-// entries, small enough that a reader can skip a row group by its min/max.
-inline constexpr int64_t kParquetRowGroupRows = 122'880;
+namespace timestore::partition {
 
 struct PartitionFileStats {
   int64_t row_count = 0;
   common::UnixMicros min_time = 0;  // over the timestamp column, inclusive
   common::UnixMicros max_time = 0;
-  // {"<column>":{"min":..,"max":..,"nullCount":N},...} for every column in schema order. min/max
-  // are left out when the column has no value (all NULL, or for doubles only NaN/infinities).
-  // Timestamps are ISO-8601 strings (common::FormatIso8601), doubles and integers numbers, strings
-  // strings (compared byte-wise, i.e. by code point), booleans true/false.
-  std::string column_statistics_json;
+  // Every column in schema order; EncodeColumnStatistics gives the catalog's JSON form.
+  ColumnStatisticsList column_statistics;
 };
 
 struct WrittenPartitionFile {
@@ -56,8 +47,9 @@ class PartitionWriter {
   // timestamp -> TIMESTAMP (UTC microseconds, no zone), string -> VARCHAR, double -> DOUBLE,
   // integer -> BIGINT, boolean -> BOOLEAN:
   //   kDuckdb:  a self-contained DuckDB database file (checkpointed, no .wal) holding one table
-  //             kPartitionTableName; open it with ATTACH ... (READ_ONLY).
-  //   kParquet: a Parquet file, ZSTD-compressed, row groups of kParquetRowGroupRows rows.
+  //             kTableName (file_format.h); open it with ATTACH ... (READ_ONLY).
+  //   kParquet: a Parquet file, ZSTD-compressed, row groups of kParquetRowGroupRows rows
+  //           (file_format.h).
   // The file is complete and fsync'ed (with its directory entry) before this returns, and appears
   // at `path` only then: it is written under a temporary name `<path>.tmp-<random>` in the same
   // directory and renamed without replacing anything. A crash can leave such temporary files (and
@@ -91,4 +83,4 @@ common::Result<WrittenPartitionFile> WritePartitionFile(const RowBatch& rows,
                                                         catalog::WriteFormat format,
                                                         const std::string& path);
 
-}  // namespace timestore::ingest
+}  // namespace timestore::partition

@@ -1,4 +1,4 @@
-#include "ingest/partition_writer.h"
+#include "partition/partition_writer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -30,7 +30,7 @@ namespace timestore::catalog {
 void PrintTo(WriteFormat format, std::ostream* os) { *os << WriteFormatName(format); }
 }  // namespace timestore::catalog
 
-namespace timestore::ingest {
+namespace timestore::partition {
 namespace {
 
 namespace fs = std::filesystem;
@@ -322,7 +322,8 @@ TEST_P(PartitionWriterFormatTest, ColumnNamesWithQuotesAndSpacesWork) {
   b.columns[3].AppendInt64(3);
   const std::string path = PathFor("weird");
   const WrittenPartitionFile file = Write(b, "my \"time\" col", path);
-  EXPECT_THAT(file.stats.column_statistics_json, HasSubstr(R"("we\"ird col":{"min":"x")"));
+  EXPECT_THAT(EncodeColumnStatistics(file.stats.column_statistics),
+              HasSubstr(R"("we\"ird col":{"min":"x")"));
 
   PartitionReader reader(path, GetParam());
   duck::QueryResult r = reader.Query(R"("we""ird col", "select", "it's", "my ""time"" col")",
@@ -564,7 +565,7 @@ TEST(PartitionWriterTest, StatisticsJsonIsExactForAKnownBatch) {
     EXPECT_EQ(file.stats.row_count, 4);
     EXPECT_EQ(file.stats.min_time, -500'000);
     EXPECT_EQ(file.stats.max_time, kNewYear2024 + 10'000'000);
-    EXPECT_EQ(file.stats.column_statistics_json,
+    EXPECT_EQ(EncodeColumnStatistics(file.stats.column_statistics),
               R"({"timestamp":{"min":"1969-12-31T23:59:59.500Z","max":"2024-01-01T00:00:10.000Z",)"
               R"("nullCount":0},)"
               R"("host":{"min":"Z","max":"é","nullCount":1},)"
@@ -608,4 +609,4 @@ TEST(PartitionWriterTest, RejectsBatchesWithoutAUsableTimestampColumn) {
 }
 
 }  // namespace
-}  // namespace timestore::ingest
+}  // namespace timestore::partition
