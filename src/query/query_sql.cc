@@ -8,7 +8,6 @@
 #include <string_view>
 
 #include "duck/sql_quoting.h"
-#include "partition/file_format.h"
 #include "partition/scan_sql.h"
 
 namespace timestore::query {
@@ -17,7 +16,6 @@ namespace {
 using catalog::ColumnDef;
 using catalog::ColumnType;
 using duck::QuoteIdent;
-using partition::SqlTypeName;
 
 // Internal column names of the generated statement. Dataset columns are validated identifiers; the
 // "__ts_" prefix keeps these apart from any a caller would choose.
@@ -212,7 +210,7 @@ std::string FilledValueSql(const Downsample& d, const Aggregation& a, size_t i,
                            const std::string& after) {
   const std::string bucket(kBucket);
   const std::string present(kPresent);
-  const std::string v = "\"__ts_a" + std::to_string(i) + "\"";
+  std::string v = "\"__ts_a" + std::to_string(i) + "\"";
   switch (d.fill) {
     case FillMode::kNone:
     case FillMode::kNull:

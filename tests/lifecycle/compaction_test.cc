@@ -204,6 +204,7 @@ class CompactionTest : public ::testing::TestWithParam<Driver> {
   void IngestSmallGroup(const std::string& slug, int files, int rows_each) {
     for (int f = 0; f < files; ++f) {
       std::vector<Row> rows;
+      rows.reserve(static_cast<size_t>(rows_each));
       for (int r = 0; r < rows_each; ++r) {
         rows.push_back({f * 100 + r, "h" + std::to_string(r % 2), f * 10 + r});
       }
@@ -237,7 +238,8 @@ TEST_P(CompactionTest, ManySmallIngestsMergeIntoOneFilePerGroupWithIdenticalAnsw
     std::vector<Row> rows;
     for (int r = 0; r < 4; ++r) {
       const std::string host = (region == "eu" ? "e" : "u") + std::to_string(r % 2);
-      rows.push_back({day * kDay + i * 60 + r, host, (region == "eu" ? 0 : 1000) + i * 4 + r});
+      rows.push_back(
+          {day * kDay + int64_t{i} * 60 + r, host, (region == "eu" ? 0 : 1000) + i * 4 + r});
     }
     // Attributes of two inputs of the eu day-0 group: merged, the earliest input winning.
     const std::string attributes = i == 0   ? R"({"source":"first","a":1})"

@@ -34,7 +34,6 @@ namespace timestore::partition {
 namespace {
 
 namespace fs = std::filesystem;
-using catalog::ColumnDef;
 using catalog::ColumnType;
 using catalog::WriteFormat;
 using common::StatusCode;
@@ -471,6 +470,7 @@ TEST_P(PartitionWriterFormatTest, OneWriterServesConcurrentWritesAndKeepsNothing
   std::vector<std::vector<common::Result<WrittenPartitionFile>>> results(kThreads);
   {
     std::vector<std::jthread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < kFilesPerThread; ++i) {
