@@ -84,7 +84,7 @@ void WritePartitionJson(common::JsonWriter& w, const Partition& p) {
   w.Key("id").String(p.id.value());
   w.Key("storageTargetId").String(p.storage_target_id.value());
   w.Key("fileFormat").String(catalog::WriteFormatName(p.format));
-  w.Key("objectKey").String(p.object_key);
+  w.Key("objectKey").String(p.object_key.value());
   w.Key("fileSizeBytes").Int(p.file_size_bytes);
   w.Key("rowCount").Int(p.row_count);
   w.Key("startTime").String(common::FormatIso8601(p.start_time));

@@ -173,7 +173,7 @@ std::string RetentionPlanJson(const lifecycle::RetentionPlan& plan) {
   for (const lifecycle::RetentionCandidate& c : plan.remove) {
     w.BeginObject();
     w.Key("id").String(c.partition.id.value());
-    w.Key("objectKey").String(c.partition.object_key);
+    w.Key("objectKey").String(c.partition.object_key.value());
     w.Key("reason").String(c.reason);
     w.Key("rowCount").Int(c.partition.row_count);
     w.Key("fileSizeBytes").Int(c.partition.file_size_bytes);
@@ -204,7 +204,7 @@ std::string ExportsJson(const std::vector<catalog::DatasetExport>& exports) {
     w.Key("id").String(e.id.value());
     w.Key("datasetId").String(e.dataset_id.value());
     w.Key("storageTargetId").String(e.storage_target_id.value());
-    w.Key("objectKey").String(e.object_key);
+    w.Key("objectKey").String(e.object_key.value());
     w.Key("version").Int(e.version);
     w.Key("timeRange");
     WriteTimeRange(w, e);

@@ -23,7 +23,7 @@ DatasetExport ReadExport(const PgResult& r, int row) {
   e.id = ExportId(std::string(r.GetText(row, 0)));
   e.dataset_id = DatasetId(std::string(r.GetText(row, 1)));
   e.storage_target_id = StorageTargetId(std::string(r.GetText(row, 2)));
-  e.object_key = r.GetText(row, 3);
+  e.object_key = ObjectKey(std::string(r.GetText(row, 3)));
   e.version = r.GetInt64(row, 4);
   e.range_start = r.GetOptionalInt64(row, 5);
   e.range_end = r.GetOptionalInt64(row, 6);
@@ -67,7 +67,7 @@ Result<DatasetExport> ExportRepository::Record(const NewExport& e) {
           PgParams()
               .Add(e.dataset_id.value())
               .Add(e.storage_target_id.value())
-              .Add(e.object_key)
+              .Add(e.object_key.value())
               .Add(e.version)
               .Add(e.range_start)
               .Add(e.range_end)

@@ -15,7 +15,7 @@ Result<PgResult> InsertPartition(PgTransaction& tx, const DatasetId& id, int64_t
   PgParams params;
   params.Add(id.value())
       .Add(p.storage_target_id.value())
-      .Add(p.object_key)
+      .Add(p.object_key.value())
       .Add(WriteFormatName(p.format))
       .Add(p.file_size_bytes)
       .Add(p.row_count)
@@ -169,7 +169,7 @@ Result<CommitResult> ManifestRepository::Commit(const VersionCommit& c) {
     if (!inserted.ok()) {
       if (inserted.status().code() == common::StatusCode::kAlreadyExists) {
         // Invariant 1: an object key is published once and never reused.
-        return common::Conflict("object key '" + p.object_key + "' is already published");
+        return common::Conflict("object key '" + p.object_key.value() + "' is already published");
       }
       return inserted.status();
     }

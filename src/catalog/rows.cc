@@ -71,7 +71,7 @@ Partition ReadPartition(const PgResult& r, int row) {
   p.id = PartitionId(std::string(r.GetText(row, 0)));
   p.dataset_id = DatasetId(std::string(r.GetText(row, 1)));
   p.storage_target_id = StorageTargetId(std::string(r.GetText(row, 2)));
-  p.object_key = r.GetText(row, 3);
+  p.object_key = ObjectKey(std::string(r.GetText(row, 3)));
   p.format = ParseWriteFormat(r.GetText(row, 4)).value_or(WriteFormat::kParquet);
   p.file_size_bytes = r.GetInt64(row, 5);
   p.row_count = r.GetInt64(row, 6);

@@ -9,18 +9,20 @@
 #include <string_view>
 #include <vector>
 
-#include "common/strong_id.h"
+#include "common/ids.h"
 #include "common/time.h"
 
 namespace timestore::catalog {
 
+using common::ApiTokenId;
+using common::DatasetId;
+using common::ExportId;
+using common::JobId;
+using common::ObjectKey;
+using common::PartitionId;
+using common::SavedQueryId;
+using common::StorageTargetId;
 using common::UnixMicros;
-using DatasetId = common::StrongId<struct DatasetIdTag, std::string>;
-using PartitionId = common::StrongId<struct PartitionIdTag, std::string>;
-using StorageTargetId = common::StrongId<struct StorageTargetIdTag, std::string>;
-using JobId = common::StrongId<struct JobIdTag, std::string>;
-using SavedQueryId = common::StrongId<struct SavedQueryIdTag, std::string>;
-using ExportId = common::StrongId<struct ExportIdTag, std::string>;
 
 enum class ColumnType { kTimestamp, kString, kDouble, kInteger, kBoolean };
 std::string_view ColumnTypeName(ColumnType type);  // "timestamp", "string", ...
@@ -159,7 +161,7 @@ struct NewPartition {
   PartitionId
       id;  // chosen by the writer (it appears in the object key); empty: the catalog picks one
   StorageTargetId storage_target_id;
-  std::string object_key;
+  ObjectKey object_key;
   WriteFormat format = WriteFormat::kParquet;
   int64_t file_size_bytes = 0;
   int64_t row_count = 0;
@@ -265,8 +267,8 @@ struct AuditEvent {
 struct NewExport {
   DatasetId dataset_id;
   StorageTargetId storage_target_id;
-  std::string object_key;  // on that target; unique per target
-  int64_t version = 0;     // the manifest version the file reflects
+  ObjectKey object_key;  // on that target; unique per target
+  int64_t version = 0;   // the manifest version the file reflects
   // The half-open time range exported; both set, or neither (the whole dataset).
   std::optional<UnixMicros> range_start;
   std::optional<UnixMicros> range_end;
@@ -283,7 +285,7 @@ struct DatasetExport {
   ExportId id;
   DatasetId dataset_id;
   StorageTargetId storage_target_id;
-  std::string object_key;
+  ObjectKey object_key;
   int64_t version = 0;
   std::optional<UnixMicros> range_start;
   std::optional<UnixMicros> range_end;
@@ -324,8 +326,6 @@ struct SavedQuery {
   UnixMicros created_at = 0;  // first save; kept by updates
   UnixMicros updated_at = 0;  // last save
 };
-
-using ApiTokenId = common::StrongId<struct ApiTokenIdTag, std::string>;
 
 // A bearer token as stored: only the SHA-256 of its secret, never the secret.
 struct NewApiToken {

@@ -470,8 +470,8 @@ Status IngestService::PublishFile(FileGroup& g, const std::string& id, int64_t w
                                   int64_t window) {
   const PendingWrite& w = *g.first;
   const catalog::WriteFormat format = w.dataset.write_format;
-  const std::string object_key =
-      partition::ObjectKey(w.dataset.slug, w.partition_key, window_start, id, format);
+  const common::ObjectKey object_key =
+      partition::PartitionObjectKey(w.dataset.slug, w.partition_key, window_start, id, format);
   const std::string staging =
       (std::filesystem::path(w.store->StagingDirectory()) / partition::FileName(id, format))
           .string();
@@ -481,21 +481,22 @@ Status IngestService::PublishFile(FileGroup& g, const std::string& id, int64_t w
   if (!written.ok()) return written.status().WithContext("writing a partition file");
   // A local store takes the staging file by rename. A remote one gets a copy; the staging file
   // then goes into the partition cache, so this node never downloads what it wrote.
-  const bool remote = !w.store->LocalPath(object_key).has_value();
+  const bool remote = !w.store->LocalPath(object_key.value()).has_value();
   storage::PutOptions put;
   put.move = !remote || cache_ == nullptr;
   put.sha256_hex = written->sha256_hex;
-  Status published = w.store->PutFile(object_key, staging, put);
+  Status published = w.store->PutFile(object_key.value(), staging, put);
   if (published.ok() && remote && cache_ != nullptr) {
-    if (Status cached = cache_->Insert(w.target.id.value(), object_key, staging); !cached.ok()) {
+    if (Status cached = cache_->Insert(w.target.id.value(), object_key.value(), staging);
+        !cached.ok()) {
       logger_.Warn(
           "write-through to the partition cache failed",
-          observability::LogFields().Add("key", object_key).Add("error", cached.message()));
+          observability::LogFields().Add("key", object_key.value()).Add("error", cached.message()));
     }
   }
   std::error_code ec;
   std::filesystem::remove(staging, ec);
-  if (!published.ok()) return published.WithContext("publishing " + object_key);
+  if (!published.ok()) return published.WithContext("publishing " + object_key.value());
 
   catalog::NewPartition& p = g.partition;
   p.id = catalog::PartitionId(id);

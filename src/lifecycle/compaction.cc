@@ -356,7 +356,7 @@ Result<std::vector<MergeInput>> OpenInputs(RunState& run, const Step& step,
       return common::Internal("partition " + p->id.value() + " has schema version " +
                               std::to_string(p->schema_version) + ", which the catalog lacks");
     }
-    auto copy = storage::OpenLocalCopy(store, target_id, p->object_key, p->checksum_sha256,
+    auto copy = storage::OpenLocalCopy(store, target_id, p->object_key.value(), p->checksum_sha256,
                                        run.context.cache);
     if (copy.ok() && copy->source == storage::LocalCopy::Source::kLocal) {
       // A local file is read in place, unchecked by OpenLocalCopy: check it here.
@@ -364,7 +364,7 @@ Result<std::vector<MergeInput>> OpenInputs(RunState& run, const Step& step,
       if (!sha.ok()) {
         copy = sha.status();
       } else if (*sha != p->checksum_sha256) {
-        return common::Internal("partition " + p->id.value() + " ('" + p->object_key +
+        return common::Internal("partition " + p->id.value() + " ('" + p->object_key.value() +
                                 "') does not match its SHA-256");
       }
     }
@@ -411,7 +411,7 @@ Result<MergedFile> MergeStep(RunState& run, const Step& step, storage::ObjectSto
 
 // The catalog row of a step's merged output.
 catalog::NewPartition OutputPartition(const Step& step, const catalog::Dataset& dataset,
-                                      const std::string& id, const std::string& key,
+                                      const std::string& id, const common::ObjectKey& key,
                                       int schema_version, const MergedFile& merged) {
   const Partition& first = *step.inputs.front();
   catalog::NewPartition output;
@@ -437,17 +437,19 @@ catalog::NewPartition OutputPartition(const Step& step, const catalog::Dataset& 
 // store takes the staging file by rename; a remote one gets a copy, which then goes into the
 // partition cache so that this node never downloads what it wrote.
 Status PublishOutput(JobContext& context, storage::ObjectStore& store, const std::string& target_id,
-                     const std::string& key, const std::string& staging, const MergedFile& merged,
-                     const observability::Logger& logger) {
-  const bool remote = !store.LocalPath(key).has_value();
+                     const common::ObjectKey& key, const std::string& staging,
+                     const MergedFile& merged, const observability::Logger& logger) {
+  const bool remote = !store.LocalPath(key.value()).has_value();
   storage::PutOptions put;
   put.move = !remote || context.cache == nullptr;
   put.sha256_hex = merged.sha256_hex;
-  TS_RETURN_IF_ERROR(store.PutFile(key, staging, put).WithContext("publishing " + key));
+  TS_RETURN_IF_ERROR(
+      store.PutFile(key.value(), staging, put).WithContext("publishing " + key.value()));
   if (remote && context.cache != nullptr) {
-    if (Status cached = context.cache->Insert(target_id, key, staging); !cached.ok()) {
-      logger.Warn("write-through to the partition cache failed",
-                  observability::LogFields().Add("key", key).Add("error", cached.message()));
+    if (Status cached = context.cache->Insert(target_id, key.value(), staging); !cached.ok()) {
+      logger.Warn(
+          "write-through to the partition cache failed",
+          observability::LogFields().Add("key", key.value()).Add("error", cached.message()));
     }
   }
   return Status::Ok();
@@ -490,8 +492,8 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const partition::Fau
   const std::string id = partition::NewPartitionId();
   auto partition_key = partition::PartitionKey::FromJson(first.partition_key_json);
   if (!partition_key.ok()) return common::Internal(partition_key.status().message());
-  const std::string key = partition::ObjectKey(dataset.slug, *partition_key, first.window_start, id,
-                                               dataset.write_format);
+  const common::ObjectKey key = partition::PartitionObjectKey(
+      dataset.slug, *partition_key, first.window_start, id, dataset.write_format);
   std::error_code ec;
   std::filesystem::create_directories(store->StagingDirectory(), ec);
   const std::string staging = (std::filesystem::path(store->StagingDirectory()) /
@@ -502,13 +504,15 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const partition::Fau
   TS_RETURN_IF_ERROR(PublishOutput(run.context, *store, first.storage_target_id.value(), key,
                                    staging, merged, logger));
   auto discard = [&](std::string_view why) {
-    if (Status deleted = store->Delete(key); !deleted.ok()) {
-      logger.Warn("cannot delete a discarded compaction output (the sweeper will)",
-                  observability::LogFields().Add("key", key).Add("error", deleted.message()));
+    if (Status deleted = store->Delete(key.value()); !deleted.ok()) {
+      logger.Warn(
+          "cannot delete a discarded compaction output (the sweeper will)",
+          observability::LogFields().Add("key", key.value()).Add("error", deleted.message()));
     }
-    logger.Info(
-        "compaction output discarded",
-        observability::LogFields().Add("dataset", dataset.slug).Add("key", key).Add("reason", why));
+    logger.Info("compaction output discarded", observability::LogFields()
+                                                   .Add("dataset", dataset.slug)
+                                                   .Add("key", key.value())
+                                                   .Add("reason", why));
   };
   const catalog::NewPartition output =
       OutputPartition(step, dataset, id, key, schema_version, merged);
@@ -536,7 +540,7 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const partition::Fau
                   .Add("version", committed->version.version)
                   .Add("inputs", static_cast<int64_t>(step.inputs.size()))
                   .Add("rows", merged.row_count)
-                  .Add("key", key));
+                  .Add("key", key.value()));
   return StepResult{StepOutcome::kCommitted, committed->version.version, merged.size_bytes};
 }
 

@@ -326,23 +326,25 @@ Result<std::vector<Input>> OpenInputs(JobContext& context, partition::StoreResol
     TS_RETURN_IF_ERROR(lease.status());
     TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store,
                         stores.ForTarget(p.storage_target_id));
-    Result<storage::LocalCopy> copy = storage::OpenLocalCopy(
-        *store, p.storage_target_id.value(), p.object_key, p.checksum_sha256, context.cache);
+    Result<storage::LocalCopy> copy =
+        storage::OpenLocalCopy(*store, p.storage_target_id.value(), p.object_key.value(),
+                               p.checksum_sha256, context.cache);
     if (!copy.ok()) {
       // A file of a live partition is gone: not the caller's mistake, so not kNotFound (which
       // would fail the job at once); a retry reads the then-current version.
       if (copy.status().code() == common::StatusCode::kNotFound) {
-        return common::Internal("partition file '" + p.object_key + "' of version " +
+        return common::Internal("partition file '" + p.object_key.value() + "' of version " +
                                 std::to_string(version) +
                                 " is missing: " + copy.status().message());
       }
-      return copy.status().WithContext("reading partition file '" + p.object_key + "'");
+      return copy.status().WithContext("reading partition file '" + p.object_key.value() + "'");
     }
     if (copy->source == storage::LocalCopy::Source::kLocal) {
       TS_ASSIGN_OR_RETURN(std::string sha, storage::Sha256File(copy->path));
       if (sha != p.checksum_sha256) {
-        return common::Internal("partition file '" + p.object_key + "' fails its checksum: " + sha +
-                                " instead of " + p.checksum_sha256);
+        return common::Internal("partition file '" + p.object_key.value() +
+                                "' fails its checksum: " + sha + " instead of " +
+                                p.checksum_sha256);
       }
     }
     inputs.push_back({copy->path, p.format, p.schema_version});
@@ -386,10 +388,11 @@ Result<catalog::DatasetExport> RecordExport(JobContext& context, const catalog::
   // have committed) it is left for the sweeper, which keeps recorded exports.
   if (code == common::StatusCode::kInvalidArgument || code == common::StatusCode::kAlreadyExists ||
       code == common::StatusCode::kConflict) {
-    if (Status deleted = store.Delete(record.object_key); !deleted.ok()) {
-      Log().Warn("cannot delete an unrecorded export file", observability::LogFields()
-                                                                .Add("key", record.object_key)
-                                                                .Add("error", deleted.ToString()));
+    if (Status deleted = store.Delete(record.object_key.value()); !deleted.ok()) {
+      Log().Warn("cannot delete an unrecorded export file",
+                 observability::LogFields()
+                     .Add("key", record.object_key.value())
+                     .Add("error", deleted.ToString()));
     }
   }
   return recorded.status().WithContext("recording the export");
@@ -402,7 +405,7 @@ std::string ExportAnswer(const catalog::DatasetExport& recorded, const catalog::
       .Key("exportId")
       .String(recorded.id.value())
       .Key("objectKey")
-      .String(record.object_key)
+      .String(record.object_key.value())
       .Key("storageTargetId")
       .String(record.storage_target_id.value())
       .Key("rows")
@@ -516,12 +519,13 @@ Result<std::string> ExportOperation::Run(JobContext& context) const {
 
   // Publish under a fresh key, then record.
   catalog::NewExport record;
-  record.object_key = "exports/" + dataset.slug + "/" + storage::CompactTimeSegment(now) + "-v" +
-                      std::to_string(version) + "-" + common::RandomHex(4) + ".parquet";
+  record.object_key =
+      common::ObjectKey("exports/" + dataset.slug + "/" + storage::CompactTimeSegment(now) + "-v" +
+                        std::to_string(version) + "-" + common::RandomHex(4) + ".parquet");
   storage::PutOptions put;
   put.move = true;
   put.sha256_hex = file.sha256;
-  TS_RETURN_IF_ERROR(export_store->PutFile(record.object_key, cleanup->file, put));
+  TS_RETURN_IF_ERROR(export_store->PutFile(record.object_key.value(), cleanup->file, put));
   record.dataset_id = dataset.id;
   record.storage_target_id = target.id;
   record.version = version;

@@ -90,12 +90,12 @@ Status SweepRemovedFiles(JobContext& context, partition::StoreResolver& stores,
     for (const catalog::Partition& p : batch) {
       TS_ASSIGN_OR_RETURN(std::shared_ptr<storage::ObjectStore> store,
                           stores.ForTarget(p.storage_target_id));
-      if (Status deleted = store->Delete(p.object_key); !deleted.ok()) {
-        return deleted.WithContext("deleting " + p.object_key);
+      if (Status deleted = store->Delete(p.object_key.value()); !deleted.ok()) {
+        return deleted.WithContext("deleting " + p.object_key.value());
       }
       ids.push_back(p.id);
       ++tally.files_deleted;
-      tally.Add(p.object_key, p.file_size_bytes);
+      tally.Add(p.object_key.value(), p.file_size_bytes);
     }
     if (after_delete_batch) TS_RETURN_IF_ERROR(after_delete_batch());
     TS_RETURN_IF_ERROR(context.catalog.sweep().MarkFilesDeleted(ids, now).status());

@@ -38,12 +38,12 @@ std::string FileName(std::string_view partition_id, catalog::WriteFormat format)
   return std::string(partition_id) + "." + std::string(FileExtension(format));
 }
 
-std::string ObjectKey(std::string_view dataset_slug, const PartitionKey& key,
-                      common::UnixMicros window_start, std::string_view partition_id,
-                      catalog::WriteFormat format) {
-  return std::string(dataset_slug) + "/" + key.PathSegments() +
-         "window=" + storage::CompactTimeSegment(window_start) + "/" +
-         FileName(partition_id, format);
+common::ObjectKey PartitionObjectKey(std::string_view dataset_slug, const PartitionKey& key,
+                                     common::UnixMicros window_start, std::string_view partition_id,
+                                     catalog::WriteFormat format) {
+  return common::ObjectKey(std::string(dataset_slug) + "/" + key.PathSegments() +
+                           "window=" + storage::CompactTimeSegment(window_start) + "/" +
+                           FileName(partition_id, format));
 }
 
 }  // namespace timestore::partition

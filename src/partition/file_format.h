@@ -40,8 +40,8 @@ std::string FileName(std::string_view partition_id, catalog::WriteFormat format)
 // The object key of a partition file:
 // `<slug>/<key>=<value>/.../window=<YYYYMMDDTHHMMSSZ>/<id>.<ext>` (storage::CompactTimeSegment of
 // the window start).
-std::string ObjectKey(std::string_view dataset_slug, const PartitionKey& key,
-                      common::UnixMicros window_start, std::string_view partition_id,
-                      catalog::WriteFormat format);
+common::ObjectKey PartitionObjectKey(std::string_view dataset_slug, const PartitionKey& key,
+                                     common::UnixMicros window_start, std::string_view partition_id,
+                                     catalog::WriteFormat format);
 
 }  // namespace timestore::partition

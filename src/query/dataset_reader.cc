@@ -48,7 +48,7 @@ common::Result<ResolvedFiles> DatasetReader::Resolve(
     out.files[i].format = p.format;
     out.files[i].schema_version = p.schema_version;
     TS_ASSIGN_OR_RETURN(stores[i], stores_.ForTarget(p.storage_target_id));
-    if (!stores[i]->LocalPath(p.object_key)) remote.push_back(i);
+    if (!stores[i]->LocalPath(p.object_key.value())) remote.push_back(i);
   }
   // Local copies: in place, or through the cache with up to fetch_concurrency_ downloads at once
   // (each slot is written by one thread only).
@@ -57,8 +57,8 @@ common::Result<ResolvedFiles> DatasetReader::Resolve(
   for (size_t i = 0; i < partitions.size(); ++i) copies.emplace_back(common::Internal("not read"));
   auto open = [&](size_t i) {
     const catalog::Partition& p = partitions[i]->partition;
-    copies[i] = storage::OpenLocalCopy(*stores[i], p.storage_target_id.value(), p.object_key,
-                                       p.checksum_sha256, cache_);
+    copies[i] = storage::OpenLocalCopy(*stores[i], p.storage_target_id.value(),
+                                       p.object_key.value(), p.checksum_sha256, cache_);
   };
   std::atomic<size_t> next{0};
   auto worker = [&] {

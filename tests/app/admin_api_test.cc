@@ -454,7 +454,7 @@ TEST_F(AdminApiTest, DatasetOnAnS3TargetWritesNewPartitionsToTheBucket) {
   ASSERT_TRUE(parts.ok());
   ASSERT_EQ(parts->size(), 1u);
   EXPECT_EQ((*parts)[0].storage_target_id.value(), target_id);
-  EXPECT_EQ((*listed)[0].key, (*parts)[0].object_key);
+  EXPECT_EQ((*listed)[0].key, (*parts)[0].object_key.value());
 
   RawResponse query = Call("POST", "/datasets/cpu/query", kFirstDayQuery);
   ASSERT_EQ(query.status, 200) << query.body;

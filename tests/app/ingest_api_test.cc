@@ -96,7 +96,7 @@ class IngestApiTest : public ::testing::Test {
     std::string list;
     for (const auto& p : Live(slug)) {
       if (!list.empty()) list += ",";
-      list += "'" + (storage_.path() / p.object_key).string() + "'";
+      list += "'" + (storage_.path() / p.object_key.value()).string() + "'";
     }
     auto db = duck::Database::Open(":memory:", {});
     auto conn = duck::Connection::Open(*db);
@@ -127,9 +127,10 @@ TEST_F(IngestApiTest, FirstIngestCreatesTheDatasetAndPublishesADurableVerifiedFi
   EXPECT_EQ(p.row_count, 3);
   EXPECT_EQ(p.start_time, 1704067200LL * 1'000'000);
   EXPECT_EQ(p.end_time, 1704067202LL * 1'000'000);
-  EXPECT_EQ(p.object_key.rfind("cpu/window=20240101T000000Z/" + p.id.value() + ".parquet", 0), 0u)
-      << p.object_key;
-  const auto path = storage_.path() / p.object_key;
+  EXPECT_EQ(
+      p.object_key.value().rfind("cpu/window=20240101T000000Z/" + p.id.value() + ".parquet", 0), 0u)
+      << p.object_key.value();
+  const auto path = storage_.path() / p.object_key.value();
   ASSERT_TRUE(std::filesystem::exists(path));
   EXPECT_EQ(static_cast<int64_t>(std::filesystem::file_size(path)), p.file_size_bytes);
   EXPECT_EQ(*storage::Sha256File(path.string()), p.checksum_sha256);
@@ -269,8 +270,9 @@ TEST_F(IngestApiTest, RowsAreSplitIntoDailyWindowsAndPartitionKeys) {
   EXPECT_EQ(live[0].row_count, 1);
   EXPECT_EQ(live[1].row_count, 2);
   EXPECT_EQ(live[0].partition_key_json, R"({"region": "eu-west-1"})");
-  EXPECT_EQ(live[1].object_key.rfind("windows/region=eu-west-1/window=20240102T000000Z/", 0), 0u)
-      << live[1].object_key;
+  EXPECT_EQ(
+      live[1].object_key.value().rfind("windows/region=eu-west-1/window=20240102T000000Z/", 0), 0u)
+      << live[1].object_key.value();
   EXPECT_EQ(live[1].window_start, 1704153600LL * 1'000'000);
   EXPECT_EQ(Version("windows"), 1);  // one commit for both files
 }

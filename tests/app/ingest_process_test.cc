@@ -107,7 +107,7 @@ class IngestProcessTest : public ::testing::Test {
     auto d = Dataset(slug);
     if (!d) return keys;
     auto parts = catalog_->manifests().ListLivePartitions(d->id, std::nullopt, std::nullopt);
-    for (const auto& p : *parts) keys.insert(p.object_key);
+    for (const auto& p : *parts) keys.insert(p.object_key.value());
     return keys;
   }
 

@@ -131,7 +131,7 @@ class QueryApiTest : public ::testing::Test {
     int removed = 0;
     for (const auto& p : *parts) {
       if (p.start_time == (kT0 + start_second) * 1'000'000) {
-        std::filesystem::remove(storage_.path() / p.object_key);
+        std::filesystem::remove(storage_.path() / p.object_key.value());
         ++removed;
       }
     }

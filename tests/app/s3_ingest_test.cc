@@ -76,16 +76,16 @@ TEST_F(S3IngestTest, IngestPublishesVerifiedFilesInTheBucket) {
   auto listed = (*store)->List("metrics/");
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();
   ASSERT_EQ(listed->size(), 1u);
-  EXPECT_EQ((*listed)[0].key, (*parts)[0].object_key);
+  EXPECT_EQ((*listed)[0].key, (*parts)[0].object_key.value());
   EXPECT_EQ((*listed)[0].size_bytes, (*parts)[0].file_size_bytes);
-  EXPECT_EQ((*parts)[0].object_key.rfind("metrics/window=20240101T000000Z/", 0), 0u);
+  EXPECT_EQ((*parts)[0].object_key.value().rfind("metrics/window=20240101T000000Z/", 0), 0u);
   const std::string copy = (scratch_.path() / "copy.parquet").string();
-  ASSERT_TRUE((*store)->GetFile((*parts)[0].object_key, copy).ok());
+  ASSERT_TRUE((*store)->GetFile((*parts)[0].object_key.value(), copy).ok());
   // Nothing was left in the local staging directory, and the file was written through to the
   // partition cache under the target's id: the first read on this node needs no download.
   EXPECT_TRUE(std::filesystem::is_empty(scratch_.path() / ".tmp-s3-staging"));
-  const auto cached =
-      scratch_.path() / "cache" / (*parts)[0].storage_target_id.value() / (*parts)[0].object_key;
+  const auto cached = scratch_.path() / "cache" / (*parts)[0].storage_target_id.value() /
+                      (*parts)[0].object_key.value();
   ASSERT_TRUE(std::filesystem::exists(cached)) << cached;
   EXPECT_EQ(*storage::Sha256File(cached.string()), (*parts)[0].checksum_sha256);
 }

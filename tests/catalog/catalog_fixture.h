@@ -48,7 +48,7 @@ class CatalogTest : public ::testing::Test {
                              const std::string& key_json = "{}") {
     NewPartition p;
     p.storage_target_id = target_.id;
-    p.object_key = "datasets/test/" + testing::UniqueName("part") + ".parquet";
+    p.object_key = catalog::ObjectKey("datasets/test/" + testing::UniqueName("part") + ".parquet");
     p.format = WriteFormat::kParquet;
     p.file_size_bytes = rows * 100;
     p.row_count = rows;

@@ -69,7 +69,7 @@ TEST_F(ManifestRepositoryTest, PartitionFieldsRoundTripWithMicrosecondTimes) {
   const Partition& got = live->front();
   EXPECT_EQ(got.start_time, p.start_time);
   EXPECT_EQ(got.end_time, p.end_time);
-  EXPECT_EQ(got.object_key, p.object_key);
+  EXPECT_EQ(got.object_key.value(), p.object_key.value());
   EXPECT_EQ(got.format, WriteFormat::kDuckdb);
   EXPECT_EQ(got.partition_key_json, R"({"region": "eu-west-1"})");
   EXPECT_EQ(got.attributes_json, R"({"source": "agent"})");

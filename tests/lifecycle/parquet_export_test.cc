@@ -17,6 +17,7 @@
 #include <simdjson.h>
 
 #include "app/service.h"
+#include "app/service_fixture.h"
 #include "catalog/catalog_fixture.h"
 #include "duck/connection.h"
 #include "duck/database.h"
@@ -173,8 +174,8 @@ class ParquetExportTest : public ::testing::TestWithParam<Driver> {
     if (tweak) tweak(cfg_);
     service_ = std::make_unique<app::Service>(cfg_);
     ASSERT_TRUE(service_->Start().ok());
-    for (int i = 0; i < 100 && !service_->Readiness().ok(); ++i) std::this_thread::sleep_for(50ms);
-    ASSERT_TRUE(service_->Readiness().ok()) << service_->Readiness().ToString();
+    const common::Status ready = app::WaitUntilReady(*service_);
+    ASSERT_TRUE(ready.ok()) << ready.ToString();
     catalog_ = std::make_unique<catalog::Catalog>(app::CatalogOptionsFor(cfg_.postgres));
     stores_ = std::make_unique<storage::ObjectStoreRegistry>(app::S3DefaultsFor(cfg_.storage));
     auto cache = storage::PartitionCache::Open({(scratch_.path() / "worker-cache").string()});
@@ -245,13 +246,13 @@ class ParquetExportTest : public ::testing::TestWithParam<Driver> {
   std::string Fetch(const catalog::DatasetExport& e) {
     std::shared_ptr<storage::ObjectStore> store = StoreOf(e.storage_target_id);
     if (store == nullptr) return "";
-    if (auto local = store->LocalPath(e.object_key)) {
-      EXPECT_EQ(*local, (storage_.path() / e.object_key).string());
+    if (auto local = store->LocalPath(e.object_key.value())) {
+      EXPECT_EQ(*local, (storage_.path() / e.object_key.value()).string());
       return *local;
     }
     const std::string copy =
         (scratch_.path() / ("fetched-" + testing::UniqueName("f") + ".parquet")).string();
-    common::Status got = store->GetFile(e.object_key, copy);
+    common::Status got = store->GetFile(e.object_key.value(), copy);
     EXPECT_TRUE(got.ok()) << got.ToString();
     return copy;
   }
@@ -343,7 +344,7 @@ TEST_P(ParquetExportTest, ExportHoldsEveryRowWithTheNewestSchema) {
   EXPECT_EQ(Canon(file.rows), Canon(Concat({&kBatch1, &kBatch2, &kBatch3, &kBatch4})));
   EXPECT_EQ(Canon(file.rows), QueryAll());
   EXPECT_TRUE(OrderedByTime(file.rows));
-  EXPECT_EQ(record.object_key, key);
+  EXPECT_EQ(record.object_key.value(), key);
   EXPECT_EQ(record.storage_target_id.value(), doc["storageTargetId"].get_string().value());
   EXPECT_EQ(record.version, d.current_version);
   EXPECT_EQ(record.file_size_bytes, doc["bytes"].get_int64().value());
@@ -425,7 +426,7 @@ TEST_P(ParquetExportTest, ExportReflectsTheVersionItNames) {
   simdjson::dom::element doc = Parse(*second);
   EXPECT_GT(doc["version"].get_int64().value(), first_version);
   EXPECT_EQ(doc["version"].get_int64().value(), CurrentDataset().current_version);
-  EXPECT_NE(doc["objectKey"].get_string().value(), first_record.object_key);
+  EXPECT_NE(doc["objectKey"].get_string().value(), first_record.object_key.value());
   catalog::DatasetExport second_record;
   ParquetContents latest =
       CheckRecordedExport(std::string(doc["exportId"].get_string().value()), &second_record);
@@ -567,13 +568,13 @@ TEST_P(ParquetExportTest, DamagedPartitionFileFailsTheExportAndPublishesNothing)
   std::shared_ptr<storage::ObjectStore> store = StoreOf(victim.storage_target_id);
   ASSERT_NE(store, nullptr);
   std::string expected;
-  if (auto path = store->LocalPath(victim.object_key)) {
+  if (auto path = store->LocalPath(victim.object_key.value())) {
     // A truncated file on disk fails its checksum.
     std::filesystem::resize_file(*path, std::filesystem::file_size(*path) - 1);
     expected = "fails its checksum";
   } else {
     // An object gone from the bucket is missing (not "not found": retrying may help).
-    ASSERT_TRUE(store->Delete(victim.object_key).ok());
+    ASSERT_TRUE(store->Delete(victim.object_key.value()).ok());
     expected = "is missing";
   }
   auto result = Export("{}");
@@ -599,7 +600,8 @@ class ExportRepositoryTest : public catalog::CatalogTest {
     catalog::NewExport e;
     e.dataset_id = d.id;
     e.storage_target_id = target_.id;
-    e.object_key = "exports/" + d.slug + "/" + testing::UniqueName("e") + ".parquet";
+    e.object_key =
+        catalog::ObjectKey("exports/" + d.slug + "/" + testing::UniqueName("e") + ".parquet");
     e.version = version;
     e.row_count = version * 10;
     e.file_size_bytes = version * 100;
@@ -639,7 +641,7 @@ TEST_F(ExportRepositoryTest, ListIsNewestFirstAndFindLatestIsTheNewest) {
   auto latest = catalog_->exports().FindLatest(d.id);
   ASSERT_TRUE(latest.ok() && latest->has_value());
   EXPECT_EQ((*latest)->id, a->id);
-  EXPECT_EQ((*latest)->object_key, a->object_key);
+  EXPECT_EQ((*latest)->object_key.value(), a->object_key.value());
 
   EXPECT_EQ(catalog_->exports().List(d.id, 0).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(catalog_->exports().List(d.id, 501).status().code(), StatusCode::kInvalidArgument);

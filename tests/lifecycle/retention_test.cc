@@ -103,7 +103,8 @@ TEST_P(RetentionTest, AgeRemovesFullyExpiredPartitionsAndKeepsTheStraddlingOne) 
                [](int64_t v) { return v >= 2 * kDay; });
   EXPECT_EQ(QueryValues("cpu"), expected);
   EXPECT_EQ(QueryValues("cpu", 1), before);
-  for (const RetentionCandidate& c : plan->remove) EXPECT_TRUE(Exists(c.partition.object_key));
+  for (const RetentionCandidate& c : plan->remove)
+    EXPECT_TRUE(Exists(c.partition.object_key.value()));
 
   // Nothing more to do at the same time: no commit.
   auto again = RunJob(op, d.id, now);

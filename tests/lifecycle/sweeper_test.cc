@@ -113,7 +113,7 @@ TEST_P(SweeperTest, RemovedFilesStayThroughTheGraceThenGoOnce) {
   std::set<std::string> removed_keys;
   int64_t removed_bytes = 0;
   for (const auto& p : removed) {
-    removed_keys.insert(p.object_key);
+    removed_keys.insert(p.object_key.value());
     removed_bytes += p.file_size_bytes;
   }
   const common::UnixMicros real_now = common::NowMicros();
@@ -125,7 +125,7 @@ TEST_P(SweeperTest, RemovedFilesStayThroughTheGraceThenGoOnce) {
     EXPECT_EQ(c.files, 0);
     EXPECT_EQ(c.orphans, 0);
     for (const auto& p : removed) {
-      EXPECT_TRUE(Exists(p.object_key)) << p.object_key;
+      EXPECT_TRUE(Exists(p.object_key.value())) << p.object_key.value();
       EXPECT_FALSE(FileDeletedAt(p.id).has_value());
     }
   }
@@ -139,11 +139,12 @@ TEST_P(SweeperTest, RemovedFilesStayThroughTheGraceThenGoOnce) {
   EXPECT_EQ(c.orphans, 0);
   EXPECT_EQ(c.keys, removed_keys);
   for (const auto& p : removed) {
-    EXPECT_FALSE(Exists(p.object_key)) << p.object_key;
+    EXPECT_FALSE(Exists(p.object_key.value())) << p.object_key.value();
     EXPECT_EQ(FileDeletedAt(p.id), later);
   }
   // Live files are untouched and the current version still answers everything it holds.
-  for (const auto& p : Live(dataset_.id)) EXPECT_TRUE(Exists(p.object_key)) << p.object_key;
+  for (const auto& p : Live(dataset_.id))
+    EXPECT_TRUE(Exists(p.object_key.value())) << p.object_key.value();
   EXPECT_EQ(QueryValues("cpu"), Values(2));
 
   // A second sweep finds nothing to do.
@@ -159,9 +160,9 @@ TEST_P(SweeperTest, PolicyWithoutGraceUsesTheSweepGraceOption) {
       IngestAndExpire("mem", R"({"rules":{"maxAgeHours":48}})");
   const common::UnixMicros real_now = common::NowMicros();
   EXPECT_EQ(Sweep(real_now + 30'000'000).files, 0);
-  for (const auto& p : removed) EXPECT_TRUE(Exists(p.object_key));
+  for (const auto& p : removed) EXPECT_TRUE(Exists(p.object_key.value()));
   EXPECT_EQ(Sweep(real_now + 90'000'000).files, 2);
-  for (const auto& p : removed) EXPECT_FALSE(Exists(p.object_key));
+  for (const auto& p : removed) EXPECT_FALSE(Exists(p.object_key.value()));
 }
 
 TEST_P(SweeperTest, OrphansGoOnceOlderThanTheOrphanAgeLiveFilesAndExportsNever) {
@@ -173,8 +174,8 @@ TEST_P(SweeperTest, OrphansGoOnceOlderThanTheOrphanAgeLiveFilesAndExportsNever) 
   const std::string odd_key = "cpu/notes.txt";  // not shaped like a partition file
   for (const std::string& key : {orphan_cpu, orphan_mem, export_key, odd_key}) PutObject(key);
   std::vector<std::string> live_keys;
-  for (const auto& p : Live(cpu.id)) live_keys.push_back(p.object_key);
-  for (const auto& p : Live(mem.id)) live_keys.push_back(p.object_key);
+  for (const auto& p : Live(cpu.id)) live_keys.push_back(p.object_key.value());
+  for (const auto& p : Live(mem.id)) live_keys.push_back(p.object_key.value());
   ASSERT_EQ(live_keys.size(), 3u);
 
   // Younger than the orphan age (1 h): a write in flight looks like this; kept.
@@ -216,7 +217,7 @@ TEST_P(SweeperTest, SweepInterruptedBeforeMarkingCompletesOnTheNextRun) {
   auto crashed = RunJob(crashing, std::nullopt, now);
   EXPECT_EQ(crashed.status().code(), common::StatusCode::kUnavailable);
   for (const auto& p : removed) {
-    EXPECT_FALSE(Exists(p.object_key));
+    EXPECT_FALSE(Exists(p.object_key.value()));
     EXPECT_FALSE(FileDeletedAt(p.id).has_value());
   }
 

@@ -60,11 +60,13 @@ TEST(PartitionKeyTest, FromJsonRejectsNonObjectsAndNestedValues) {
 TEST(PartitionKeyTest, ObjectKeyFollowsTheScheme) {
   PartitionKey key;
   key.Set("region", JsonScalar::String("eu"));
+  EXPECT_EQ(PartitionObjectKey("metrics", key, 1'704'067'200'000'000, "part-1",
+                               catalog::WriteFormat::kParquet)
+                .value(),
+            "metrics/region=eu/window=20240101T000000Z/part-1.parquet");
   EXPECT_EQ(
-      ObjectKey("metrics", key, 1'704'067'200'000'000, "part-1", catalog::WriteFormat::kParquet),
-      "metrics/region=eu/window=20240101T000000Z/part-1.parquet");
-  EXPECT_EQ(ObjectKey("m", PartitionKey(), 0, "part-2", catalog::WriteFormat::kDuckdb),
-            "m/window=19700101T000000Z/part-2.duckdb");
+      PartitionObjectKey("m", PartitionKey(), 0, "part-2", catalog::WriteFormat::kDuckdb).value(),
+      "m/window=19700101T000000Z/part-2.duckdb");
 }
 
 }  // namespace
