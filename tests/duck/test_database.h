@@ -11,19 +11,11 @@
 #include "common/status.h"
 #include "duck/connection.h"
 #include "duck/database.h"
+#include "testing/value_or_die.h"
 
 namespace timestore::duck {
 
-// The value of `result`; aborts the test binary with the Status when it failed (for set-up steps).
-template <typename T>
-T ValueOrDie(common::Result<T> result, std::string_view what) {
-  if (!result.ok()) {
-    std::fprintf(stderr, "%.*s failed: %s\n", static_cast<int>(what.size()), what.data(),
-                 result.status().ToString().c_str());
-    std::abort();
-  }
-  return std::move(result).value();
-}
+using timestore::testing::ValueOrDie;
 
 struct TestDatabase {
   explicit TestDatabase(const std::string& path = ":memory:", const DatabaseOptions& options = {})

@@ -24,6 +24,7 @@
 #include "duck/connection.h"
 #include "duck/database.h"
 #include "testing/test_env.h"
+#include "testing/value_or_die.h"
 
 namespace timestore::catalog {
 // Test names and failure messages say "duckdb" / "parquet" instead of the enum's bytes.
@@ -44,15 +45,7 @@ constexpr int64_t kMoonLanding = -14182939876544;       // 1969-07-20T20:17:40.1
 constexpr int64_t kNewYear2024 = 1704067200000000;      // 2024-01-01T00:00:00.000Z
 constexpr int64_t kLastMicroOf2023 = 1704067199999999;  // 2023-12-31T23:59:59.999999Z
 
-template <typename T>
-T ValueOrDie(common::Result<T> result, std::string_view what) {
-  if (!result.ok()) {
-    std::fprintf(stderr, "%.*s failed: %s\n", static_cast<int>(what.size()), what.data(),
-                 result.status().ToString().c_str());
-    std::abort();
-  }
-  return std::move(result).value();
-}
+using timestore::testing::ValueOrDie;
 
 std::string FormatName(WriteFormat format) { return std::string(catalog::WriteFormatName(format)); }
 
