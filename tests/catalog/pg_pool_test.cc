@@ -92,6 +92,9 @@ TEST(PgPoolTest, ConnectionKilledWhileIdleIsReplacedNotReused) {
         },
         std::chrono::seconds(5)));
   }
+  // Real elapsed time: the backend leaves pg_stat_activity before its FATAL message and the close
+  // reach the pooled socket, which is what the pool's idle check sees.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   auto lease = pool.Acquire();
   ASSERT_TRUE(lease.ok()) << lease.status().ToString();
   const int64_t new_pid = BackendPid(*lease);
