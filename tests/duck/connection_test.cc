@@ -159,8 +159,9 @@ TEST(ConnectionTest, ProgressIsReportedOnlyWhileAQueryRuns) {
   QueryProgress seen;
   testing::Eventually(
       [&] {
+        // A query that just started may report 0% before it knows how many rows it will read.
         seen = t.conn.Progress();
-        return seen.percentage >= 0;
+        return seen.percentage >= 0 && seen.total_rows_to_process > 0;
       },
       std::chrono::seconds(20));
   testing::Eventually(
