@@ -199,8 +199,7 @@ common::Status Service::Start() {
   api::AddTokenRoutes(router, catalog_.tokens(), request_audit_.get(), access);
   dataset_admin_ = std::make_unique<admin::DatasetAdminService>(catalog_);
   storage_target_admin_ = std::make_unique<admin::StorageTargetAdminService>(
-      catalog_, stores_,
-      [this](const catalog::StorageTargetId& id) { target_stores_.Forget(id); });
+      catalog_, stores_, [this](const catalog::StorageTargetId& id) { target_stores_.Forget(id); });
   api::AddAdminRoutes(router, *dataset_admin_, *storage_target_admin_, access, request_audit_.get(),
                       {IngestOptionsFor(config_.ingest).default_write_format});
   routes_ = router.Routes();
