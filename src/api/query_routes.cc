@@ -126,8 +126,13 @@ common::Result<http::Response> QueryAnswer(query::QueryService& service,
   TS_ASSIGN_OR_RETURN(query::OutputFormat format,
                       FormatParam(request, {query::OutputFormat::kJson, query::OutputFormat::kCsv,
                                             query::OutputFormat::kNdjson}));
+  // The dataset the access check read for this request, when it is the one the path names by
+  // slug (Secured also resolves ids; this route takes slugs only).
+  const std::string_view slug = *request.PathParam("datasetSlug");
+  const catalog::Dataset* resolved = ResolvedDataset(request);
   TS_ASSIGN_OR_RETURN(std::shared_ptr<query::QueryStream> stream,
-                      service.Query(*request.PathParam("datasetSlug"), body));
+                      resolved != nullptr && resolved->slug == slug ? service.Query(*resolved, body)
+                                                                    : service.Query(slug, body));
   if (out != nullptr) *out = stream;
   http::Response response;
   response.content_type = std::string(ContentTypeOf(format));

@@ -194,9 +194,14 @@ void QueryService::CountPartitions(const QueryStatistics& stats) const {
 
 common::Result<std::unique_ptr<QueryStream>> QueryService::Query(std::string_view slug,
                                                                  simdjson::dom::element body) {
+  TS_ASSIGN_OR_RETURN(catalog::Dataset dataset, reader_.GetDataset(slug));
+  return Query(dataset, body);
+}
+
+common::Result<std::unique_ptr<QueryStream>> QueryService::Query(const catalog::Dataset& dataset,
+                                                                 simdjson::dom::element body) {
   const Clock::time_point started = Clock::now();
   const Clock::time_point deadline = started + options_.timeout;
-  TS_ASSIGN_OR_RETURN(catalog::Dataset dataset, reader_.GetDataset(slug));
   TS_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaVersions> schemas, reader_.Schemas(dataset));
   const std::vector<catalog::ColumnDef> schema = DatasetReader::CurrentColumns(dataset, *schemas);
   TS_ASSIGN_OR_RETURN(QuerySpec spec,

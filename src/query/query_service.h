@@ -108,6 +108,10 @@ class QueryService {
   // down or every connection is busy.
   common::Result<std::unique_ptr<QueryStream>> Query(std::string_view slug,
                                                      simdjson::dom::element body);
+  // The same over `dataset` as the caller already read it from the catalog in this request (its
+  // current version is the one the query answers by default); no catalog read for the dataset.
+  common::Result<std::unique_ptr<QueryStream>> Query(const catalog::Dataset& dataset,
+                                                     simdjson::dom::element body);
 
  private:
   // Adds a plan's partition counts to the metrics.

@@ -140,6 +140,25 @@ TEST_F(AuthTest, TokensModeEveryProtectedRouteIs401WithoutCredentialsAnd403Witho
   EXPECT_GE(AuditCount("access.denied"), 3 * checked);
 }
 
+// Secured resolves a dataset by id or slug and hands it to the query route; the route still
+// answers by slug only, and a commit made after one request is seen by the next.
+TEST_F(AuthTest, QueryRouteUsesTheCheckedDatasetYetStillNamesItBySlugOnly) {
+  StartService(config::AuthMode::kTokens);
+  CreateDataset("bytes", {}, {});
+  auto dataset = catalog_->datasets().GetBySlug("bytes");
+  ASSERT_TRUE(dataset.ok()) << dataset.status().ToString();
+  RawResponse by_slug = Call("POST", "/datasets/bytes/query", kFirstDayQuery, kAdmin);
+  ASSERT_EQ(by_slug.status, 200) << by_slug.body;
+  EXPECT_NE(by_slug.body.find(R"("version":1)"), std::string::npos) << by_slug.body;
+  RawResponse by_id =
+      Call("POST", "/datasets/" + dataset->id.value() + "/query", kFirstDayQuery, kAdmin);
+  EXPECT_EQ(by_id.status, 404) << by_id.body;
+  ASSERT_EQ(Call("POST", "/datasets/bytes/ingest", IngestBody(2), kAdmin).status, 201);
+  RawResponse after = Call("POST", "/datasets/bytes/query", kFirstDayQuery, kAdmin);
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_NE(after.body.find(R"("version":2)"), std::string::npos) << after.body;
+}
+
 TEST_F(AuthTest, ABadAuthorizationHeaderIs401) {
   StartService(config::AuthMode::kTokens);
   for (const std::string header :
