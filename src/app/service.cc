@@ -164,8 +164,13 @@ common::Status Service::Start() {
   if (!engine.ok()) return engine.status().WithContext("query engine");
   query_engine_ = std::move(engine).value();
   manifest_cache_ = std::make_unique<query::ManifestCache>(catalog_.manifests());
+  query::NativeCopiesOptions native_options;
+  native_options.enabled = config_.query.native_copies;
+  native_options.min_rows = config_.query.native_min_rows;
+  native_copies_ = std::make_unique<query::NativeCopies>(*cache_, native_options, &metrics_);
   dataset_reader_ = std::make_unique<query::DatasetReader>(
-      catalog_, target_stores_, cache_.get(), *manifest_cache_, config_.query.fetch_concurrency);
+      catalog_, target_stores_, cache_.get(), *manifest_cache_, config_.query.fetch_concurrency,
+      native_copies_.get());
   query_ = std::make_unique<query::QueryService>(*query_engine_, *dataset_reader_,
                                                  QueryOptionsFor(config_.query), &metrics_);
   lifecycle_ = std::make_unique<LifecycleRuntime>(catalog_, stores_, cache_.get(),

@@ -83,6 +83,7 @@ class Service {
   // The read path, created by Start(): engine and manifest cache, then the reader and services.
   std::unique_ptr<query::QueryEngine> query_engine_;
   std::unique_ptr<query::ManifestCache> manifest_cache_;
+  std::unique_ptr<query::NativeCopies> native_copies_;  // reads cache_
   std::unique_ptr<query::DatasetReader> dataset_reader_;
   std::unique_ptr<query::QueryService> query_;
   std::unique_ptr<query::SqlRuntime> sql_;

@@ -302,6 +302,9 @@ Status ReadQueryConfig(const EnvLookup& env, ServiceConfig& c) {
   if (auto v = Read(env, "TIMESTORE_QUERY_MEMORY_LIMIT")) c.query.memory_limit = *v;
   TS_RETURN_IF_ERROR(
       ReadInteger(env, "TIMESTORE_QUERY_FETCH_CONCURRENCY", 1, 64, c.query.fetch_concurrency));
+  TS_RETURN_IF_ERROR(ReadBool(env, "TIMESTORE_QUERY_NATIVE_COPIES", c.query.native_copies));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_QUERY_NATIVE_MIN_ROWS", int64_t{1},
+                                 int64_t{1} << 40, c.query.native_min_rows));
   TS_RETURN_IF_ERROR(ReadMillis(env, "TIMESTORE_SQL_TIMEOUT_MS", 1, c.sql.timeout));
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_SQL_MAX_LENGTH", 1, 1 << 20, c.sql.max_length));
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_SQL_MAX_ROWS", 1, 100'000'000, c.sql.max_rows));

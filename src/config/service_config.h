@@ -83,6 +83,8 @@ struct QueryConfig {
   int threads = 0;                            // TIMESTORE_QUERY_THREADS (0 = one per core)
   std::string memory_limit;                   // TIMESTORE_QUERY_MEMORY_LIMIT ("" = DuckDB's)
   int fetch_concurrency = 4;                  // TIMESTORE_QUERY_FETCH_CONCURRENCY
+  bool native_copies = true;                  // TIMESTORE_QUERY_NATIVE_COPIES
+  int64_t native_min_rows = 50'000;           // TIMESTORE_QUERY_NATIVE_MIN_ROWS
 };
 
 struct SqlConfig {

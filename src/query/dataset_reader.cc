@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "partition/scan_sql.h"
 #include "storage/local_copy.h"
 
 namespace timestore::query {
@@ -38,7 +39,8 @@ std::vector<catalog::ColumnDef> DatasetReader::CurrentColumns(const catalog::Dat
 }
 
 common::Result<ResolvedFiles> DatasetReader::Resolve(
-    const std::vector<std::shared_ptr<const PartitionEntry>>& partitions) {
+    const std::vector<std::shared_ptr<const PartitionEntry>>& partitions,
+    const SchemaVersions& schemas) {
   ResolvedFiles out;
   out.files.resize(partitions.size());
   std::vector<std::shared_ptr<storage::ObjectStore>> stores(partitions.size());
@@ -96,6 +98,16 @@ common::Result<ResolvedFiles> DatasetReader::Resolve(
       return common::NotFound(gone);
     }
     out.files[i].path = copy.path;
+    if (native_ != nullptr) {
+      std::optional<storage::CachedFile> native =
+          native_->Find(p, partition::ColumnsOf(schemas, p.schema_version), copy.path);
+      if (native) {
+        out.files[i].path = native->path();
+        out.files[i].format = catalog::WriteFormat::kDuckdb;
+        out.pins.push_back(std::move(*native));
+        ++out.native;
+      }
+    }
     switch (copy.source) {
       case storage::LocalCopy::Source::kLocal:
         ++out.local;

@@ -16,6 +16,7 @@
 #include "common/status.h"
 #include "partition/store_resolver.h"
 #include "query/manifest_cache.h"
+#include "query/native_copies.h"
 #include "query/query_sql.h"
 #include "storage/partition_cache.h"
 
@@ -30,17 +31,21 @@ struct ResolvedFiles {
   int64_t local = 0;                      // read in place from a local store
   int64_t from_cache = 0;                 // remote, already in the cache
   int64_t fetched = 0;                    // remote, downloaded for this query
+  int64_t native = 0;                     // read from a native copy (NativeCopies)
 };
 
 class DatasetReader {
  public:
-  // `cache` may be null when no remote store is used (a remote partition then fails to resolve).
+  // `cache` may be null when no remote store is used (a remote partition then fails to resolve);
+  // `native` may be null: Parquet partitions are then always read as Parquet.
   DatasetReader(catalog::Catalog& catalog, partition::StoreResolver& stores,
-                storage::PartitionCache* cache, ManifestCache& manifests, int fetch_concurrency)
+                storage::PartitionCache* cache, ManifestCache& manifests, int fetch_concurrency,
+                NativeCopies* native = nullptr)
       : catalog_(catalog),
         stores_(stores),
         cache_(cache),
         manifests_(manifests),
+        native_(native),
         fetch_concurrency_(std::max(1, fetch_concurrency)) {}
 
   // kNotFound ("dataset 'x' not found") for an unknown slug.
@@ -60,16 +65,20 @@ class DatasetReader {
   }
 
   // Local paths of `partitions`' files; remote ones are fetched into the cache (several at once)
-  // and pinned. kNotFound / kInternal when a file is missing or fails its checksum; kUnavailable
-  // when a store cannot be reached.
+  // and pinned. A Parquet partition with a native copy ready is read from that copy instead (a
+  // DuckDB file with the same columns and rows; `schemas` names each file's columns); one without
+  // gets its decode queued. kNotFound / kInternal when a file is missing or fails its checksum;
+  // kUnavailable when a store cannot be reached.
   common::Result<ResolvedFiles> Resolve(
-      const std::vector<std::shared_ptr<const PartitionEntry>>& partitions);
+      const std::vector<std::shared_ptr<const PartitionEntry>>& partitions,
+      const SchemaVersions& schemas);
 
  private:
   catalog::Catalog& catalog_;
   partition::StoreResolver& stores_;  // its Forget makes a changed target be read again
   storage::PartitionCache* const cache_;
   ManifestCache& manifests_;
+  NativeCopies* const native_;
   const int fetch_concurrency_;
 
   std::mutex mu_;

@@ -152,6 +152,7 @@ void AppendJsonTail(std::string& buf, bool truncated, int64_t limit, int64_t ver
   buf += ",\"partitionsLocal\":" + std::to_string(s.partitions_local);
   buf += ",\"partitionsFromCache\":" + std::to_string(s.partitions_from_cache);
   buf += ",\"partitionsFetched\":" + std::to_string(s.partitions_fetched);
+  buf += ",\"partitionsNative\":" + std::to_string(s.partitions_native);
   buf += ",\"rowCount\":" + std::to_string(rows);
   char elapsed[32];
   std::snprintf(elapsed, sizeof elapsed, "%.3f", MillisSince(started));
@@ -233,10 +234,11 @@ common::Result<std::unique_ptr<QueryStream>> QueryService::Query(const catalog::
     return stream;
   }
 
-  TS_ASSIGN_OR_RETURN(stream->files_, reader_.Resolve(selection.selected));
+  TS_ASSIGN_OR_RETURN(stream->files_, reader_.Resolve(selection.selected, *schemas));
   stats.partitions_local = stream->files_.local;
   stats.partitions_from_cache = stream->files_.from_cache;
   stats.partitions_fetched = stream->files_.fetched;
+  stats.partitions_native = stream->files_.native;
 
   TS_ASSIGN_OR_RETURN(QueryEngine::Lease lease, engine_.Acquire(deadline));
   stream->lease_.emplace(std::move(lease));

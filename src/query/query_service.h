@@ -42,6 +42,7 @@ struct QueryStatistics {
   int64_t partitions_local = 0;
   int64_t partitions_from_cache = 0;
   int64_t partitions_fetched = 0;
+  int64_t partitions_native = 0;  // of those scanned, read from a native copy (NativeCopies)
 };
 
 // The answer to one query, ready to be written out once. Holds the DuckDB connection, the pinned

@@ -210,6 +210,7 @@ Status SqlRuntime::DefineViews(SqlSandboxPool::Lease& sandbox,
       continue;
     }
     TS_RETURN_IF_ERROR(sandbox->connection.Execute("DROP VIEW IF EXISTS " + ViewName(it->first)));
+    sandbox->view_attachments.erase(it->first);
     it = sandbox->views.erase(it);
   }
   for (const catalog::Dataset& d : datasets) {
@@ -227,6 +228,21 @@ Status SqlRuntime::DefineViews(SqlSandboxPool::Lease& sandbox,
     }
     TS_RETURN_IF_ERROR(st);
   }
+  return DetachUnused(*sandbox);
+}
+
+Status SqlRuntime::DetachUnused(SqlSandbox& sandbox) {
+  std::set<std::string> used;
+  for (const auto& [slug, paths] : sandbox.view_attachments)
+    used.insert(paths.begin(), paths.end());
+  for (auto it = sandbox.attachments.begin(); it != sandbox.attachments.end();) {
+    if (used.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    TS_RETURN_IF_ERROR(sandbox.connection.Execute("DETACH " + duck::QuoteIdent(it->second)));
+    it = sandbox.attachments.erase(it);
+  }
   return Status::Ok();
 }
 
@@ -238,7 +254,7 @@ Status SqlRuntime::DefineView(SqlSandbox& sandbox, const catalog::Dataset& datas
     columns.push_back({dataset.timestamp_column, catalog::ColumnType::kTimestamp});
   TS_ASSIGN_OR_RETURN(std::shared_ptr<const ManifestSnapshot> manifest,
                       reader_.Manifest(dataset, dataset.current_version));
-  TS_ASSIGN_OR_RETURN(ResolvedFiles resolved, reader_.Resolve(manifest->partitions));
+  TS_ASSIGN_OR_RETURN(ResolvedFiles resolved, reader_.Resolve(manifest->partitions, *schemas));
   for (SourceFile& f : resolved.files) {
     if (!sandbox.Allows(f.path)) {
       return common::FailedPrecondition(f.path);  // the caller widens the sandbox and retries
@@ -246,7 +262,7 @@ Status SqlRuntime::DefineView(SqlSandbox& sandbox, const catalog::Dataset& datas
     if (f.format == catalog::WriteFormat::kDuckdb) {
       auto it = sandbox.attachments.find(f.path);
       if (it == sandbox.attachments.end()) {
-        const std::string alias = "ts_file_" + std::to_string(sandbox.attachments.size() + 1);
+        const std::string alias = "ts_file_" + std::to_string(sandbox.next_alias++);
         TS_RETURN_IF_ERROR(sandbox.connection.Execute("ATTACH " + duck::QuoteLiteral(f.path) +
                                                       " AS " + duck::QuoteIdent(alias) +
                                                       " (READ_ONLY)"));
@@ -256,8 +272,15 @@ Status SqlRuntime::DefineView(SqlSandbox& sandbox, const catalog::Dataset& datas
     }
   }
   for (storage::CachedFile& pin : resolved.pins) pins.push_back(std::move(pin));
-  const std::string signature = std::to_string(dataset.current_version) + "/" +
-                                std::to_string(dataset.current_schema_version.value_or(0));
+  // The version and the files read: a native copy that became ready redefines the view.
+  std::string signature = std::to_string(dataset.current_version) + "/" +
+                          std::to_string(dataset.current_schema_version.value_or(0));
+  std::set<std::string>& attached = sandbox.view_attachments[dataset.slug];
+  attached.clear();
+  for (const SourceFile& f : resolved.files) {
+    signature += "|" + f.path;
+    if (f.format == catalog::WriteFormat::kDuckdb) attached.insert(f.path);
+  }
   auto known = sandbox.views.find(dataset.slug);
   if (known != sandbox.views.end() && known->second == signature) return Status::Ok();
   TS_RETURN_IF_ERROR(sandbox.connection.Execute("CREATE OR REPLACE VIEW " + ViewName(dataset.slug) +

@@ -78,6 +78,9 @@ class SqlRuntime {
   // kFailedPrecondition with the file's path when it lies outside the sandbox's directories.
   common::Status DefineView(SqlSandbox& sandbox, const catalog::Dataset& dataset,
                             std::vector<storage::CachedFile>& pins);
+  // Detaches the DuckDB files no view of `sandbox` reads any more (replaced or evicted copies
+  // would otherwise stay open, their disk space held).
+  static common::Status DetachUnused(SqlSandbox& sandbox);
   common::Status FillRuntimeTables(SqlSandbox& sandbox, const std::vector<std::string>& tables,
                                    const std::optional<std::set<std::string>>& readable);
   common::Result<std::vector<catalog::Dataset>> ListDatasets(

@@ -35,7 +35,7 @@ common::Result<std::unique_ptr<SqlSandbox>> SqlSandbox::Create(const std::set<st
       "SET autoload_known_extensions = false; SET GLOBAL parquet_metadata_cache = true; "
       "SET lock_configuration = true;"));
   return std::make_unique<SqlSandbox>(
-      SqlSandbox{std::move(db), std::move(connection), dirs, {}, {}, false});
+      SqlSandbox{std::move(db), std::move(connection), dirs, {}, {}, {}, 1, false});
 }
 
 bool SqlSandbox::Allows(const std::string& path) const {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,7 +41,9 @@ struct SqlSandbox {
   std::set<std::string> directories;
   std::map<std::string, std::string> views;        // slug -> definition signature
   std::map<std::string, std::string> attachments;  // DuckDB file path -> catalog alias
-  bool broken = false;                             // replaced instead of reused
+  std::map<std::string, std::set<std::string>> view_attachments;  // slug -> DuckDB files it reads
+  uint64_t next_alias = 1;                                        // attachments are "ts_file_<n>"
+  bool broken = false;                                            // replaced instead of reused
 };
 
 class SqlSandboxPool {

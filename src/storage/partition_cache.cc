@@ -357,6 +357,19 @@ Result<std::pair<std::string, int64_t>> PartitionCache::Download(
   return last.WithContext("after " + std::to_string(kDownloadAttempts) + " attempts");
 }
 
+Result<std::optional<CachedFile>> PartitionCache::Lookup(const std::string& store_id,
+                                                         const std::string& key) {
+  TS_ASSIGN_OR_RETURN(std::string id, CacheId(store_id, key));
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return std::optional<CachedFile>();
+  Entry& entry = it->second;
+  lru_.splice(lru_.end(), lru_, entry.lru);
+  ++entry.pins;
+  return std::optional<CachedFile>(
+      CachedFile(this, id, PathOf(id), entry.size_bytes, /*was_cached=*/true));
+}
+
 Status PartitionCache::Insert(const std::string& store_id, const std::string& key,
                               const std::string& local_path) {
   TS_ASSIGN_OR_RETURN(std::string id, CacheId(store_id, key));

@@ -93,6 +93,12 @@ class PartitionCache {
                                    const std::string& key,
                                    std::optional<std::string> expected_sha256 = {});
 
+  // A pinned handle of `key` of `store_id` when it is in the cache now; nothing otherwise (no
+  // download, not counted as a hit or miss). For files the process derives and places itself with
+  // Insert (e.g. native copies of partitions). kInvalidArgument for a bad store_id or key.
+  common::Result<std::optional<CachedFile>> Lookup(const std::string& store_id,
+                                                   const std::string& key);
+
   // Write-through: places a copy of the local file `local_path` (a hard link when possible, so it
   // must not be modified afterwards; the source stays) into the cache as `key` of `store_id`, so
   // that the first Fetch is a hit. OK when the key is already cached or being fetched. Errors:
