@@ -297,7 +297,7 @@ common::Status AccessControl::Check(const http::Identity& identity, Permission p
 
 common::Result<std::optional<catalog::Dataset>> AccessControl::FindDataset(
     std::string_view name) const {
-  return datasets_.FindByIdOrSlug(name);
+  return datasets_.FindByIdOrSlugCached(name);
 }
 
 common::Result<std::optional<std::set<std::string>>> AccessControl::ReadableDatasets(

@@ -182,12 +182,12 @@ common::Status Service::Start() {
   api::AddOpenApiRoute(router);
   request_metrics_ =
       std::make_unique<api::RequestMetrics>(&metrics_, [this](std::string_view slug) {
-        auto found = catalog_.datasets().FindBySlug(slug);
-        return found.ok() && found->has_value();
+        auto found = catalog_.datasets().FindByIdOrSlugCached(slug);
+        return found.ok() && found->has_value() && (*found)->slug == slug;
       });
   request_audit_ = std::make_unique<api::RequestAudit>(
       &catalog_.audit(), [this](std::string_view name) -> std::optional<catalog::Dataset> {
-        auto found = catalog_.datasets().FindByIdOrSlug(name);
+        auto found = catalog_.datasets().FindByIdOrSlugCached(name);
         return found.ok() ? *found : std::nullopt;
       });
   access_ = std::make_unique<api::AccessControl>(config_.auth, catalog_.datasets(),
@@ -317,6 +317,7 @@ void Service::BootstrapLoop(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     common::Result<int> applied = BootstrapCatalog(catalog_, config_.storage);
     if (applied.ok()) {
+      catalog_.StartDatasetCache();
       bootstrapped_.store(true);
       if (config_.lifecycle.enabled) {
         lifecycle_->Start(config_.lifecycle.workers, /*schedule=*/true);

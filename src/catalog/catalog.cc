@@ -26,8 +26,8 @@ Catalog::Catalog(const CatalogOptions& options)
     : schema_(options.schema),
       pool_(PoolOptions(options)),
       storage_targets_(pool_),
-      datasets_(pool_),
-      manifests_(pool_, schema_),
+      datasets_(pool_, &dataset_cache_),
+      manifests_(pool_, &dataset_cache_),
       jobs_(pool_),
       audit_(pool_),
       saved_queries_(pool_),
@@ -35,6 +35,13 @@ Catalog::Catalog(const CatalogOptions& options)
       exports_(pool_),
       retention_(pool_),
       sweep_(pool_) {}
+
+void Catalog::StartDatasetCache() {
+  if (!dataset_listener_) {
+    dataset_listener_ =
+        std::make_unique<DatasetChangeListener>(pool_.options().connect, dataset_cache_);
+  }
+}
 
 Result<int> Catalog::Migrate() {
   TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());

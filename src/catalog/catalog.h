@@ -3,9 +3,12 @@
 // Thread-safe; constructing it does not connect (the database may come up later).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "catalog/audit_repository.h"
+#include "catalog/dataset_cache.h"
+#include "catalog/dataset_change_listener.h"
 #include "catalog/dataset_repository.h"
 #include "catalog/export_repository.h"
 #include "catalog/job_repository.h"
@@ -44,6 +47,12 @@ class Catalog {
   // of 1").
   common::Status CheckReady();
 
+  // Starts the DatasetChangeListener that keeps dataset_cache() correct across processes; until
+  // then (and whenever the listener is cut off) the cache is disabled and every read goes to
+  // PostgreSQL. Call once, after the schema exists (the trigger is migration 4).
+  void StartDatasetCache();
+  DatasetCache& dataset_cache() { return dataset_cache_; }
+
   const std::string& schema() const { return schema_; }
   PgPool& pool() { return pool_; }
   StorageTargetRepository& storage_targets() { return storage_targets_; }
@@ -60,6 +69,7 @@ class Catalog {
  private:
   const std::string schema_;
   PgPool pool_;
+  DatasetCache dataset_cache_;
   StorageTargetRepository storage_targets_;
   DatasetRepository datasets_;
   ManifestRepository manifests_;
@@ -70,6 +80,7 @@ class Catalog {
   ExportRepository exports_;
   RetentionRepository retention_;
   SweepRepository sweep_;
+  std::unique_ptr<DatasetChangeListener> dataset_listener_;  // last: stops first
 };
 
 }  // namespace timestore::catalog

@@ -201,7 +201,10 @@ Result<Dataset> DatasetRepository::Update(const DatasetId& id, const DatasetPatc
     }
     return res.status();
   }
-  if (res->rows() > 0) return rows::ReadDataset(*res, 0);
+  if (res->rows() > 0) {
+    Changed(id);  // one statement in autocommit: committed
+    return rows::ReadDataset(*res, 0);
+  }
   TS_ASSIGN_OR_RETURN(PgResult current, lease->Exec("SELECT revision FROM datasets WHERE id = $1",
                                                     PgParams().Add(id.value())));
   if (current.rows() == 0) return common::NotFound("dataset " + id.value() + " not found");
@@ -227,6 +230,26 @@ Result<Dataset> DatasetRepository::GetByIdOrSlug(std::string_view name) {
   TS_ASSIGN_OR_RETURN(std::optional<Dataset> d, FindByIdOrSlug(name));
   if (!d) return common::NotFound("dataset '" + std::string(name) + "' not found");
   return std::move(*d);
+}
+
+Result<std::optional<Dataset>> DatasetRepository::FindByIdOrSlugCached(std::string_view name) {
+  if (cache_ == nullptr) return FindByIdOrSlug(name);
+  if (std::optional<Dataset> cached = cache_->Find(name)) return cached;
+  const uint64_t generation = cache_->generation();
+  TS_ASSIGN_OR_RETURN(std::optional<Dataset> found, FindByIdOrSlug(name));
+  if (found) cache_->Put(*found, generation);
+  return found;
+}
+
+Result<Dataset> DatasetRepository::GetBySlugCached(std::string_view slug) {
+  if (cache_ != nullptr) {
+    std::optional<Dataset> cached = cache_->Find(slug);
+    if (cached && cached->slug == slug) return std::move(*cached);
+  }
+  const uint64_t generation = cache_ != nullptr ? cache_->generation() : 0;
+  TS_ASSIGN_OR_RETURN(Dataset found, GetBySlug(slug));
+  if (cache_ != nullptr) cache_->Put(found, generation);
+  return found;
 }
 
 Result<Dataset> DatasetRepository::GetBySlug(std::string_view slug) {
@@ -309,6 +332,7 @@ Result<SchemaVersion> DatasetRepository::AddSchemaVersion(const DatasetId& id,
                                                     "AND v.version = $2 ORDER BY c.ord",
                                                 PgParams().Add(id.value()).Add(next)));
   TS_RETURN_IF_ERROR(tx.Commit());
+  Changed(id);
   return ReadSchemaVersions(id, created).front();
 }
 

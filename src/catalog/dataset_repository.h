@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "catalog/dataset_cache.h"
 #include "catalog/pg_pool.h"
 #include "catalog/types.h"
 #include "common/status.h"
@@ -14,7 +15,10 @@ namespace timestore::catalog {
 
 class DatasetRepository {
  public:
-  explicit DatasetRepository(PgPool& pool) : pool_(pool) {}
+  // `cache` (optional, must outlive this) serves the *Cached reads; every change this repository
+  // commits invalidates the dataset's entry there.
+  explicit DatasetRepository(PgPool& pool, DatasetCache* cache = nullptr)
+      : pool_(pool), cache_(cache) {}
 
   // kInvalidArgument for a bad slug or window; kAlreadyExists when the slug is taken.
   common::Result<Dataset> Create(const NewDataset& dataset);
@@ -31,6 +35,11 @@ class DatasetRepository {
   common::Result<std::optional<Dataset>> FindByIdOrSlug(std::string_view name);
   // Like FindByIdOrSlug, but kNotFound ("dataset 'x' not found") when absent.
   common::Result<Dataset> GetByIdOrSlug(std::string_view name);
+  // FindByIdOrSlug and GetBySlug for the read path: answered from the DatasetCache when it holds
+  // a current copy, otherwise read (and cached). A writer that decides on the row inside its own
+  // transaction reads it there instead.
+  common::Result<std::optional<Dataset>> FindByIdOrSlugCached(std::string_view name);
+  common::Result<Dataset> GetBySlugCached(std::string_view slug);
 
   // Applies `patch` and bumps the revision and updated_at in one statement. With
   // `expected_revision`, a compare-and-set: kFailedPrecondition when the stored revision differs.
@@ -55,7 +64,12 @@ class DatasetRepository {
   common::Result<std::vector<SchemaVersion>> ListSchemaVersions(const DatasetId& id);
 
  private:
+  void Changed(const DatasetId& id) {
+    if (cache_ != nullptr) cache_->Invalidate(id);
+  }
+
   PgPool& pool_;
+  DatasetCache* const cache_;
 };
 
 }  // namespace timestore::catalog

@@ -1,7 +1,6 @@
 #include "catalog/manifest_repository.h"
 
 #include "catalog/rows.h"
-#include "common/json_writer.h"
 
 namespace timestore::catalog {
 
@@ -204,19 +203,9 @@ Result<CommitResult> ManifestRepository::Commit(const VersionCommit& c) {
     }
   }
 
-  common::JsonWriter note;
-  note.BeginObject()
-      .Key("schema")
-      .String(schema_)
-      .Key("datasetId")
-      .String(c.dataset_id.value())
-      .Key("version")
-      .Int(version)
-      .EndObject();
-  TS_RETURN_IF_ERROR(
-      tx.Exec("SELECT pg_notify($1, $2)", PgParams().Add(kManifestChannel).Add(note.str()))
-          .status());
   TS_RETURN_IF_ERROR(tx.Commit());
+  // The trigger of migration 4 notified other processes; this one reads its own commit at once.
+  if (cache_ != nullptr) cache_->Invalidate(c.dataset_id);
   return result;
 }
 

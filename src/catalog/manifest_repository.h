@@ -9,15 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "catalog/dataset_cache.h"
 #include "catalog/pg_pool.h"
 #include "catalog/types.h"
 #include "common/status.h"
 
 namespace timestore::catalog {
-
-// The channel of the NOTIFY sent by every commit; the payload is
-// {"schema":"<pg schema>","datasetId":"ds-...","version":N}.
-inline constexpr std::string_view kManifestChannel = "timestore_manifest";
 
 struct CommitResult {
   DatasetVersion version;
@@ -58,7 +55,9 @@ struct TimeRange {
 
 class ManifestRepository {
  public:
-  ManifestRepository(PgPool& pool, std::string schema) : pool_(pool), schema_(std::move(schema)) {}
+  // `cache` (optional, must outlive this): every commit invalidates the dataset's entry there.
+  explicit ManifestRepository(PgPool& pool, DatasetCache* cache = nullptr)
+      : pool_(pool), cache_(cache) {}
 
   // Commits one new version; see VersionCommit for the conflict rules. kNotFound for an unknown
   // dataset; kInvalidArgument for a commit that adds and removes nothing.
@@ -93,7 +92,7 @@ class ManifestRepository {
 
  private:
   PgPool& pool_;
-  const std::string schema_;
+  DatasetCache* const cache_;
 };
 
 }  // namespace timestore::catalog

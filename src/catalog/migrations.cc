@@ -228,11 +228,26 @@ CREATE TABLE dataset_exports (
 CREATE INDEX dataset_exports_by_dataset ON dataset_exports (dataset_id, created_at DESC);
 )sql";
 
+// Version 4: every committed change of a dataset row is announced on channel
+// timestore_dataset_changed (catalog/dataset_cache.h) with payload "<schema>/<dataset id>", so
+// that every process's DatasetCache drops its copy. A trigger, so that no writer can forget it.
+constexpr std::string_view kDatasetChangeNotify = R"sql(
+CREATE FUNCTION notify_dataset_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('timestore_dataset_changed',
+                    TG_TABLE_SCHEMA || '/' || (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END));
+  RETURN NULL;
+END $$;
+CREATE TRIGGER datasets_changed AFTER INSERT OR UPDATE OR DELETE ON datasets
+  FOR EACH ROW EXECUTE FUNCTION notify_dataset_changed();
+)sql";
+
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "initial data model", kInitialSchema},
       {2, "sql_saved_queries", kSqlSavedQueries},
       {3, "dataset_exports", kDatasetExports},
+      {4, "dataset change notifications", kDatasetChangeNotify},
   };
   return kMigrations;
 }

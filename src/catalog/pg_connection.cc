@@ -1,10 +1,12 @@
 #include "catalog/pg_connection.h"
 
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <sstream>
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 namespace timestore::catalog {
 
@@ -283,6 +285,27 @@ bool PgConnection::IsBroken() {
     }
   }
   return false;
+}
+
+Result<std::vector<std::string>> PgConnection::WaitForNotifications(
+    std::string_view channel, std::chrono::milliseconds timeout) {
+  if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
+    return common::Unavailable("the listening connection is closed");
+  }
+  pollfd fd{PQsocket(conn_), POLLIN, 0};
+  const int ready = ::poll(&fd, 1, static_cast<int>(timeout.count()));
+  if (ready < 0 && errno != EINTR)
+    return common::Unavailable("poll on the listening connection failed");
+  if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) != CONNECTION_OK) {
+    return common::Unavailable(std::string("the listening connection broke: ") +
+                               PQerrorMessage(conn_));
+  }
+  std::vector<std::string> payloads;
+  while (pgNotify* n = PQnotifies(conn_)) {
+    if (channel == n->relname) payloads.emplace_back(n->extra);
+    PQfreemem(n);
+  }
+  return payloads;
 }
 
 bool PgConnection::IsIdle() const {

@@ -103,6 +103,12 @@ class PgConnection {
   // True when the connection is outside any transaction block.
   bool IsIdle() const;
 
+  // For a connection that LISTENs: waits up to `timeout` for input on the socket, reads it, and
+  // returns the payloads of the notifications received on `channel` (others are dropped), oldest
+  // first; none when the wait ended without any. kUnavailable when the connection broke.
+  common::Result<std::vector<std::string>> WaitForNotifications(std::string_view channel,
+                                                                std::chrono::milliseconds timeout);
+
  private:
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
   common::Status ErrorFromResult(pg_result* res, std::string_view sql) const;

@@ -11,7 +11,7 @@
 namespace timestore::query {
 
 common::Result<catalog::Dataset> DatasetReader::GetDataset(std::string_view slug) {
-  return catalog_.datasets().GetBySlug(slug);
+  return catalog_.datasets().GetBySlugCached(slug);
 }
 
 common::Result<std::shared_ptr<const SchemaVersions>> DatasetReader::Schemas(
