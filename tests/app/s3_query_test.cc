@@ -44,7 +44,7 @@ class S3QueryTest : public ServiceTest {
   // `"partitionsFromCache":N,"partitionsFetched":M` of a query answer.
   std::string Sources(const std::string& answer) {
     const size_t at = answer.find("\"partitionsFromCache\"");
-    const size_t end = answer.find(",\"rowCount\"");
+    const size_t end = answer.find(",\"partitionsNative\"");
     return at == std::string::npos || end == std::string::npos ? answer
                                                                : answer.substr(at, end - at);
   }
