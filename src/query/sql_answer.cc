@@ -35,7 +35,16 @@ std::string RenderJson(const SqlAnswer& answer, OutputFormat format) {
   char elapsed[32];
   std::snprintf(elapsed, sizeof elapsed, "%.3f", answer.elapsed_ms);
   out += "],\"statistics\":{\"rowCount\":" + std::to_string(answer.row_count) +
-         ",\"elapsedMs\":" + elapsed + "}}";
+         ",\"elapsedMs\":" + elapsed;
+  if (!answer.last_values.empty()) {
+    out += ",\"lastValues\":[";
+    for (size_t i = 0; i < answer.last_values.size(); ++i) {
+      if (i) out += ',';
+      common::AppendJsonString(out, answer.last_values[i]);
+    }
+    out += "]";
+  }
+  out += "}}";
   return out;
 }
 

@@ -25,6 +25,9 @@ struct SqlAnswer {
   std::vector<std::string> warnings;
   double elapsed_ms = 0;
   std::vector<std::string> datasets;  // the slugs of the dataset views the statement read, sorted
+  // "<slug>/<key>" of each last-value table a subquery read instead of the dataset (statistics
+  // "lastValues", present when not empty).
+  std::vector<std::string> last_values;
 
   // The original's shapes: kJson (and kNdjson) {"executionId","columns":[{"name","type"}],
   // "rows":[..],"truncated","warnings","statistics":{"rowCount","elapsedMs"}}; kCsv a header and

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -140,6 +142,112 @@ bool HasMember(simdjson::dom::object object, std::string_view key) {
   return object.at_key(key).get(value) == simdjson::SUCCESS;
 }
 
+// The one column a COLUMN_REF names, when it is unqualified or qualified with `table` (the alias or
+// name of the only table in FROM).
+std::optional<std::string_view> ColumnOf(simdjson::dom::element expression,
+                                         std::string_view table) {
+  simdjson::dom::object ref;
+  std::string_view cls;
+  simdjson::dom::array names;
+  if (expression.get(ref) != simdjson::SUCCESS ||
+      ref.at_key("class").get(cls) != simdjson::SUCCESS || cls != "COLUMN_REF" ||
+      ref.at_key("column_names").get(names) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  std::vector<std::string_view> parts;
+  for (simdjson::dom::element n : names) {
+    std::string_view part;
+    if (n.get(part) != simdjson::SUCCESS) return std::nullopt;
+    parts.push_back(part);
+  }
+  if (parts.size() == 1) return parts[0];
+  if (parts.size() == 2 && common::EqualsIgnoreCase(parts[0], table)) return parts[1];
+  return std::nullopt;
+}
+
+bool IsNullMember(simdjson::dom::object o, std::string_view key) {
+  simdjson::dom::element v;
+  return o.at_key(key).get(v) == simdjson::SUCCESS && v.is_null();
+}
+
+bool IsEmptyArrayMember(simdjson::dom::object o, std::string_view key) {
+  simdjson::dom::array a;
+  return o.at_pointer(key).get(a) == simdjson::SUCCESS && a.size() == 0;
+}
+
+// max(<column>) as a plain aggregate call (no FILTER, ORDER BY, DISTINCT, schema or catalog).
+std::optional<std::string_view> MaxColumnOf(simdjson::dom::element expression,
+                                            std::string_view table) {
+  simdjson::dom::object call;
+  std::string_view cls, name;
+  simdjson::dom::array children;
+  bool distinct = true;
+  if (expression.get(call) != simdjson::SUCCESS ||
+      call.at_key("class").get(cls) != simdjson::SUCCESS || cls != "FUNCTION" ||
+      call.at_key("function_name").get(name) != simdjson::SUCCESS ||
+      !common::EqualsIgnoreCase(name, "max") ||
+      call.at_key("children").get(children) != simdjson::SUCCESS || children.size() != 1 ||
+      call.at_key("distinct").get(distinct) != simdjson::SUCCESS || distinct ||
+      !IsNullMember(call, "filter") || !IsEmptyArrayMember(call, "/order_bys/orders")) {
+    return std::nullopt;
+  }
+  for (std::string_view key : {"schema", "catalog"}) {
+    std::string_view v;
+    if (call.at_key(key).get(v) == simdjson::SUCCESS && !v.empty() &&
+        !common::EqualsIgnoreCase(v, "main")) {
+      return std::nullopt;
+    }
+  }
+  return ColumnOf(children.at(0), table);
+}
+
+// The LastValueCandidate a SELECT_NODE is, if it has that shape exactly.
+std::optional<LastValueCandidate> MatchLastValueShape(simdjson::dom::object node) {
+  simdjson::dom::object from;
+  std::string_view from_type, schema, table, alias, handling;
+  uint64_t location = 0;
+  if (!IsEmptyArrayMember(node, "/modifiers") || !IsEmptyArrayMember(node, "/cte_map/map") ||
+      !IsNullMember(node, "where_clause") || !IsNullMember(node, "having") ||
+      !IsNullMember(node, "qualify") || !IsNullMember(node, "sample") ||
+      node.at_key("aggregate_handling").get(handling) != simdjson::SUCCESS ||
+      handling != "STANDARD_HANDLING" || node.at_key("from_table").get(from) != simdjson::SUCCESS ||
+      from.at_key("type").get(from_type) != simdjson::SUCCESS || from_type != "BASE_TABLE" ||
+      from.at_key("schema_name").get(schema) != simdjson::SUCCESS ||
+      !common::EqualsIgnoreCase(schema, kDatasetSchema) ||
+      from.at_key("table_name").get(table) != simdjson::SUCCESS ||
+      !catalog::IsValidDatasetSlug(table) || !IsNullMember(from, "sample") ||
+      !IsNullMember(from, "at_clause") || !IsEmptyArrayMember(from, "/column_name_alias") ||
+      from.at_key("query_location").get(location) != simdjson::SUCCESS ||
+      location == std::numeric_limits<uint64_t>::max()) {
+    return std::nullopt;
+  }
+  std::string_view catalog_name;
+  if (from.at_key("catalog_name").get(catalog_name) == simdjson::SUCCESS && !catalog_name.empty()) {
+    return std::nullopt;
+  }
+  if (from.at_key("alias").get(alias) != simdjson::SUCCESS || alias.empty()) alias = table;
+  simdjson::dom::array groups, select;
+  if (node.at_key("group_expressions").get(groups) != simdjson::SUCCESS || groups.size() != 1 ||
+      node.at_key("select_list").get(select) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  const std::optional<std::string_view> key = ColumnOf(groups.at(0), alias);
+  if (!key) return std::nullopt;
+  std::optional<std::string_view> max_column;
+  for (simdjson::dom::element item : select) {
+    if (std::optional<std::string_view> c = ColumnOf(item, alias)) {
+      if (!common::EqualsIgnoreCase(*c, *key)) return std::nullopt;
+      continue;
+    }
+    std::optional<std::string_view> m = MaxColumnOf(item, alias);
+    if (!m || (max_column && !common::EqualsIgnoreCase(*m, *max_column))) return std::nullopt;
+    max_column = m;
+  }
+  if (!max_column) return std::nullopt;
+  return LastValueCandidate{std::string(table), std::string(*key), std::string(*max_column),
+                            static_cast<size_t>(location)};
+}
+
 // Walks one statement's syntax tree: every object and array member is visited, so that nothing
 // hides where a structural walk would not look; table references, function calls and WITH scopes
 // are recognized by their shape wherever they appear. Single use.
@@ -151,6 +259,7 @@ class TreeChecker {
     GuardedStatement statement;
     statement.dataset_views.assign(dataset_views_.begin(), dataset_views_.end());
     statement.runtime_tables.assign(runtime_tables_.begin(), runtime_tables_.end());
+    statement.last_value_candidates = std::move(last_value_candidates_);
     return statement;
   }
 
@@ -171,6 +280,7 @@ class TreeChecker {
   std::vector<std::string> cte_scope_;
   std::set<std::string> dataset_views_;
   std::set<std::string> runtime_tables_;
+  std::vector<LastValueCandidate> last_value_candidates_;
 };
 
 Status TreeChecker::Visit(simdjson::dom::element element, size_t depth) {
@@ -254,6 +364,11 @@ Status TreeChecker::VisitQueryNode(simdjson::dom::object node, std::string_view 
     return UnexpectedTree("CTE_NODE names no CTE of its WITH clause");
   }
   if (type == "RECURSIVE_CTE_NODE") cte_scope_.push_back(common::ToLowerAscii(cte_node_name));
+  if (type == "SELECT_NODE") {
+    if (std::optional<LastValueCandidate> c = MatchLastValueShape(node)) {
+      last_value_candidates_.push_back(std::move(*c));
+    }
+  }
 
   for (auto [key, value] : node) {
     if (key == "cte_map" || (is_cte_node && key == "query")) continue;

@@ -15,6 +15,17 @@
 
 namespace timestore::query {
 
+// A subquery `SELECT <key>, max(<column>) FROM timestore."<slug>" GROUP BY <key>` with nothing else
+// (no WHERE, HAVING, QUALIFY, DISTINCT, ORDER BY, LIMIT, sample, time travel; any aliases): when
+// <column> is the dataset's time column, the rows at the last instant of each <key> give the same
+// answer as all rows (the SQL runtime then reads the last-value table instead).
+struct LastValueCandidate {
+  std::string slug;
+  std::string key_column;     // as written
+  std::string max_column;     // as written
+  size_t table_location = 0;  // byte offset of the table reference in the SQL text
+};
+
 // What an accepted statement reads, for the caller to resolve (and authorize) before running it.
 struct GuardedStatement {
   // Slugs referenced as timestore."<slug>"; unique, sorted.
@@ -22,6 +33,8 @@ struct GuardedStatement {
   // Tables referenced in timestore_runtime, lowercase: of "datasets", "partitions", "columns";
   // unique, sorted.
   std::vector<std::string> runtime_tables;
+  // Subqueries of the last-value shape, in the order met.
+  std::vector<LastValueCandidate> last_value_candidates;
 };
 
 // Longest SQL text accepted, in bytes.

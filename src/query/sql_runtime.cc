@@ -114,20 +114,20 @@ Status FetchCapped(duck::QueryResult& result, int64_t max_rows, SqlAnswer& answe
   return Status::Ok();
 }
 
-// Prepares, binds and runs the caller's statement on `connection` into `answer`.
-Status RunStatement(duck::Connection& connection, const SqlReadRequest& request, int64_t max_rows,
-                    SqlAnswer& answer) {
-  TS_ASSIGN_OR_RETURN(duck::PreparedStatement statement, connection.Prepare(request.sql));
-  TS_RETURN_IF_ERROR(BindParams(statement, request.params));
+// Prepares, binds and runs the caller's statement `sql` on `connection` into `answer`.
+Status RunStatement(duck::Connection& connection, const std::string& sql,
+                    const std::vector<SqlParam>& params, int64_t max_rows, SqlAnswer& answer) {
+  TS_ASSIGN_OR_RETURN(duck::PreparedStatement statement, connection.Prepare(sql));
+  TS_RETURN_IF_ERROR(BindParams(statement, params));
   std::optional<duck::QueryResult> first;
   TS_ASSIGN_OR_RETURN(StatementColumns columns, DescribeColumns(statement, first));
   if (std::find(columns.types.begin(), columns.types.end(), duck::Type::kOther) !=
       columns.types.end()) {
     first.reset();  // a streaming result must be closed before the next statement
-    auto wrapped = connection.Prepare(WrapWithVarcharCasts(request.sql, columns));
+    auto wrapped = connection.Prepare(WrapWithVarcharCasts(sql, columns));
     if (wrapped.ok()) {
       statement = std::move(wrapped).value();
-      TS_RETURN_IF_ERROR(BindParams(statement, request.params));
+      TS_RETURN_IF_ERROR(BindParams(statement, params));
     } else {
       answer.warnings.push_back(
           "columns of nested or interval types are shown as null; cast them to VARCHAR");
@@ -159,14 +159,19 @@ common::Result<SqlAnswer> SqlRuntime::Read(const SqlReadRequest& request) {
   TS_ASSIGN_OR_RETURN(SqlSandboxPool::Lease sandbox, sandboxes_.Acquire(deadline));
   TS_ASSIGN_OR_RETURN(GuardedStatement guarded, CheckReadOnlySql(sandbox->connection, request.sql));
   std::vector<storage::CachedFile> pins;  // the views' files stay while the statement runs
-  TS_RETURN_IF_ERROR(DefineViews(sandbox, guarded.dataset_views, request.readable, pins));
+  std::map<std::string, ViewInputs> inputs;
+  TS_RETURN_IF_ERROR(DefineViews(sandbox, guarded.dataset_views, request.readable, pins, inputs));
   TS_RETURN_IF_ERROR(FillRuntimeTables(*sandbox, guarded.runtime_tables, request.readable));
+  std::vector<std::string> last_values;
+  TS_ASSIGN_OR_RETURN(const std::string sql,
+                      UseLastValues(*sandbox, guarded, inputs, request.sql, last_values));
 
   DeadlineWatchdog::Guard guard = watchdog_.Watch(sandbox->connection, deadline);
   SqlAnswer answer;
   answer.execution_id = "sql-" + common::RandomHex(8);
   answer.datasets = guarded.dataset_views;
-  Status st = RunStatement(sandbox->connection, request, options_.max_rows, answer);
+  answer.last_values = std::move(last_values);
+  Status st = RunStatement(sandbox->connection, sql, request.params, options_.max_rows, answer);
   if (!st.ok()) {
     if (guard.expired() || st.code() == common::StatusCode::kDeadlineExceeded) {
       sandbox->broken = true;  // interrupted mid-statement: start the next one afresh
@@ -193,7 +198,8 @@ common::Result<SqlAnswer> SqlRuntime::Read(const SqlReadRequest& request) {
 Status SqlRuntime::DefineViews(SqlSandboxPool::Lease& sandbox,
                                const std::vector<std::string>& slugs,
                                const std::optional<std::set<std::string>>& readable,
-                               std::vector<storage::CachedFile>& pins) {
+                               std::vector<storage::CachedFile>& pins,
+                               std::map<std::string, ViewInputs>& inputs) {
   std::vector<catalog::Dataset> datasets;
   for (const std::string& slug : slugs) {
     if (readable && !readable->contains(slug)) return UnknownView(slug);
@@ -214,7 +220,7 @@ Status SqlRuntime::DefineViews(SqlSandboxPool::Lease& sandbox,
     it = sandbox->views.erase(it);
   }
   for (const catalog::Dataset& d : datasets) {
-    Status st = DefineView(*sandbox, d, pins);
+    Status st = DefineView(*sandbox, d, pins, inputs[d.slug]);
     if (st.code() == common::StatusCode::kFailedPrecondition) {
       // A partition lives outside the sandbox's directories (a storage target added since it was
       // made): widen the set and start over in a fresh sandbox.
@@ -222,7 +228,7 @@ Status SqlRuntime::DefineViews(SqlSandboxPool::Lease& sandbox,
           sandboxes_.Widen(sandbox, std::filesystem::path(st.message()).parent_path().string()));
       pins.clear();
       for (const catalog::Dataset& again : datasets) {
-        TS_RETURN_IF_ERROR(DefineView(*sandbox, again, pins));
+        TS_RETURN_IF_ERROR(DefineView(*sandbox, again, pins, inputs[again.slug]));
       }
       break;
     }
@@ -247,7 +253,7 @@ Status SqlRuntime::DetachUnused(SqlSandbox& sandbox) {
 }
 
 Status SqlRuntime::DefineView(SqlSandbox& sandbox, const catalog::Dataset& dataset,
-                              std::vector<storage::CachedFile>& pins) {
+                              std::vector<storage::CachedFile>& pins, ViewInputs& inputs) {
   TS_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaVersions> schemas, reader_.Schemas(dataset));
   std::vector<catalog::ColumnDef> columns = DatasetReader::CurrentColumns(dataset, *schemas);
   if (columns.empty())
@@ -272,6 +278,14 @@ Status SqlRuntime::DefineView(SqlSandbox& sandbox, const catalog::Dataset& datas
     }
   }
   for (storage::CachedFile& pin : resolved.pins) pins.push_back(std::move(pin));
+  inputs.timestamp_column = dataset.timestamp_column;
+  inputs.columns = columns;
+  inputs.schemas = schemas;
+  inputs.schema_version = dataset.current_schema_version.value_or(0);
+  inputs.partition_ids.clear();
+  for (const auto& entry : manifest->partitions)
+    inputs.partition_ids.push_back(entry->partition.id.value());
+  inputs.files = resolved.files;
   // The version and the files read: a native copy that became ready redefines the view.
   std::string signature = std::to_string(dataset.current_version) + "/" +
                           std::to_string(dataset.current_schema_version.value_or(0));

@@ -21,6 +21,7 @@
 #include "query/deadline_watchdog.h"
 #include "query/row_encoder.h"
 #include "query/sql_answer.h"
+#include "query/sql_last_values.h"
 #include "query/sql_sandbox.h"
 
 namespace timestore::query {
@@ -71,13 +72,15 @@ class SqlRuntime {
   // Defines exactly the views of `slugs` (sorted; the caller may read each) in the lease's
   // sandbox, dropping any other, and pins their files into `pins`. Widens the pool and starts
   // over in a fresh sandbox when a partition lives outside the sandbox's directories.
+  // What each view reads goes to `inputs` (by slug).
   common::Status DefineViews(SqlSandboxPool::Lease& sandbox, const std::vector<std::string>& slugs,
                              const std::optional<std::set<std::string>>& readable,
-                             std::vector<storage::CachedFile>& pins);
+                             std::vector<storage::CachedFile>& pins,
+                             std::map<std::string, ViewInputs>& inputs);
   // Defines timestore."<slug>" in `sandbox` for `dataset` at its current version; pins files.
   // kFailedPrecondition with the file's path when it lies outside the sandbox's directories.
   common::Status DefineView(SqlSandbox& sandbox, const catalog::Dataset& dataset,
-                            std::vector<storage::CachedFile>& pins);
+                            std::vector<storage::CachedFile>& pins, ViewInputs& inputs);
   // Detaches the DuckDB files no view of `sandbox` reads any more (replaced or evicted copies
   // would otherwise stay open, their disk space held).
   static common::Status DetachUnused(SqlSandbox& sandbox);

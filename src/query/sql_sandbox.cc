@@ -28,14 +28,14 @@ common::Result<std::unique_ptr<SqlSandbox>> SqlSandbox::Create(const std::set<st
   // The second wall (the first is CheckReadOnlySql): no file outside the partition directories,
   // no network, no extension, and no setting can be changed back afterwards.
   TS_RETURN_IF_ERROR(connection.Execute(
-      "CREATE SCHEMA timestore; CREATE SCHEMA timestore_runtime; "
+      "CREATE SCHEMA timestore; CREATE SCHEMA timestore_runtime; CREATE SCHEMA timestore_last; "
       "SET allowed_directories = [" +
       allowed +
       "]; SET enable_external_access = false; SET autoinstall_known_extensions = false; "
       "SET autoload_known_extensions = false; SET GLOBAL parquet_metadata_cache = true; "
       "SET lock_configuration = true;"));
   return std::make_unique<SqlSandbox>(
-      SqlSandbox{std::move(db), std::move(connection), dirs, {}, {}, {}, 1, false});
+      SqlSandbox{std::move(db), std::move(connection), dirs, {}, {}, {}, {}, {}, 1, false});
 }
 
 bool SqlSandbox::Allows(const std::string& path) const {

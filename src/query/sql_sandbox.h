@@ -42,8 +42,12 @@ struct SqlSandbox {
   std::map<std::string, std::string> views;        // slug -> definition signature
   std::map<std::string, std::string> attachments;  // DuckDB file path -> catalog alias
   std::map<std::string, std::set<std::string>> view_attachments;  // slug -> DuckDB files it reads
-  uint64_t next_alias = 1;                                        // attachments are "ts_file_<n>"
-  bool broken = false;                                            // replaced instead of reused
+  // Last values (sql_last_values.h), per "<slug>/<key>": the per-partition tables kept, and the
+  // signature of the view over them.
+  std::map<std::string, std::set<std::string>> last_value_tables;
+  std::map<std::string, std::string> last_value_views;
+  uint64_t next_alias = 1;  // attachments are "ts_file_<n>"
+  bool broken = false;      // replaced instead of reused
 };
 
 class SqlSandboxPool {

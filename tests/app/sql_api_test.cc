@@ -186,6 +186,61 @@ TEST_F(SqlApiTest, AggregatesMatchValuesComputedFromTheIngestedRows) {
             "[{\"c\":" + std::to_string(n_ge_3) + "}]");
 }
 
+// The lastpoint shape: every key's rows at its last instant. The subquery reads the dataset's
+// last-value table (statistics.lastValues says so); the reference statement, which the runtime
+// does not rewrite (a WHERE), reads every row; both must agree at every version, including ties
+// at the last instant, a NULL key, and a key whose last rows arrive in a later commit.
+TEST_F(SqlApiTest, LastValueSubqueriesAnswerLikeTheWholeDatasetAtEveryVersion) {
+  const std::string lastpoint =
+      "SELECT c.* FROM timestore.metrics c JOIN (SELECT host, max(\"timestamp\") AS mts FROM "
+      "timestore.metrics GROUP BY host) m ON c.host IS NOT DISTINCT FROM m.host AND "
+      "c.\"timestamp\" = m.mts ORDER BY c.host, c.value";
+  const std::string reference =
+      "SELECT c.* FROM timestore.metrics c JOIN (SELECT host, max(\"timestamp\") AS mts FROM "
+      "timestore.metrics WHERE true GROUP BY host) m ON c.host IS NOT DISTINCT FROM m.host AND "
+      "c.\"timestamp\" = m.mts ORDER BY c.host, c.value";
+  auto check = [&](const std::string& expected_rows) {
+    RawResponse fast = Sql(lastpoint);
+    ASSERT_EQ(fast.status, 200) << fast.body;
+    EXPECT_NE(fast.body.find(R"("lastValues":["metrics/host"])"), std::string::npos) << fast.body;
+    RawResponse slow = Sql(reference);
+    ASSERT_EQ(slow.status, 200) << slow.body;
+    EXPECT_EQ(slow.body.find("lastValues"), std::string::npos) << slow.body;
+    EXPECT_EQ(RowsOf(fast.body), RowsOf(slow.body));
+    EXPECT_EQ(RowsOf(fast.body), expected_rows);
+  };
+  const std::string h1 = R"({"timestamp":")" + Time(298) + R"(","host":"h1","value":149,"n":4})";
+  const std::string h2 = R"({"timestamp":")" + Time(299) + R"(","host":"h2","value":149.5,"n":5})";
+  check("[" + h1 + "," + h2 + "]");
+
+  // A later commit: two rows of h1 at one newer instant (a tie), and a row without a host.
+  const std::string t = Time(400);
+  const std::string more =
+      R"({"schema":{"fields":[{"name":"timestamp","type":"timestamp"},{"name":"host","type":"string"},)"
+      R"({"name":"value","type":"double"},{"name":"n","type":"integer"}]},"rows":[)"
+      R"({"timestamp":")" +
+      t +
+      R"(","host":"h1","value":7,"n":1},)"
+      R"({"timestamp":")" +
+      t +
+      R"(","host":"h1","value":8,"n":2},)"
+      R"({"timestamp":")" +
+      t + R"(","host":null,"value":9,"n":3}]})";
+  ASSERT_EQ(Request("POST", "/datasets/metrics/ingest", more).status, 201);
+  check(std::string("[") + R"({"timestamp":")" + t + R"(","host":"h1","value":7,"n":1},)" +
+        R"({"timestamp":")" + t + R"(","host":"h1","value":8,"n":2},)" + h2 + "," +
+        R"({"timestamp":")" + t + R"(","host":null,"value":9,"n":3})" + "]");
+
+  // Shapes that are not rewritten keep their meaning: max of another column, and a filter.
+  RawResponse other =
+      Sql("SELECT host, max(value) AS v FROM timestore.metrics GROUP BY host "
+          "ORDER BY host");
+  ASSERT_EQ(other.status, 200) << other.body;
+  EXPECT_EQ(other.body.find("lastValues"), std::string::npos);
+  EXPECT_EQ(RowsOf(other.body),
+            R"([{"host":"h1","v":149},{"host":"h2","v":149.5},{"host":null,"v":9}])");
+}
+
 TEST_F(SqlApiTest, ParametersBindStringsNumbersBooleansAndNull) {
   int64_t h2_small = 0;
   for (int i = 1; i < kRows; i += 2) h2_small += Value(i) < 10.25 ? 1 : 0;

@@ -53,6 +53,58 @@ std::string Repeat(std::string_view text, int times) {
   return out;
 }
 
+// ---- last-value candidates --------------------------------------------------------------------
+
+TEST_F(SqlGuardTest, LastValueShapeIsFoundWithItsTableLocation) {
+  const std::string sql =
+      "SELECT c.* FROM timestore.cpu c JOIN (SELECT hostname, max(ts) AS m FROM timestore.cpu "
+      "GROUP BY hostname) l ON c.hostname = l.hostname AND c.ts = l.m";
+  auto result = Check(sql);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_EQ(result->last_value_candidates.size(), 1U);
+  const LastValueCandidate& c = result->last_value_candidates[0];
+  EXPECT_EQ(c.slug, "cpu");
+  EXPECT_EQ(c.key_column, "hostname");
+  EXPECT_EQ(c.max_column, "ts");
+  EXPECT_EQ(c.table_location, sql.find("timestore.cpu GROUP"));
+
+  // Aliases, quoting, qualified columns and the select list in any order are the same shape.
+  for (const char* same :
+       {"SELECT max(\"ts\"), h.\"Host\" FROM \"TIMESTORE\".\"cpu\" AS h GROUP BY h.\"Host\"",
+        "SELECT host AS k, max(x.ts) AS t, host FROM timestore.cpu x GROUP BY host"}) {
+    auto r = Check(same);
+    ASSERT_TRUE(r.ok()) << same << ": " << r.status().ToString();
+    EXPECT_EQ(r->last_value_candidates.size(), 1U) << same;
+  }
+}
+
+TEST_F(SqlGuardTest, AnythingBeyondTheLastValueShapeIsNotACandidate) {
+  for (const char* other : {
+           "SELECT host, max(ts) FROM timestore.cpu WHERE true GROUP BY host",
+           "SELECT host, max(ts) FROM timestore.cpu GROUP BY host HAVING count(*) > 1",
+           "SELECT host, max(ts) FROM timestore.cpu GROUP BY host ORDER BY host",
+           "SELECT host, max(ts) FROM timestore.cpu GROUP BY host LIMIT 3",
+           "SELECT DISTINCT host, max(ts) FROM timestore.cpu GROUP BY host",
+           "SELECT host, max(ts) FROM timestore.cpu GROUP BY host, region",
+           "SELECT host, region, max(ts) FROM timestore.cpu GROUP BY host",
+           "SELECT host, max(DISTINCT ts) FROM timestore.cpu GROUP BY host",
+           "SELECT host, max(ts) FILTER (WHERE v > 1) FROM timestore.cpu GROUP BY host",
+           "SELECT host, max(ts), max(v) FROM timestore.cpu GROUP BY host",
+           "SELECT host, min(ts) FROM timestore.cpu GROUP BY host",
+           "SELECT host FROM timestore.cpu GROUP BY host",
+           "SELECT host, max(ts) + INTERVAL 1 SECOND FROM timestore.cpu GROUP BY host",
+           "SELECT host, max(ts) FROM timestore.cpu c JOIN timestore.hosts h USING (host) GROUP BY "
+           "host",
+           "SELECT host, max(ts) FROM timestore.cpu GROUP BY ALL",
+           "SELECT host, max(ts) FROM timestore.cpu TABLESAMPLE 10% GROUP BY host",
+           "WITH x AS (SELECT 1) SELECT host, max(ts) FROM timestore.cpu GROUP BY host",
+       }) {
+    auto r = Check(other);
+    ASSERT_TRUE(r.ok()) << other << ": " << r.status().ToString();
+    EXPECT_THAT(r->last_value_candidates, IsEmpty()) << other;
+  }
+}
+
 // ---- accepted -------------------------------------------------------------------------------
 
 TEST_F(SqlGuardTest, PlainSelectOverDatasetReturnsSlug) {
