@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/text.h"
 #include "partition/scan_sql.h"
 #include "storage/local_copy.h"
 
@@ -40,7 +41,7 @@ std::vector<catalog::ColumnDef> DatasetReader::CurrentColumns(const catalog::Dat
 
 common::Result<ResolvedFiles> DatasetReader::Resolve(
     const std::vector<std::shared_ptr<const PartitionEntry>>& partitions,
-    const SchemaVersions& schemas) {
+    const SchemaVersions& schemas, const std::optional<NativeCopies::Series>& series) {
   ResolvedFiles out;
   out.files.resize(partitions.size());
   std::vector<std::shared_ptr<storage::ObjectStore>> stores(partitions.size());
@@ -100,7 +101,7 @@ common::Result<ResolvedFiles> DatasetReader::Resolve(
     out.files[i].path = copy.path;
     if (native_ != nullptr) {
       std::optional<storage::CachedFile> native =
-          native_->Find(p, partition::ColumnsOf(schemas, p.schema_version), copy.path);
+          native_->Find(p, partition::ColumnsOf(schemas, p.schema_version), copy.path, series);
       if (native) {
         out.files[i].path = native->path();
         out.files[i].format = catalog::WriteFormat::kDuckdb;
@@ -122,6 +123,19 @@ common::Result<ResolvedFiles> DatasetReader::Resolve(
     if (copy.source != storage::LocalCopy::Source::kLocal) out.pins.push_back(std::move(copy.pin));
   }
   return out;
+}
+
+std::optional<NativeCopies::Series> DatasetReader::SeriesFor(
+    const catalog::Dataset& dataset, const std::vector<catalog::ColumnDef>& schema,
+    const std::vector<std::string>& selected) {
+  for (const std::string& name : selected) {
+    for (const catalog::ColumnDef& c : schema) {
+      if (c.type == catalog::ColumnType::kString && common::EqualsIgnoreCase(c.name, name)) {
+        return NativeCopies::Series{c.name, dataset.timestamp_column};
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace timestore::query

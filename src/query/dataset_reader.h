@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,11 +68,19 @@ class DatasetReader {
   // Local paths of `partitions`' files; remote ones are fetched into the cache (several at once)
   // and pinned. A Parquet partition with a native copy ready is read from that copy instead (a
   // DuckDB file with the same columns and rows; `schemas` names each file's columns); one without
-  // gets its decode queued. kNotFound / kInternal when a file is missing or fails its checksum;
-  // kUnavailable when a store cannot be reached.
+  // gets its decode queued; with `series` (a query selecting a few values of that string column),
+  // the copy sorted by it when ready (NativeCopies). kNotFound / kInternal when a file is missing
+  // or fails its checksum; kUnavailable when a store cannot be reached.
   common::Result<ResolvedFiles> Resolve(
       const std::vector<std::shared_ptr<const PartitionEntry>>& partitions,
-      const SchemaVersions& schemas);
+      const SchemaVersions& schemas,
+      const std::optional<NativeCopies::Series>& series = std::nullopt);
+
+  // The string column of `schema` that `selected` (columns a query compares with `=` or IN, as
+  // written) names first, case-insensitively: the order a series copy should have for it.
+  static std::optional<NativeCopies::Series> SeriesFor(
+      const catalog::Dataset& dataset, const std::vector<catalog::ColumnDef>& schema,
+      const std::vector<std::string>& selected);
 
  private:
   catalog::Catalog& catalog_;

@@ -1,5 +1,6 @@
 #include "query/native_copies.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <utility>
 
@@ -17,22 +18,38 @@ namespace {
 
 using common::Status;
 
-std::string KeyOf(const std::string& partition_id) { return partition_id + ".duckdb"; }
+std::string KeyOf(const std::string& partition_id,
+                  const std::optional<NativeCopies::Series>& series) {
+  if (!series) return partition_id + ".duckdb";
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char ch : series->column) {
+    hex.push_back(kHex[ch >> 4]);
+    hex.push_back(kHex[ch & 15]);
+  }
+  return partition_id + ".by-" + hex + ".duckdb";
+}
 
 // The rows of the Parquet file at `parquet_path` as `columns`, in file order, into a new DuckDB
 // file at `path` (table partition::kTableName), checkpointed, with no write-ahead log left.
 // kInternal when the file holds another number of rows than `row_count` (the catalog's).
+// With `series`, sorted by its column and then time, in row groups of kSeriesRowGroupRows rows.
 Status WriteNativeCopy(duck::Connection& conn, const std::string& parquet_path,
                        const std::vector<catalog::ColumnDef>& columns, int64_t row_count,
-                       const std::string& path) {
+                       const std::optional<NativeCopies::Series>& series, const std::string& path) {
   const std::string table = "native_out.main." + duck::QuoteIdent(partition::kTableName);
-  TS_RETURN_IF_ERROR(conn.Execute("ATTACH " + duck::QuoteLiteral(path) + " AS native_out"));
+  TS_RETURN_IF_ERROR(conn.Execute(
+      "ATTACH " + duck::QuoteLiteral(path) + " AS native_out" +
+      (series ? " (ROW_GROUP_SIZE " + std::to_string(kSeriesRowGroupRows) + ")" : "")));
   Status written = conn.Execute("CREATE TABLE " + table + " " + partition::ColumnListDdl(columns));
   if (written.ok()) {
     auto inserted = conn.Query(
         "INSERT INTO " + table + " SELECT " +
         partition::ProjectionSql(columns, columns, partition::PresentColumns::kCastToSchema) +
-        " FROM " + partition::ParquetScanSql({parquet_path}));
+        " FROM " + partition::ParquetScanSql({parquet_path}) +
+        (series ? " ORDER BY " + duck::QuoteIdent(series->column) + ", " +
+                      duck::QuoteIdent(series->timestamp_column)
+                : ""));
     if (!inserted.ok()) {
       written = inserted.status();
     } else if (inserted->rows_changed() != static_cast<uint64_t>(row_count)) {
@@ -80,25 +97,47 @@ NativeCopies::~NativeCopies() {
 
 std::optional<storage::CachedFile> NativeCopies::Find(
     const catalog::Partition& partition, const std::vector<catalog::ColumnDef>& columns,
-    const std::string& parquet_path) {
+    const std::string& parquet_path, const std::optional<Series>& series) {
   if (!options_.enabled || partition.format != catalog::WriteFormat::kParquet ||
       partition.row_count < options_.min_rows || columns.empty()) {
     return std::nullopt;
   }
-  auto found = cache_.Lookup(kStoreId, KeyOf(partition.id.value()));
-  if (found.ok() && found->has_value()) return std::move(**found);
-  std::lock_guard lock(mu_);
-  if (known_.contains(partition.id.value()) || queue_.size() >= options_.max_queued) {
-    return std::nullopt;
+  const auto has = [&](const std::string& name) {
+    return std::any_of(columns.begin(), columns.end(),
+                       [&](const catalog::ColumnDef& c) { return c.name == name; });
+  };
+  if (series && has(series->column) && has(series->timestamp_column)) {
+    auto found = cache_.Lookup(kStoreId, KeyOf(partition.id.value(), series));
+    if (found.ok() && found->has_value()) return std::move(**found);
   }
-  Job job{partition.id.value(), partition.row_count, columns, parquet_path, std::nullopt};
+  // The time-ordered copy first: every query reads it.
+  auto found = cache_.Lookup(kStoreId, KeyOf(partition.id.value(), std::nullopt));
+  if (!found.ok() || !found->has_value()) {
+    Queue(KeyOf(partition.id.value(), std::nullopt), partition, columns, parquet_path,
+          std::nullopt);
+  }
+  if (series && has(series->column) && has(series->timestamp_column)) {
+    Queue(KeyOf(partition.id.value(), series), partition, columns, parquet_path, series);
+  }
+  if (found.ok() && found->has_value()) return std::move(**found);
+  return std::nullopt;
+}
+
+void NativeCopies::Queue(std::string key, const catalog::Partition& partition,
+                         const std::vector<catalog::ColumnDef>& columns,
+                         const std::string& parquet_path, const std::optional<Series>& series) {
+  std::lock_guard lock(mu_);
+  if (known_.contains(key) || failed_keys_.contains(key) || queue_.size() >= options_.max_queued) {
+    return;
+  }
+  Job job{key,     partition.id.value(), series,      partition.row_count,
+          columns, parquet_path,         std::nullopt};
   // A remote partition's Parquet file is a cache entry: keep it while it waits.
   auto source = cache_.Lookup(partition.storage_target_id.value(), partition.object_key.value());
   if (source.ok() && source->has_value()) job.pin = std::move(**source);
-  known_.insert(job.partition_id);
+  known_.insert(key);
   queue_.push_back(std::move(job));
   cv_.notify_all();
-  return std::nullopt;
 }
 
 void NativeCopies::Run(const std::stop_token& stop) {
@@ -121,11 +160,13 @@ void NativeCopies::Finish(const Job& job, const Status& status) {
     logger_.Warn("native copy of a partition failed; it is read as Parquet",
                  observability::LogFields()
                      .Add("partitionId", job.partition_id)
+                     .Add("copy", job.key)
                      .Add("error", status.message()));
   }
   std::lock_guard lock(mu_);
   busy_ = false;
-  known_.erase(job.partition_id);
+  known_.erase(job.key);
+  if (!status.ok()) failed_keys_.insert(job.key);
   (status.ok() ? decoded_ : failed_) += 1;
   if (observability::Counter* c = status.ok() ? decoded_metric_ : failed_metric_) c->Increment();
   cv_.notify_all();
@@ -143,9 +184,9 @@ Status NativeCopies::Decode(const Job& job) {
     if (!db.ok()) return db.status();
     auto conn = duck::Connection::Open(*db);
     if (!conn.ok()) return conn.status();
-    status = WriteNativeCopy(*conn, job.parquet_path, job.columns, job.row_count, temp);
+    status = WriteNativeCopy(*conn, job.parquet_path, job.columns, job.row_count, job.series, temp);
   }
-  if (status.ok()) status = cache_.Insert(kStoreId, KeyOf(job.partition_id), temp);
+  if (status.ok()) status = cache_.Insert(kStoreId, job.key, temp);
   std::error_code ec;
   std::filesystem::remove(temp, ec);
   std::filesystem::remove(temp + ".wal", ec);

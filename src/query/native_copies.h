@@ -5,7 +5,16 @@
 // in the background, into a DuckDB database file holding one table `records` with the partition's
 // columns and rows in the file's order, and the read paths scan that file instead (kept attached).
 //
-// Copies live in the PartitionCache (store id "native", key "<partition id>.duckdb"), so they share
+// Series copies: a query that selects a few values of a string column (a host, a sensor: `=` or
+// IN) reads a copy whose rows are sorted by that column and then time, in row groups of
+// kSeriesRowGroupRows rows, so that DuckDB skips every row group of other series by its statistics
+// and the query reads about the same rows however many series the dataset holds. Such a copy is
+// made for a column the first time a query selects by it (the time-ordered copy answers
+// meanwhile), so only columns that queries use cost disk. Both orders hold the same rows: which one
+// a query reads changes its speed, never its answer.
+//
+// Copies live in the PartitionCache (store id "native", key "<partition id>.duckdb", or
+// "<partition id>.by-<hex of the column name>.duckdb" for a series copy), so they share
 // its byte budget, LRU eviction and pinning, and survive restarts. A partition is immutable and its
 // id is never reused (invariants 1, 2), so a copy is never stale and needs no invalidation across
 // nodes; a node without a copy reads the Parquet file, which gives the same rows.
@@ -33,6 +42,10 @@
 
 namespace timestore::query {
 
+// Rows per row group of a series copy: small enough that one series of a day-long partition spans
+// a row group or two, big enough that a full scan stays cheap.
+inline constexpr int64_t kSeriesRowGroupRows = 16'384;
+
 struct NativeCopiesOptions {
   bool enabled = true;        // TIMESTORE_QUERY_NATIVE_COPIES
   int64_t min_rows = 50'000;  // TIMESTORE_QUERY_NATIVE_MIN_ROWS: smaller partitions are read as is
@@ -53,11 +66,20 @@ class NativeCopies {
   // A pinned native copy of `partition` (`columns`: its schema version's), whose Parquet file is
   // readable at `parquet_path` now, when one is ready. Otherwise nothing, and - for a Parquet
   // partition of at least min_rows rows - its decode is queued once (a Parquet file held in the
-  // cache stays pinned until then). Never fails: a failed decode is logged, counted, and asked for
-  // again by a later read.
+  // cache stays pinned until then). Never fails: a failed decode is logged and counted, and the
+  // partition is read as Parquet from then on.
+  //
+  // With `series`, the copy sorted by that column (a string column of `columns`) and then by
+  // `timestamp_column` is asked for instead; while it is not ready the time-ordered copy (or
+  // nothing) is returned, as without `series`.
+  struct Series {
+    std::string column;
+    std::string timestamp_column;
+  };
   std::optional<storage::CachedFile> Find(const catalog::Partition& partition,
                                           const std::vector<catalog::ColumnDef>& columns,
-                                          const std::string& parquet_path);
+                                          const std::string& parquet_path,
+                                          const std::optional<Series>& series = std::nullopt);
 
   // Waits until no decode is queued or running; for tests and benchmarks.
   void WaitIdle();
@@ -70,7 +92,9 @@ class NativeCopies {
 
  private:
   struct Job {
+    std::string key;  // the cache key of the copy
     std::string partition_id;
+    std::optional<Series> series;
     int64_t row_count = 0;
     std::vector<catalog::ColumnDef> columns;
     std::string parquet_path;
@@ -88,8 +112,16 @@ class NativeCopies {
 
   mutable std::mutex mu_;
   std::condition_variable_any cv_;
-  std::deque<Job> queue_;        // guarded by mu_
-  std::set<std::string> known_;  // guarded by mu_; queued or decoding, by partition id
+  std::deque<Job> queue_;  // guarded by mu_
+  // Queues the decode of `key` once; a Parquet file held in the cache stays pinned until then.
+  void Queue(std::string key, const catalog::Partition& partition,
+             const std::vector<catalog::ColumnDef>& columns, const std::string& parquet_path,
+             const std::optional<Series>& series);
+
+  std::set<std::string> known_;  // guarded by mu_; queued or decoding, by cache key
+  // Copies whose decode failed; not tried again by this process (partitions are immutable, so a
+  // failure is the file's; the Parquet file keeps answering). Guarded by mu_.
+  std::set<std::string> failed_keys_;
   bool busy_ = false;            // guarded by mu_; a decode is running
   int64_t decoded_ = 0;          // guarded by mu_
   int64_t failed_ = 0;           // guarded by mu_

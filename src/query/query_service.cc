@@ -234,7 +234,13 @@ common::Result<std::unique_ptr<QueryStream>> QueryService::Query(const catalog::
     return stream;
   }
 
-  TS_ASSIGN_OR_RETURN(stream->files_, reader_.Resolve(selection.selected, *schemas));
+  std::vector<std::string> selected_series;  // string columns the query compares by = or IN
+  for (const Predicate& p : spec.column_filters) {
+    if (p.type == ValueType::kString && (p.eq || p.in)) selected_series.push_back(p.name);
+  }
+  TS_ASSIGN_OR_RETURN(stream->files_,
+                      reader_.Resolve(selection.selected, *schemas,
+                                      DatasetReader::SeriesFor(dataset, schema, selected_series)));
   stats.partitions_local = stream->files_.local;
   stats.partitions_from_cache = stream->files_.from_cache;
   stats.partitions_fetched = stream->files_.fetched;

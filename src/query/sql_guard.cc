@@ -143,7 +143,7 @@ bool HasMember(simdjson::dom::object object, std::string_view key) {
 }
 
 // The one column a COLUMN_REF names, when it is unqualified or qualified with `table` (the alias or
-// name of the only table in FROM).
+// name of the only table in FROM; empty: any table).
 std::optional<std::string_view> ColumnOf(simdjson::dom::element expression,
                                          std::string_view table) {
   simdjson::dom::object ref;
@@ -161,7 +161,9 @@ std::optional<std::string_view> ColumnOf(simdjson::dom::element expression,
     parts.push_back(part);
   }
   if (parts.size() == 1) return parts[0];
-  if (parts.size() == 2 && common::EqualsIgnoreCase(parts[0], table)) return parts[1];
+  if (parts.size() == 2 && (table.empty() || common::EqualsIgnoreCase(parts[0], table))) {
+    return parts[1];
+  }
   return std::nullopt;
 }
 
@@ -199,6 +201,39 @@ std::optional<std::string_view> MaxColumnOf(simdjson::dom::element expression,
     }
   }
   return ColumnOf(children.at(0), table);
+}
+
+bool IsConstant(simdjson::dom::element expression) {
+  simdjson::dom::object o;
+  std::string_view cls;
+  return expression.get(o) == simdjson::SUCCESS &&
+         o.at_key("class").get(cls) == simdjson::SUCCESS && cls == "CONSTANT";
+}
+
+// The column of `<column> = <constant>` (either side) or `<column> IN (<constants>)`.
+std::optional<std::string_view> EqualityColumn(simdjson::dom::object expression,
+                                               std::string_view type) {
+  if (type == "COMPARE_EQUAL") {
+    simdjson::dom::element left, right;
+    if (expression.at_key("left").get(left) != simdjson::SUCCESS ||
+        expression.at_key("right").get(right) != simdjson::SUCCESS) {
+      return std::nullopt;
+    }
+    if (IsConstant(right)) return ColumnOf(left, {});
+    if (IsConstant(left)) return ColumnOf(right, {});
+    return std::nullopt;
+  }
+  simdjson::dom::array children;
+  if (type != "COMPARE_IN" || expression.at_key("children").get(children) != simdjson::SUCCESS ||
+      children.size() < 2) {
+    return std::nullopt;
+  }
+  bool first = true;
+  for (simdjson::dom::element child : children) {
+    if (!first && !IsConstant(child)) return std::nullopt;
+    first = false;
+  }
+  return ColumnOf(children.at(0), {});
 }
 
 // The LastValueCandidate a SELECT_NODE is, if it has that shape exactly.
@@ -260,6 +295,7 @@ class TreeChecker {
     statement.dataset_views.assign(dataset_views_.begin(), dataset_views_.end());
     statement.runtime_tables.assign(runtime_tables_.begin(), runtime_tables_.end());
     statement.last_value_candidates = std::move(last_value_candidates_);
+    statement.equality_columns = std::move(equality_columns_);
     return statement;
   }
 
@@ -281,6 +317,7 @@ class TreeChecker {
   std::set<std::string> dataset_views_;
   std::set<std::string> runtime_tables_;
   std::vector<LastValueCandidate> last_value_candidates_;
+  std::vector<std::string> equality_columns_;
 };
 
 Status TreeChecker::Visit(simdjson::dom::element element, size_t depth) {
@@ -320,6 +357,14 @@ Status TreeChecker::VisitObject(simdjson::dom::object object, size_t depth) {
     }
   }
   if (HasMember(object, "function_name")) TS_RETURN_IF_ERROR(CheckFunction(object));
+  if (is_expression) {
+    if (std::optional<std::string_view> column = EqualityColumn(object, type)) {
+      if (std::find(equality_columns_.begin(), equality_columns_.end(), *column) ==
+          equality_columns_.end()) {
+        equality_columns_.emplace_back(*column);
+      }
+    }
+  }
   for (auto [key, value] : object) {
     TS_RETURN_IF_ERROR(Visit(value, depth + 1));
   }

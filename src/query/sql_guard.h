@@ -33,6 +33,10 @@ struct GuardedStatement {
   // Tables referenced in timestore_runtime, lowercase: of "datasets", "partitions", "columns";
   // unique, sorted.
   std::vector<std::string> runtime_tables;
+  // Columns compared with constants by `=` or IN anywhere in the statement (the last part of the
+  // name as written, unique, in the order met): a hint for the read layout (series copies), never
+  // a statement about the answer.
+  std::vector<std::string> equality_columns;
   // Subqueries of the last-value shape, in the order met.
   std::vector<LastValueCandidate> last_value_candidates;
 };

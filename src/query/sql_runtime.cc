@@ -160,7 +160,7 @@ common::Result<SqlAnswer> SqlRuntime::Read(const SqlReadRequest& request) {
   TS_ASSIGN_OR_RETURN(GuardedStatement guarded, CheckReadOnlySql(sandbox->connection, request.sql));
   std::vector<storage::CachedFile> pins;  // the views' files stay while the statement runs
   std::map<std::string, ViewInputs> inputs;
-  TS_RETURN_IF_ERROR(DefineViews(sandbox, guarded.dataset_views, request.readable, pins, inputs));
+  TS_RETURN_IF_ERROR(DefineViews(sandbox, guarded, request.readable, pins, inputs));
   TS_RETURN_IF_ERROR(FillRuntimeTables(*sandbox, guarded.runtime_tables, request.readable));
   std::vector<std::string> last_values;
   TS_ASSIGN_OR_RETURN(const std::string sql,
@@ -195,12 +195,12 @@ common::Result<SqlAnswer> SqlRuntime::Read(const SqlReadRequest& request) {
   return answer;
 }
 
-Status SqlRuntime::DefineViews(SqlSandboxPool::Lease& sandbox,
-                               const std::vector<std::string>& slugs,
+Status SqlRuntime::DefineViews(SqlSandboxPool::Lease& sandbox, const GuardedStatement& guarded,
                                const std::optional<std::set<std::string>>& readable,
                                std::vector<storage::CachedFile>& pins,
                                std::map<std::string, ViewInputs>& inputs) {
   std::vector<catalog::Dataset> datasets;
+  const std::vector<std::string>& slugs = guarded.dataset_views;  // sorted
   for (const std::string& slug : slugs) {
     if (readable && !readable->contains(slug)) return UnknownView(slug);
     auto dataset = reader_.GetDataset(slug);
@@ -220,7 +220,7 @@ Status SqlRuntime::DefineViews(SqlSandboxPool::Lease& sandbox,
     it = sandbox->views.erase(it);
   }
   for (const catalog::Dataset& d : datasets) {
-    Status st = DefineView(*sandbox, d, pins, inputs[d.slug]);
+    Status st = DefineView(*sandbox, d, guarded.equality_columns, pins, inputs[d.slug]);
     if (st.code() == common::StatusCode::kFailedPrecondition) {
       // A partition lives outside the sandbox's directories (a storage target added since it was
       // made): widen the set and start over in a fresh sandbox.
@@ -228,7 +228,8 @@ Status SqlRuntime::DefineViews(SqlSandboxPool::Lease& sandbox,
           sandboxes_.Widen(sandbox, std::filesystem::path(st.message()).parent_path().string()));
       pins.clear();
       for (const catalog::Dataset& again : datasets) {
-        TS_RETURN_IF_ERROR(DefineView(*sandbox, again, pins, inputs[again.slug]));
+        TS_RETURN_IF_ERROR(
+            DefineView(*sandbox, again, guarded.equality_columns, pins, inputs[again.slug]));
       }
       break;
     }
@@ -253,6 +254,7 @@ Status SqlRuntime::DetachUnused(SqlSandbox& sandbox) {
 }
 
 Status SqlRuntime::DefineView(SqlSandbox& sandbox, const catalog::Dataset& dataset,
+                              const std::vector<std::string>& equality_columns,
                               std::vector<storage::CachedFile>& pins, ViewInputs& inputs) {
   TS_ASSIGN_OR_RETURN(std::shared_ptr<const SchemaVersions> schemas, reader_.Schemas(dataset));
   std::vector<catalog::ColumnDef> columns = DatasetReader::CurrentColumns(dataset, *schemas);
@@ -260,7 +262,10 @@ Status SqlRuntime::DefineView(SqlSandbox& sandbox, const catalog::Dataset& datas
     columns.push_back({dataset.timestamp_column, catalog::ColumnType::kTimestamp});
   TS_ASSIGN_OR_RETURN(std::shared_ptr<const ManifestSnapshot> manifest,
                       reader_.Manifest(dataset, dataset.current_version));
-  TS_ASSIGN_OR_RETURN(ResolvedFiles resolved, reader_.Resolve(manifest->partitions, *schemas));
+  TS_ASSIGN_OR_RETURN(
+      ResolvedFiles resolved,
+      reader_.Resolve(manifest->partitions, *schemas,
+                      DatasetReader::SeriesFor(dataset, columns, equality_columns)));
   for (SourceFile& f : resolved.files) {
     if (!sandbox.Allows(f.path)) {
       return common::FailedPrecondition(f.path);  // the caller widens the sandbox and retries

@@ -69,17 +69,19 @@ class SqlRuntime {
   common::Result<std::string> SchemaJson(const std::optional<std::set<std::string>>& readable);
 
  private:
-  // Defines exactly the views of `slugs` (sorted; the caller may read each) in the lease's
+  // Defines exactly the views of the statement's datasets (the caller may read each) in the lease's
   // sandbox, dropping any other, and pins their files into `pins`. Widens the pool and starts
   // over in a fresh sandbox when a partition lives outside the sandbox's directories.
   // What each view reads goes to `inputs` (by slug).
-  common::Status DefineViews(SqlSandboxPool::Lease& sandbox, const std::vector<std::string>& slugs,
+  common::Status DefineViews(SqlSandboxPool::Lease& sandbox, const GuardedStatement& guarded,
                              const std::optional<std::set<std::string>>& readable,
                              std::vector<storage::CachedFile>& pins,
                              std::map<std::string, ViewInputs>& inputs);
   // Defines timestore."<slug>" in `sandbox` for `dataset` at its current version; pins files.
   // kFailedPrecondition with the file's path when it lies outside the sandbox's directories.
+  // `equality_columns` (the statement's): a string column among them is read from series copies.
   common::Status DefineView(SqlSandbox& sandbox, const catalog::Dataset& dataset,
+                            const std::vector<std::string>& equality_columns,
                             std::vector<storage::CachedFile>& pins, ViewInputs& inputs);
   // Detaches the DuckDB files no view of `sandbox` reads any more (replaced or evicted copies
   // would otherwise stay open, their disk space held).

@@ -23,6 +23,7 @@
 #include "app/service_fixture.h"
 #include "common/json_writer.h"
 #include "common/time.h"
+#include "testing/eventually.h"
 #include "testing/raw_http_client.h"
 #include "testing/test_env.h"
 
@@ -239,6 +240,46 @@ TEST_F(SqlApiTest, LastValueSubqueriesAnswerLikeTheWholeDatasetAtEveryVersion) {
   EXPECT_EQ(other.body.find("lastValues"), std::string::npos);
   EXPECT_EQ(RowsOf(other.body),
             R"([{"host":"h1","v":149},{"host":"h2","v":149.5},{"host":null,"v":9}])");
+}
+
+// Native copies: with every partition eligible, both read paths move from the Parquet files to
+// the time-ordered copies and, for statements that select hosts, to copies sorted by host; the
+// answers never change.
+TEST_F(SqlApiTest, NativeCopiesInTimeAndSeriesOrderGiveTheSameAnswers) {
+  Start([](config::ServiceConfig& c) { c.query.native_min_rows = 1; });
+  const std::string by_host =
+      "SELECT host, count(*) AS c, sum(value) AS s, min(\"timestamp\") AS first FROM "
+      "timestore.metrics WHERE host IN ('h1') AND \"timestamp\" >= TIMESTAMP '2024-01-02' GROUP BY "
+      "host";
+  const std::string by_time =
+      "SELECT date_trunc('day', \"timestamp\") AS d, count(*) AS c, max(value) AS m FROM "
+      "timestore.metrics GROUP BY d ORDER BY d";
+  const std::string host_rows = SqlRows(by_host);
+  const std::string time_rows = SqlRows(by_time);
+  auto decoded = [&] {
+    const std::string metrics = Request("GET", "/metrics").body;
+    const std::string name = "\ntimestore_native_copies_decoded_total ";
+    const size_t at = metrics.find(name);
+    return at == std::string::npos ? -1 : std::stoi(metrics.substr(at + name.size()));
+  };
+  // 5 daily partitions: 5 time-ordered copies and 5 sorted by host.
+  ASSERT_TRUE(testing::Eventually([&] { return decoded() == 10; }, 20s)) << decoded();
+  EXPECT_EQ(SqlRows(by_host), host_rows);
+  EXPECT_EQ(SqlRows(by_time), time_rows);
+  EXPECT_EQ(host_rows, R"([{"host":"h1","c":114,"s":10545,"first":"2024-01-02T00:00:00.000Z"}])");
+  RawResponse api =
+      Request("POST", "/datasets/metrics/query",
+              R"({"timeRange":{"start":"2024-01-01T00:00:00Z","end":"2024-02-01T00:00:00Z"},)"
+              R"("filters":{"columns":{"host":{"type":"string","eq":"h2"}}},"limit":1000})");
+  ASSERT_EQ(api.status, 200) << api.body;
+  EXPECT_NE(api.body.find(R"("partitionsNative":5)"), std::string::npos) << api.body;
+  EXPECT_NE(api.body.find(R"("rowCount":150)"), std::string::npos) << api.body;
+  std::error_code ec;
+  int series_copies = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(cfg_.storage.root, ec)) {
+    if (e.path().filename().string().find(".by-") != std::string::npos) ++series_copies;
+  }
+  EXPECT_EQ(series_copies, 5);
 }
 
 TEST_F(SqlApiTest, ParametersBindStringsNumbersBooleansAndNull) {
