@@ -34,6 +34,15 @@ common::Result<RawDuck> RawDuck::Open(const std::vector<std::string>& files,
   return RawDuck(std::move(db), std::move(conn), std::move(source));
 }
 
+common::Result<RawDuck> RawDuck::OpenFloor(const std::vector<std::string>& files,
+                                           const std::string& format) {
+  TS_ASSIGN_OR_RETURN(RawDuck files_view, Open(files, format));
+  TS_RETURN_IF_ERROR(files_view.conn_.Execute("CREATE TABLE floor_rows AS SELECT * FROM " +
+                                              files_view.source_ + " ORDER BY \"timestamp\""));
+  files_view.source_ = "floor_rows";
+  return files_view;
+}
+
 std::string RawDuck::Rewrite(const std::string& sql) const {
   std::string out = sql;
   for (size_t at = out.find(kTsbsSqlTable); at != std::string::npos;

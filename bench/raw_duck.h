@@ -21,7 +21,13 @@ class RawDuck {
   static common::Result<RawDuck> Open(const std::vector<std::string>& files,
                                       const std::string& format);
 
-  // `sql` with every kTsbsSqlTable replaced by the files.
+  // The engine floor: the same rows loaded once into a DuckDB table of this process's in-memory
+  // instance, in time order (as a DuckDB user would hold them, and as ../shared/peerbench's floor
+  // does): the fastest layout DuckDB has for these queries, with no file format in the way.
+  static common::Result<RawDuck> OpenFloor(const std::vector<std::string>& files,
+                                           const std::string& format);
+
+  // `sql` with every kTsbsSqlTable replaced by the files (or the floor's table).
   std::string Rewrite(const std::string& sql) const;
 
   // Runs SQL that Rewrite returned; a materialized result.
