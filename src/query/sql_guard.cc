@@ -523,7 +523,17 @@ Status SerializeError(simdjson::dom::object root) {
 
 }  // namespace
 
+Result<duck::PreparedStatement> PrepareSqlSerializer(duck::Connection& parser) {
+  return parser.Prepare("SELECT json_serialize_sql(?::VARCHAR)");
+}
+
 Result<GuardedStatement> CheckReadOnlySql(duck::Connection& parser, std::string_view sql) {
+  TS_ASSIGN_OR_RETURN(duck::PreparedStatement serialize, PrepareSqlSerializer(parser));
+  return CheckReadOnlySql(serialize, sql);
+}
+
+Result<GuardedStatement> CheckReadOnlySql(duck::PreparedStatement& serialize,
+                                          std::string_view sql) {
   if (sql.size() > kMaxSqlBytes) {
     return InvalidArgument("the SQL text is longer than " + std::to_string(kMaxSqlBytes) +
                            " bytes");
@@ -531,8 +541,6 @@ Result<GuardedStatement> CheckReadOnlySql(duck::Connection& parser, std::string_
   if (sql.find('\0') != std::string_view::npos) {
     return InvalidArgument("the SQL text contains a NUL byte");
   }
-  TS_ASSIGN_OR_RETURN(duck::PreparedStatement serialize,
-                      parser.Prepare("SELECT json_serialize_sql(?::VARCHAR)"));
   TS_RETURN_IF_ERROR(serialize.BindString(1, sql));
   TS_ASSIGN_OR_RETURN(duck::QueryResult result, serialize.Execute());
   if (result.row_count() != 1 || result.IsNull(0, 0)) return UnexpectedTree("no row");

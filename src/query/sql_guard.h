@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "duck/connection.h"
+#include "duck/prepared_statement.h"
 
 namespace timestore::query {
 
@@ -57,5 +58,12 @@ inline constexpr size_t kMaxSyntaxTreeDepth = 1000;
 // Everything else is kInvalidArgument with a message for the caller that names the offending
 // statement, table or function. A failure of the parser connection itself keeps its code.
 common::Result<GuardedStatement> CheckReadOnlySql(duck::Connection& parser, std::string_view sql);
+
+// The statement CheckReadOnlySql runs on its parser connection; prepared once per connection, it
+// saves the preparation on every check.
+common::Result<duck::PreparedStatement> PrepareSqlSerializer(duck::Connection& parser);
+// CheckReadOnlySql with the serializer prepared on the parser connection.
+common::Result<GuardedStatement> CheckReadOnlySql(duck::PreparedStatement& serializer,
+                                                  std::string_view sql);
 
 }  // namespace timestore::query

@@ -157,7 +157,13 @@ common::Result<SqlAnswer> SqlRuntime::Read(const SqlReadRequest& request) {
   const Clock::time_point deadline = started + options_.timeout;
   TS_RETURN_IF_ERROR(CheckLength(request.sql, options_.max_length));
   TS_ASSIGN_OR_RETURN(SqlSandboxPool::Lease sandbox, sandboxes_.Acquire(deadline));
-  TS_ASSIGN_OR_RETURN(GuardedStatement guarded, CheckReadOnlySql(sandbox->connection, request.sql));
+  if (!sandbox->sql_serializer) {
+    TS_ASSIGN_OR_RETURN(duck::PreparedStatement serializer,
+                        PrepareSqlSerializer(sandbox->connection));
+    sandbox->sql_serializer.emplace(std::move(serializer));
+  }
+  TS_ASSIGN_OR_RETURN(GuardedStatement guarded,
+                      CheckReadOnlySql(*sandbox->sql_serializer, request.sql));
   std::vector<storage::CachedFile> pins;  // the views' files stay while the statement runs
   std::map<std::string, ViewInputs> inputs;
   TS_RETURN_IF_ERROR(DefineViews(sandbox, guarded, request.readable, pins, inputs));

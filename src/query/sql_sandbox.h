@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "common/status.h"
 #include "duck/connection.h"
 #include "duck/database.h"
+#include "duck/prepared_statement.h"
 
 namespace timestore::query {
 
@@ -38,6 +40,8 @@ struct SqlSandbox {
 
   duck::Database db;
   duck::Connection connection;
+  // CheckReadOnlySql's statement, prepared on `connection` the first time it is needed.
+  std::optional<duck::PreparedStatement> sql_serializer;
   std::set<std::string> directories;
   std::map<std::string, std::string> views;        // slug -> definition signature
   std::map<std::string, std::string> attachments;  // DuckDB file path -> catalog alias
