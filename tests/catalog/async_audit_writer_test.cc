@@ -87,6 +87,7 @@ AuditEvent Event(const std::string& action) {
 
 std::vector<std::string> Names(const std::string& prefix, int n) {
   std::vector<std::string> names;
+  names.reserve(n);
   for (int i = 0; i < n; ++i) names.push_back(prefix + std::to_string(i));
   return names;
 }
