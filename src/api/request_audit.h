@@ -1,7 +1,9 @@
 // RequestAudit: writes one catalog::AuditEvent per audited request (ingest, query, SQL read, admin
-// changes). Like RequestMetrics it is called by the routes, which see every outcome. A failed
-// write never fails the request: it is logged as a warning. Thread-safe; the repository and the
-// dataset resolver must outlive it.
+// changes). Like RequestMetrics it is called by the routes, which see every outcome. Events of
+// reads (IsReadAuditAction) are queued on an AsyncAuditWriter; the others are stored before
+// Record returns, as durable as the change they describe. A failed write never fails the request:
+// it is logged as a warning. Thread-safe; the repository, writer, dataset resolver and clock must
+// outlive it.
 #pragma once
 
 #include <functional>
@@ -15,8 +17,10 @@
 
 #include <simdjson.h>
 
+#include "catalog/async_audit_writer.h"
 #include "catalog/audit_repository.h"
 #include "catalog/types.h"
+#include "common/clock.h"
 #include "common/status.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -29,13 +33,19 @@ namespace timestore::api {
 // that only have the response (ingest); audited handlers record their typed Status instead.
 std::string ErrorMessageOf(const http::Response& response);
 
+// True for the actions of requests that change nothing ("query", "sql.read"): their events may be
+// stored after the answer (RequestAudit queues them on its AsyncAuditWriter).
+bool IsReadAuditAction(std::string_view action);
+
 class RequestAudit {
  public:
   // The dataset whose id or slug is `name`, or nothing (absent, or the catalog failed).
   using ResolveDataset = std::function<std::optional<catalog::Dataset>(std::string_view name)>;
 
-  // `repository` may be null: nothing is recorded then.
-  RequestAudit(catalog::AuditRepository* repository, ResolveDataset resolve_dataset);
+  // `repository` may be null: nothing is recorded then. `read_writer` may be null: read events
+  // are stored synchronously too. Events are stamped with `clock`'s time when recorded.
+  RequestAudit(catalog::AuditRepository* repository, catalog::AsyncAuditWriter* read_writer,
+               ResolveDataset resolve_dataset, const common::Clock& clock = common::SystemClock());
 
   struct Entry {
     std::string action;  // "ingest", "query", "sql.read", "lifecycle.run", ...
@@ -55,8 +65,9 @@ class RequestAudit {
   };
   static Caller CallerOf(const http::Request& request);
 
-  // Records `entry` with the actor, scopes and request id of the caller. Synchronous (one INSERT,
-  // plus a lookup the first time a dataset name is seen); never fails.
+  // Records `entry` with the actor, scopes and request id of the caller, stamped with the current
+  // time: queued when it is a read's (dropped when the queue is full), else one INSERT. Plus a
+  // lookup the first time a dataset name is seen; never fails.
   void Record(const Caller& caller, Entry entry) const;
   void Record(const http::Request& request, Entry entry) const {
     Record(CallerOf(request), std::move(entry));
@@ -74,7 +85,9 @@ class RequestAudit {
   std::optional<catalog::Dataset> Resolve(const std::string& name) const;
 
   catalog::AuditRepository* const repository_;
+  catalog::AsyncAuditWriter* const read_writer_;
   const ResolveDataset resolve_dataset_;
+  const common::Clock& clock_;
   observability::Logger logger_;
   mutable std::mutex mu_;
   // Id or slug → dataset seen (datasets are never deleted or renamed); bounded by

@@ -30,6 +30,14 @@ catalog::CatalogOptions CatalogOptionsFor(const config::PostgresConfig& pg) {
   return o;
 }
 
+catalog::AsyncAuditWriterOptions AuditWriterOptionsFor(const config::AuditConfig& audit) {
+  catalog::AsyncAuditWriterOptions o;
+  o.capacity = static_cast<size_t>(audit.read_queue);
+  o.max_batch = static_cast<size_t>(audit.read_batch);
+  o.stop_timeout = audit.read_shutdown_grace;
+  return o;
+}
+
 storage::S3Options S3DefaultsFor(const config::StorageConfig& c) {
   storage::S3Options o;
   o.bucket = c.s3_bucket;
@@ -185,11 +193,7 @@ common::Status Service::Start() {
         auto found = catalog_.datasets().FindByIdOrSlugCached(slug);
         return found.ok() && found->has_value() && (*found)->slug == slug;
       });
-  request_audit_ = std::make_unique<api::RequestAudit>(
-      &catalog_.audit(), [this](std::string_view name) -> std::optional<catalog::Dataset> {
-        auto found = catalog_.datasets().FindByIdOrSlugCached(name);
-        return found.ok() ? *found : std::nullopt;
-      });
+  StartRequestAudit();
   access_ = std::make_unique<api::AccessControl>(config_.auth, catalog_.datasets(),
                                                  catalog_.tokens(), request_audit_.get());
   const api::AccessControl* access = access_.get();
@@ -230,10 +234,27 @@ common::Status Service::Start() {
   return common::Status::Ok();
 }
 
+void Service::StartRequestAudit() {
+  if (config_.audit.read_queue > 0) {
+    audit_writer_ = std::make_unique<catalog::AsyncAuditWriter>(
+        catalog_.audit(), AuditWriterOptionsFor(config_.audit), &metrics_);
+    audit_writer_->Start();
+  }
+  request_audit_ = std::make_unique<api::RequestAudit>(
+      &catalog_.audit(), audit_writer_.get(),
+      [this](std::string_view name) -> std::optional<catalog::Dataset> {
+        auto found = catalog_.datasets().FindByIdOrSlugCached(name);
+        return found.ok() ? *found : std::nullopt;
+      });
+}
+
 void Service::Stop() {
   if (stopped_) return;
   stopped_ = true;
   if (server_) server_->Stop();
+  // After the server: the requests it finished have queued their events. Before the catalog's
+  // pool closes (with this object).
+  if (audit_writer_) audit_writer_->Stop();
   if (audit_cleanup_thread_.joinable()) {
     audit_cleanup_thread_.request_stop();
     audit_cleanup_thread_.join();
@@ -244,6 +265,10 @@ void Service::Stop() {
   }
   if (lifecycle_) lifecycle_->Stop();  // workers finish the job they are running
   logger_.Info("timestore stopped");
+}
+
+bool Service::FlushAuditEvents(std::chrono::milliseconds timeout) {
+  return audit_writer_ == nullptr || audit_writer_->Flush(timeout);
 }
 
 uint16_t Service::port() const { return server_ ? server_->port() : 0; }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +21,7 @@
 #include "api/request_audit.h"
 #include "api/request_metrics.h"
 #include "app/lifecycle_runtime.h"
+#include "catalog/async_audit_writer.h"
 #include "catalog/catalog.h"
 #include "common/status.h"
 #include "common/time.h"
@@ -49,8 +51,13 @@ class Service {
   // Starts the bootstrap thread and the HTTP server. kUnavailable when the address cannot be bound.
   common::Status Start();
   // Graceful: the server finishes in-flight requests (bounded by the shutdown grace), then the
-  // background threads stop. Idempotent.
+  // queued read audit events are stored (bounded by TIMESTORE_AUDIT_READ_SHUTDOWN_GRACE_MS), then
+  // the background threads stop. Idempotent.
   void Stop();
+
+  // Waits until the read audit events recorded so far are stored (or dropped); false when
+  // `timeout` passes first. True at once when reads are audited synchronously or before Start().
+  bool FlushAuditEvents(std::chrono::milliseconds timeout);
 
   // The bound HTTP port (useful with TIMESTORE_PORT=0).
   uint16_t port() const;
@@ -69,6 +76,9 @@ class Service {
   }
 
  private:
+  // Creates request_audit_ over audit_writer_ (started), or over the repository alone when
+  // TIMESTORE_AUDIT_READ_QUEUE is 0.
+  void StartRequestAudit();
   void BootstrapLoop(const std::stop_token& stop);
   void AuditCleanupLoop(const std::stop_token& stop);
 
@@ -90,8 +100,11 @@ class Service {
   // Lifecycle: the admin facade at once; workers and scheduler once the catalog is bootstrapped.
   std::unique_ptr<LifecycleRuntime> lifecycle_;
   std::unique_ptr<api::RequestMetrics> request_metrics_;  // created by Start(); used by routes
-  std::unique_ptr<api::RequestAudit> request_audit_;      // created by Start(); used by routes
-  std::unique_ptr<api::AccessControl> access_;            // created by Start(); used by routes
+  // Stores read audit events in the background: created and started by Start() unless
+  // TIMESTORE_AUDIT_READ_QUEUE is 0; stopped (flushed) by Stop() once the server has stopped.
+  std::unique_ptr<catalog::AsyncAuditWriter> audit_writer_;
+  std::unique_ptr<api::RequestAudit> request_audit_;  // created by Start(); used by routes
+  std::unique_ptr<api::AccessControl> access_;        // created by Start(); used by routes
   // The admin services: created by Start(); used by routes.
   std::unique_ptr<admin::DatasetAdminService> dataset_admin_;
   std::unique_ptr<admin::StorageTargetAdminService> storage_target_admin_;
@@ -120,6 +133,7 @@ common::Result<int> BootstrapCatalog(catalog::Catalog& catalog,
                                      const config::StorageConfig& storage);
 
 catalog::CatalogOptions CatalogOptionsFor(const config::PostgresConfig& pg);
+catalog::AsyncAuditWriterOptions AuditWriterOptionsFor(const config::AuditConfig& audit);
 ingest::IngestOptions IngestOptionsFor(const config::IngestConfig& ingest);
 storage::S3Options S3DefaultsFor(const config::StorageConfig& storage);
 // The partition cache's options: TIMESTORE_CACHE_DIR (or <root>/.tmp-cache) and its size.

@@ -6,9 +6,16 @@ namespace timestore::catalog {
 
 using common::Result;
 
-Result<AuditEvent> AuditRepository::Record(const AuditEvent& e) {
-  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
-  PgParams params;
+namespace {
+
+constexpr std::string_view kInsertAudit =
+    "INSERT INTO audit_events (actor, scopes, dataset_id, dataset_slug, action, success, "
+    "request_id, metadata, occurred_at) VALUES ";
+
+// Appends the 9 parameters of `e` to `params` and returns its VALUES row ("($1, ..., $9)" for the
+// first event): occurred_at is the event's own, or now() when zero.
+std::string AddAuditRow(const AuditEvent& e, PgParams& params) {
+  const size_t first = params.size() + 1;
   params.Add(e.actor).AddTextArray(e.scopes);
   if (e.dataset_id) {
     params.Add(e.dataset_id->value());
@@ -17,14 +24,36 @@ Result<AuditEvent> AuditRepository::Record(const AuditEvent& e) {
   }
   params.Add(e.dataset_slug).Add(e.action).Add(e.success).Add(e.request_id).Add(e.metadata_json);
   params.Add(e.occurred_at == 0 ? std::optional<int64_t>() : std::optional<int64_t>(e.occurred_at));
-  TS_ASSIGN_OR_RETURN(
-      PgResult res,
-      lease->Exec("INSERT INTO audit_events (actor, scopes, dataset_id, dataset_slug, action, "
-                  "success, request_id, metadata, occurred_at) VALUES ($1, $2::text[], $3, $4, $5, "
-                  "$6, $7, $8::jsonb, coalesce(" TS_FROM_MICROS("$9") ", now())) RETURNING " +
-                      std::string(rows::kAuditColumns),
-                  params));
+  auto p = [first](size_t i) { return "$" + std::to_string(first + i); };
+  return "(" + p(0) + ", " + p(1) + "::text[], " + p(2) + ", " + p(3) + ", " + p(4) + ", " + p(5) +
+         ", " + p(6) + ", " + p(7) + "::jsonb, coalesce(" + rows::FromMicrosSql(p(8)) + ", now()))";
+}
+
+}  // namespace
+
+Result<AuditEvent> AuditRepository::Record(const AuditEvent& e) {
+  PgParams params;
+  const std::string sql = std::string(kInsertAudit) + AddAuditRow(e, params) + " RETURNING " +
+                          std::string(rows::kAuditColumns);
+  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
+  TS_ASSIGN_OR_RETURN(PgResult res, lease->Exec(sql, params));
   return rows::ReadAuditEvent(res, 0);
+}
+
+common::Status AuditRepository::RecordBatch(std::span<const AuditEvent> events) {
+  if (events.empty()) return common::Status::Ok();
+  if (events.size() > kMaxBatch) {
+    return common::InvalidArgument("audit batch of " + std::to_string(events.size()) +
+                                   " events: at most " + std::to_string(kMaxBatch));
+  }
+  PgParams params;
+  std::string sql(kInsertAudit);
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (i > 0) sql += ", ";
+    sql += AddAuditRow(events[i], params);
+  }
+  TS_ASSIGN_OR_RETURN(PgLease lease, pool_.Acquire());
+  return lease->Exec(sql, params).status();
 }
 
 Result<std::vector<AuditEvent>> AuditRepository::List(const ListAuditOptions& o) {

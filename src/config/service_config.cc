@@ -313,8 +313,7 @@ Status ReadQueryConfig(const EnvLookup& env, ServiceConfig& c) {
   return Status::Ok();
 }
 
-// TIMESTORE_LIFECYCLE_*, TIMESTORE_COMPACTION_*, TIMESTORE_EXPORT_*, TIMESTORE_SWEEP_* and
-// TIMESTORE_AUDIT_*.
+// TIMESTORE_LIFECYCLE_*, TIMESTORE_COMPACTION_*, TIMESTORE_EXPORT_* and TIMESTORE_SWEEP_*.
 Status ReadLifecycleConfig(const EnvLookup& env, ServiceConfig& c) {
   TS_RETURN_IF_ERROR(ReadBool(env, "TIMESTORE_LIFECYCLE_ENABLED", c.lifecycle.enabled));
   TS_RETURN_IF_ERROR(
@@ -336,11 +335,18 @@ Status ReadLifecycleConfig(const EnvLookup& env, ServiceConfig& c) {
   TS_RETURN_IF_ERROR(ReadSeconds(env, "TIMESTORE_SWEEP_GRACE_SECONDS", 0, c.lifecycle.sweep_grace));
   TS_RETURN_IF_ERROR(
       ReadSeconds(env, "TIMESTORE_SWEEP_ORPHAN_AGE_SECONDS", 0, c.lifecycle.sweep_orphan_age));
+  return Status::Ok();
+}
 
+// TIMESTORE_AUDIT_*.
+Status ReadAuditConfig(const EnvLookup& env, ServiceConfig& c) {
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_AUDIT_TTL_DAYS", 1, 3650, c.audit.ttl_days));
   TS_RETURN_IF_ERROR(
       ReadSeconds(env, "TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS", 1, c.audit.cleanup_interval));
-  return Status::Ok();
+  TS_RETURN_IF_ERROR(
+      ReadInteger(env, "TIMESTORE_AUDIT_READ_QUEUE", 0, 10'000'000, c.audit.read_queue));
+  TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_AUDIT_READ_BATCH", 1, 5000, c.audit.read_batch));
+  return ReadMillis(env, "TIMESTORE_AUDIT_READ_SHUTDOWN_GRACE_MS", 0, c.audit.read_shutdown_grace);
 }
 
 // TIMESTORE_AUTH_MODE, the tokens and scopes, and TIMESTORE_LOG_LEVEL.
@@ -403,6 +409,7 @@ Result<ServiceConfig> LoadServiceConfig(const EnvLookup& env,
   TS_RETURN_IF_ERROR(ReadIngestConfig(env, c));
   TS_RETURN_IF_ERROR(ReadQueryConfig(env, c));
   TS_RETURN_IF_ERROR(ReadLifecycleConfig(env, c));
+  TS_RETURN_IF_ERROR(ReadAuditConfig(env, c));
   TS_RETURN_IF_ERROR(ReadAccessConfig(env, c));
   return c;
 }

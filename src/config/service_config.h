@@ -113,10 +113,19 @@ struct LifecycleConfig {
   std::string fault_injection_point;
 };
 
-// The audit trail's retention: a background pass deletes older events in bounded batches.
+// The audit trail's retention: a background pass deletes older events in bounded batches. Events
+// of reads (api::IsReadAuditAction) go through a bounded queue stored by a background writer; every
+// other event is stored before the request answers.
 struct AuditConfig {
   int64_t ttl_days = 7;                         // TIMESTORE_AUDIT_TTL_DAYS (1..3650)
   std::chrono::seconds cleanup_interval{3600};  // TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS (>= 1)
+  // TIMESTORE_AUDIT_READ_QUEUE: read events waiting to be stored, at most (more are dropped and
+  // counted); 0 stores read events synchronously, as the others.
+  int64_t read_queue = 10'000;
+  int64_t read_batch = 500;  // TIMESTORE_AUDIT_READ_BATCH: read events per INSERT (1..5000)
+  // TIMESTORE_AUDIT_READ_SHUTDOWN_GRACE_MS: how long a graceful stop keeps retrying to store the
+  // queued read events while PostgreSQL fails; then they are dropped.
+  std::chrono::milliseconds read_shutdown_grace{10'000};
 };
 
 // Who may do what (api::AccessControl). The scope variables rename the scopes each permission

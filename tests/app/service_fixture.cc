@@ -47,7 +47,12 @@ testing::RawResponse ServiceTest::Call(const std::string& method, const std::str
   return r.value_or(testing::RawResponse{});
 }
 
+void ServiceTest::FlushAudit() {
+  EXPECT_TRUE(service_->FlushAuditEvents(10s)) << "read audit events still queued after 10 s";
+}
+
 std::vector<catalog::AuditEvent> ServiceTest::AuditEvents(const std::string& action) {
+  FlushAudit();
   catalog::ListAuditOptions o;
   o.actions = {action};
   o.limit = 500;

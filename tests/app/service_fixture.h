@@ -51,7 +51,11 @@ class ServiceTest : public ::testing::Test {
   testing::RawResponse Call(const std::string& method, const std::string& target,
                             const std::string& body = "", const std::string& headers = "");
 
-  // The audit events recorded as `action`, newest first (at most 500).
+  // Waits until the read audit events of the requests answered so far are stored (they are
+  // stored in the background); fails the test when that takes more than 10 s.
+  void FlushAudit();
+
+  // The audit events recorded as `action`, newest first (at most 500), after FlushAudit().
   std::vector<catalog::AuditEvent> AuditEvents(const std::string& action);
 
   testing::TempDir storage_;

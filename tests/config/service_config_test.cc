@@ -112,6 +112,19 @@ TEST(ServiceConfigTest, AuditVariablesAreParsed) {
   EXPECT_EQ(c->audit.cleanup_interval, std::chrono::seconds(60));
 }
 
+TEST(ServiceConfigTest, ReadAuditQueueVariablesAreParsed) {
+  EXPECT_EQ(Load({})->audit.read_queue, 10'000);
+  EXPECT_EQ(Load({})->audit.read_batch, 500);
+  EXPECT_EQ(Load({})->audit.read_shutdown_grace, std::chrono::milliseconds(10'000));
+  auto c = Load({{"TIMESTORE_AUDIT_READ_QUEUE", "0"},
+                 {"TIMESTORE_AUDIT_READ_BATCH", "5000"},
+                 {"TIMESTORE_AUDIT_READ_SHUTDOWN_GRACE_MS", "250"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->audit.read_queue, 0);
+  EXPECT_EQ(c->audit.read_batch, 5000);
+  EXPECT_EQ(c->audit.read_shutdown_grace, std::chrono::milliseconds(250));
+}
+
 TEST(ServiceConfigTest, EmptyValueCountsAsUnset) {
   EXPECT_EQ(Load({{"TIMESTORE_PORT", ""}, {"TIMESTORE_LOG_LEVEL", "  "}})->http.port, 4100);
 }
@@ -160,7 +173,10 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"TIMESTORE_S3_FORCE_PATH_STYLE", "maybe", "true or false"},
                       BadValue{"TIMESTORE_CACHE_MAX_BYTES", "lots", "integer"},
                       BadValue{"TIMESTORE_AUDIT_TTL_DAYS", "0", "1 to 3650"},
-                      BadValue{"TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS", "0", "1 to"}),
+                      BadValue{"TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS", "0", "1 to"},
+                      BadValue{"TIMESTORE_AUDIT_READ_QUEUE", "-1", "0 to 10000000"},
+                      BadValue{"TIMESTORE_AUDIT_READ_BATCH", "5001", "1 to 5000"},
+                      BadValue{"TIMESTORE_AUDIT_READ_SHUTDOWN_GRACE_MS", "soon", "integer"}),
     [](const ::testing::TestParamInfo<BadValue>& info) {
       return info.param.variable + "_" + std::to_string(info.index);
     });
