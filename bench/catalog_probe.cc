@@ -86,6 +86,7 @@ common::Result<std::vector<std::string>> CatalogProbe::ListLiveObjectKeys(std::s
     return common::Unavailable(std::string("catalog query: ") + PQerrorMessage(conn_.get()));
   }
   std::vector<std::string> keys;
+  keys.reserve(static_cast<size_t>(PQntuples(res.get())));
   for (int row = 0; row < PQntuples(res.get()); ++row)
     keys.emplace_back(PQgetvalue(res.get(), row, 0));
   return keys;
