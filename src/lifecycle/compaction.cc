@@ -420,9 +420,11 @@ Result<std::vector<MergeInput>> OpenInputs(RunState& run, const Step& step,
 
 // Merges `step`'s inputs into the staging file `staging` with the columns of schema version
 // `schema_version`, once no other merge of this operation runs; checks that no row was lost.
-// kResourceExhausted when the merge could not stay within the memory budget.
-Result<MergedFile> MergeStep(RunState& run, const Step& step, storage::ObjectStore& store,
-                             int schema_version, const std::string& staging) {
+// Nothing (logged) when DuckDB could not merge them within the memory budget.
+Result<std::optional<MergedFile>> MergeStep(RunState& run, const Step& step,
+                                            storage::ObjectStore& store, int schema_version,
+                                            const std::string& staging,
+                                            const observability::Logger& logger) {
   std::vector<storage::LocalCopy> copies;
   TS_ASSIGN_OR_RETURN(std::vector<MergeInput> inputs, OpenInputs(run, step, store, copies));
   const std::string spill_dir = staging + ".spill";
@@ -433,6 +435,16 @@ Result<MergedFile> MergeStep(RunState& run, const Step& step, storage::ObjectSto
   merging.unlock();
   std::error_code ec;
   std::filesystem::remove_all(spill_dir, ec);
+  if (!merged.ok() && merged.status().code() == common::StatusCode::kResourceExhausted) {
+    logger.Warn("compaction step exceeds the memory budget",
+                observability::LogFields()
+                    .Add("dataset", run.dataset.slug)
+                    .Add("inputs", static_cast<int64_t>(step.inputs.size()))
+                    .Add("rows", step.rows)
+                    .Add("budgetBytes", run.budget.budget_bytes)
+                    .Add("error", merged.status().message()));
+    return std::optional<MergedFile>();
+  }
   if (!merged.ok()) {
     const Status s = merged.status().WithContext("merging into " + staging);
     // DuckDB reports what it refuses as invalid input; here the SQL and the files are ours, and
@@ -448,7 +460,7 @@ Result<MergedFile> MergeStep(RunState& run, const Step& step, storage::ObjectSto
                             std::to_string(step.rows) + " rows gave " +
                             std::to_string(merged->row_count) + " rows; output discarded");
   }
-  return merged;
+  return std::optional<MergedFile>(std::move(*merged));
 }
 
 // The catalog row of a step's merged output.
@@ -543,18 +555,10 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const partition::Fau
                                partition::FileName(id, dataset.write_format))
                                   .string();
   partition::StagingFile remove_staging(staging);  // gone already when moved
-  Result<MergedFile> merge = MergeStep(run, step, *store, schema_version, staging);
-  if (!merge.ok() && merge.status().code() == common::StatusCode::kResourceExhausted) {
-    logger.Warn("compaction step exceeds the memory budget",
-                observability::LogFields()
-                    .Add("dataset", dataset.slug)
-                    .Add("inputs", static_cast<int64_t>(step.inputs.size()))
-                    .Add("rows", step.rows)
-                    .Add("budgetBytes", run.budget.budget_bytes)
-                    .Add("error", merge.status().message()));
-    return StepResult{StepOutcome::kOverBudget};
-  }
-  TS_ASSIGN_OR_RETURN(MergedFile merged, std::move(merge));
+  TS_ASSIGN_OR_RETURN(std::optional<MergedFile> merge,
+                      MergeStep(run, step, *store, schema_version, staging, logger));
+  if (!merge) return StepResult{StepOutcome::kOverBudget};
+  const MergedFile& merged = *merge;
   TS_RETURN_IF_ERROR(PublishOutput(run.context, *store, first.storage_target_id.value(), key,
                                    staging, merged, logger));
   auto discard = [&](std::string_view why) {
