@@ -73,4 +73,23 @@ common::Result<DatasetSnapshot> CatalogProbe::GetDatasetSnapshot(std::string_vie
   return snapshot;
 }
 
+common::Result<std::vector<std::string>> CatalogProbe::ListLiveObjectKeys(std::string_view slug) {
+  const std::string& s = quoted_schema_;
+  const std::string sql = "SELECT p.object_key FROM " + s + ".dataset_partitions p JOIN " + s +
+                          ".datasets d ON d.id = p.dataset_id "
+                          "WHERE d.slug = $1 AND p.removed_in_version IS NULL "
+                          "ORDER BY p.start_time, p.object_key";
+  const std::string slug_text(slug);
+  const char* params[1] = {slug_text.c_str()};
+  ResultPtr res(PQexecParams(conn_.get(), sql.c_str(), 1, nullptr, params, nullptr, nullptr, 0));
+  if (res == nullptr || PQresultStatus(res.get()) != PGRES_TUPLES_OK) {
+    return common::Unavailable(std::string("catalog query: ") + PQerrorMessage(conn_.get()));
+  }
+  std::vector<std::string> keys;
+  keys.reserve(static_cast<size_t>(PQntuples(res.get())));
+  for (int row = 0; row < PQntuples(res.get()); ++row)
+    keys.emplace_back(PQgetvalue(res.get(), row, 0));
+  return keys;
+}
+
 }  // namespace timestore::bench

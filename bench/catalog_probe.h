@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -31,6 +32,10 @@ class CatalogProbe {
   // The dataset's newest version and live partitions. kNotFound when no dataset has that slug or
   // it has no version yet; kUnavailable for connection or query failures.
   common::Result<DatasetSnapshot> GetDatasetSnapshot(std::string_view slug);
+
+  // The object keys of the dataset's live partitions, by start time (then key); none for an
+  // unknown slug. kUnavailable for connection or query failures.
+  common::Result<std::vector<std::string>> ListLiveObjectKeys(std::string_view slug);
 
  private:
   struct ConnCloser {

@@ -20,6 +20,7 @@ lifecycle::LifecycleOptions LifecycleOptionsFor(const config::LifecycleConfig& c
   o.compaction_small_bytes = c.compaction_small_bytes;
   o.compaction_target_bytes = c.compaction_target_bytes;
   o.compaction_max_rows_per_step = c.compaction_max_rows_per_step;
+  o.compaction_memory_limit_bytes = c.compaction_memory_limit_bytes;
   o.export_min_interval = c.export_min_interval;
   o.sweep_grace = c.sweep_grace;
   o.sweep_orphan_age = c.sweep_orphan_age;

@@ -48,6 +48,40 @@ Status ReadInteger(const EnvLookup& env, std::string_view name, int64_t min, int
   return Status::Ok();
 }
 
+// Parses a byte size within [min, max] into `out`: an integer of bytes, or one followed by a unit
+// as DuckDB writes them (case-insensitive): KB, MB, GB (powers of 1000), KiB, MiB, GiB (of 1024).
+Status ReadByteSize(const EnvLookup& env, std::string_view name, int64_t min, int64_t max,
+                    int64_t& out) {
+  auto raw = Read(env, name);
+  if (!raw) return Status::Ok();
+  int64_t value = 0;
+  const char* end = raw->data() + raw->size();
+  auto [ptr, ec] = std::from_chars(raw->data(), end, value);
+  const std::string unit = common::ToLowerAscii(common::TrimWhitespace(std::string_view(ptr, end)));
+  constexpr std::pair<std::string_view, int64_t> kUnits[] = {{"", 1},
+                                                             {"b", 1},
+                                                             {"kb", 1'000},
+                                                             {"mb", 1'000'000},
+                                                             {"gb", 1'000'000'000},
+                                                             {"kib", int64_t{1} << 10},
+                                                             {"mib", int64_t{1} << 20},
+                                                             {"gib", int64_t{1} << 30}};
+  int64_t scale = 0;
+  for (const auto& [name_of_unit, bytes] : kUnits) {
+    if (unit == name_of_unit) scale = bytes;
+  }
+  const auto expected = [&] {
+    return "a size from " + std::to_string(min) + " to " + std::to_string(max) +
+           " bytes, as bytes or with a unit: KB, MB, GB, KiB, MiB, GiB";
+  };
+  if (ec != std::errc() || ptr == raw->data() || scale == 0 || value < 0 || value > max / scale ||
+      value * scale < min) {
+    return Invalid(name, *raw, expected());
+  }
+  out = value * scale;
+  return Status::Ok();
+}
+
 Status ReadMillis(const EnvLookup& env, std::string_view name, int64_t min,
                   std::chrono::milliseconds& out) {
   int64_t ms = out.count();
@@ -330,6 +364,9 @@ Status ReadLifecycleConfig(const EnvLookup& env, ServiceConfig& c) {
                                  c.lifecycle.compaction_target_bytes));
   TS_RETURN_IF_ERROR(ReadInteger(env, "TIMESTORE_COMPACTION_MAX_ROWS_PER_STEP", 1, int64_t{1} << 40,
                                  c.lifecycle.compaction_max_rows_per_step));
+  TS_RETURN_IF_ERROR(ReadByteSize(env, "TIMESTORE_COMPACTION_MEMORY_LIMIT",
+                                  kMinCompactionMemoryLimitBytes, int64_t{1} << 50,
+                                  c.lifecycle.compaction_memory_limit_bytes));
   TS_RETURN_IF_ERROR(ReadSeconds(env, "TIMESTORE_EXPORT_MIN_INTERVAL_SECONDS", 0,
                                  c.lifecycle.export_min_interval));
   TS_RETURN_IF_ERROR(ReadSeconds(env, "TIMESTORE_SWEEP_GRACE_SECONDS", 0, c.lifecycle.sweep_grace));

@@ -95,6 +95,9 @@ struct SqlConfig {
   int sandboxes = 2;                          // TIMESTORE_SQL_SANDBOXES (SQL reads at once)
 };
 
+// The smallest TIMESTORE_COMPACTION_MEMORY_LIMIT accepted: 64 MiB.
+inline constexpr int64_t kMinCompactionMemoryLimitBytes = int64_t{64} << 20;
+
 struct LifecycleConfig {
   bool enabled = true;                          // TIMESTORE_LIFECYCLE_ENABLED (workers + scheduler)
   int workers = 1;                              // TIMESTORE_LIFECYCLE_CONCURRENCY (0 = none)
@@ -105,6 +108,9 @@ struct LifecycleConfig {
   int64_t compaction_small_bytes = 20ll << 20;  // TIMESTORE_COMPACTION_SMALL_BYTES
   int64_t compaction_target_bytes = 200ll << 20;     // TIMESTORE_COMPACTION_TARGET_BYTES
   int64_t compaction_max_rows_per_step = 2'000'000;  // TIMESTORE_COMPACTION_MAX_ROWS_PER_STEP
+  // TIMESTORE_COMPACTION_MEMORY_LIMIT: what compaction's merges may use at most, in bytes (bytes or
+  // a size such as 512MiB; at least kMinCompactionMemoryLimitBytes). Default 256 MiB.
+  int64_t compaction_memory_limit_bytes = int64_t{256} << 20;
   std::chrono::seconds export_min_interval{86'400};  // TIMESTORE_EXPORT_MIN_INTERVAL_SECONDS
   std::chrono::seconds sweep_grace{300};             // TIMESTORE_SWEEP_GRACE_SECONDS
   std::chrono::seconds sweep_orphan_age{3600};       // TIMESTORE_SWEEP_ORPHAN_AGE_SECONDS

@@ -1,12 +1,14 @@
 #include "lifecycle/compaction.h"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <system_error>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "duck/database.h"
 #include "duck/query_result.h"
 #include "duck/sql_quoting.h"
+#include "lifecycle/merge_budget.h"
 #include "partition/column_statistics.h"
 #include "partition/file_format.h"
 #include "partition/scan_sql.h"
@@ -79,10 +82,11 @@ struct Step {
   int64_t rows = 0;
 };
 
-// Packs one group's partitions, in start-time order, into steps of at most `target_bytes` and
-// `max_rows` (a single partition above either bound stands alone); steps of one input are dropped.
+// Packs one group's partitions, in start-time order, into steps of at most `target_bytes`,
+// `max_rows` and `max_inputs` partitions (a single partition above a bound stands alone); steps of
+// one input are dropped.
 std::vector<Step> PackSteps(std::vector<const Partition*> parts, int64_t target_bytes,
-                            int64_t max_rows) {
+                            int64_t max_rows, int64_t max_inputs) {
   std::sort(parts.begin(), parts.end(), [](const Partition* a, const Partition* b) {
     if (a->start_time != b->start_time) return a->start_time < b->start_time;
     return a->id.value() < b->id.value();
@@ -95,7 +99,8 @@ std::vector<Step> PackSteps(std::vector<const Partition*> parts, int64_t target_
   };
   for (const Partition* p : parts) {
     if (!current.inputs.empty() && (current.bytes + p->file_size_bytes > target_bytes ||
-                                    current.rows + p->row_count > max_rows)) {
+                                    current.rows + p->row_count > max_rows ||
+                                    static_cast<int64_t>(current.inputs.size()) >= max_inputs)) {
       close();
     }
     current.inputs.push_back(p);
@@ -104,6 +109,20 @@ std::vector<Step> PackSteps(std::vector<const Partition*> parts, int64_t target_
   }
   close();
   return steps;
+}
+
+// The first and the second half of `step`'s inputs, each a step of its own. Precondition: the step
+// has at least four inputs, so that both halves merge two or more.
+std::pair<Step, Step> SplitStep(const Step& step) {
+  std::pair<Step, Step> halves;
+  const size_t middle = step.inputs.size() / 2;
+  for (size_t i = 0; i < step.inputs.size(); ++i) {
+    Step& half = i < middle ? halves.first : halves.second;
+    half.inputs.push_back(step.inputs[i]);
+    half.bytes += step.inputs[i]->file_size_bytes;
+    half.rows += step.inputs[i]->row_count;
+  }
+  return halves;
 }
 
 // ---- Totals: the result, and the progress document that carries them across tries -------------
@@ -116,6 +135,7 @@ struct Totals {
   int64_t bytes_before = 0;
   int64_t bytes_after = 0;
   int64_t conflicts = 0;
+  int64_t over_budget = 0;
   std::optional<int64_t> version;
 
   // Starts from an earlier try's progress document; an empty or foreign one starts from zero.
@@ -137,6 +157,7 @@ struct Totals {
     read("bytesBefore", bytes_before);
     read("bytesAfter", bytes_after);
     read("conflicts", conflicts);
+    read("overBudget", over_budget);
     int64_t v = 0;
     if (doc["version"].get(v) == simdjson::SUCCESS) version = v;
   }
@@ -149,6 +170,7 @@ struct Totals {
     w.Key("bytesBefore").Int(bytes_before);
     w.Key("bytesAfter").Int(bytes_after);
     w.Key("conflicts").Int(conflicts);
+    w.Key("overBudget").Int(over_budget);
     w.Key("version");
     if (version) {
       w.Int(*version);
@@ -295,17 +317,18 @@ Result<std::string> WriteDuckdbOutput(duck::Connection& conn, const std::string&
 
 // Writes every row of `inputs`, sorted by `timestamp_column`, as `columns` into a new file at
 // `path` in `format`, then reads its statistics back from the file. Runs on a private in-memory
-// DuckDB instance, so nothing stays attached afterwards; a sort larger than memory spills into
-// `spill_dir` (DuckDB would otherwise pick ".tmp" in the working directory).
+// DuckDB instance with `budget`'s settings, so nothing stays attached afterwards; a sort larger
+// than the budget spills into `spill_dir` (DuckDB would otherwise pick ".tmp" in the working
+// directory). kResourceExhausted when DuckDB cannot stay within the budget.
 Result<MergedFile> MergeFiles(const std::vector<MergeInput>& inputs,
                               const std::vector<ColumnDef>& columns,
                               std::string_view timestamp_column, WriteFormat format,
-                              const std::string& path, const std::string& spill_dir) {
+                              const std::string& path, const MergeBudget& budget,
+                              const std::string& spill_dir) {
   MergedFile merged;
   {
-    duck::DatabaseOptions db_options;
-    db_options.extra.emplace_back("temp_directory", spill_dir);
-    TS_ASSIGN_OR_RETURN(duck::Database db, duck::Database::Open(":memory:", db_options));
+    TS_ASSIGN_OR_RETURN(duck::Database db,
+                        duck::Database::Open(":memory:", budget.DatabaseOptions(spill_dir)));
     TS_ASSIGN_OR_RETURN(duck::Connection conn, duck::Connection::Open(db));
     TS_ASSIGN_OR_RETURN(const std::string rows,
                         MergedRowsSql(conn, inputs, columns, timestamp_column));
@@ -333,9 +356,24 @@ struct RunState {
   const catalog::Dataset& dataset;
   std::map<int, std::vector<ColumnDef>> schemas;  // by schema version
   partition::StoreResolver stores;                // each target's row read once per run
+  MergeBudget budget;
+  std::timed_mutex& merge_mutex;  // held while a merge runs: one at a time per operation
 };
 
-enum class StepOutcome { kCommitted, kConflict };
+// kCommitted, or nothing committed: kConflict (an input is no longer live) or kOverBudget (the
+// merge could not stay within the memory budget; its output was never published).
+enum class StepOutcome { kCommitted, kConflict, kOverBudget };
+
+// How long a step waits for another job's merge before it heartbeats its own job again.
+constexpr std::chrono::seconds kMergeWaitSlice{5};
+
+// Takes `mutex`, heartbeating the job while another merge holds it (the heartbeat's error ends
+// the wait).
+Result<std::unique_lock<std::timed_mutex>> LockMerge(std::timed_mutex& mutex, JobContext& context) {
+  std::unique_lock lock(mutex, std::defer_lock);
+  while (!lock.try_lock_for(kMergeWaitSlice)) TS_RETURN_IF_ERROR(context.heartbeat());
+  return lock;
+}
 
 struct StepResult {
   StepOutcome outcome = StepOutcome::kConflict;
@@ -381,16 +419,32 @@ Result<std::vector<MergeInput>> OpenInputs(RunState& run, const Step& step,
 }
 
 // Merges `step`'s inputs into the staging file `staging` with the columns of schema version
-// `schema_version`; checks that no row was lost.
-Result<MergedFile> MergeStep(RunState& run, const Step& step, storage::ObjectStore& store,
-                             int schema_version, const std::string& staging) {
+// `schema_version`, once no other merge of this operation runs; checks that no row was lost.
+// Nothing (logged) when DuckDB could not merge them within the memory budget.
+Result<std::optional<MergedFile>> MergeStep(RunState& run, const Step& step,
+                                            storage::ObjectStore& store, int schema_version,
+                                            const std::string& staging,
+                                            const observability::Logger& logger) {
   std::vector<storage::LocalCopy> copies;
   TS_ASSIGN_OR_RETURN(std::vector<MergeInput> inputs, OpenInputs(run, step, store, copies));
   const std::string spill_dir = staging + ".spill";
+  TS_ASSIGN_OR_RETURN(std::unique_lock<std::timed_mutex> merging,
+                      LockMerge(run.merge_mutex, run.context));
   auto merged = MergeFiles(inputs, run.schemas[schema_version], run.dataset.timestamp_column,
-                           run.dataset.write_format, staging, spill_dir);
+                           run.dataset.write_format, staging, run.budget, spill_dir);
+  merging.unlock();
   std::error_code ec;
   std::filesystem::remove_all(spill_dir, ec);
+  if (!merged.ok() && merged.status().code() == common::StatusCode::kResourceExhausted) {
+    logger.Warn("compaction step exceeds the memory budget",
+                observability::LogFields()
+                    .Add("dataset", run.dataset.slug)
+                    .Add("inputs", static_cast<int64_t>(step.inputs.size()))
+                    .Add("rows", step.rows)
+                    .Add("budgetBytes", run.budget.budget_bytes)
+                    .Add("error", merged.status().message()));
+    return std::optional<MergedFile>();
+  }
   if (!merged.ok()) {
     const Status s = merged.status().WithContext("merging into " + staging);
     // DuckDB reports what it refuses as invalid input; here the SQL and the files are ours, and
@@ -406,7 +460,7 @@ Result<MergedFile> MergeStep(RunState& run, const Step& step, storage::ObjectSto
                             std::to_string(step.rows) + " rows gave " +
                             std::to_string(merged->row_count) + " rows; output discarded");
   }
-  return merged;
+  return std::optional<MergedFile>(std::move(*merged));
 }
 
 // The catalog row of a step's merged output.
@@ -477,7 +531,8 @@ Result<catalog::CommitResult> CommitStep(JobContext& context, const catalog::Dat
   return context.catalog.manifests().Commit(commit);
 }
 
-// Runs one step: merge, publish, commit. kConflict from the commit is an outcome, not an error.
+// Runs one step: merge, publish, commit. kConflict from the commit and a merge over the memory
+// budget are outcomes, not errors.
 Result<StepResult> RunStep(RunState& run, const Step& step, const partition::FaultPoints& faults,
                            const observability::Logger& logger) {
   const catalog::Dataset& dataset = run.dataset;
@@ -500,7 +555,10 @@ Result<StepResult> RunStep(RunState& run, const Step& step, const partition::Fau
                                partition::FileName(id, dataset.write_format))
                                   .string();
   partition::StagingFile remove_staging(staging);  // gone already when moved
-  TS_ASSIGN_OR_RETURN(MergedFile merged, MergeStep(run, step, *store, schema_version, staging));
+  TS_ASSIGN_OR_RETURN(std::optional<MergedFile> merge,
+                      MergeStep(run, step, *store, schema_version, staging, logger));
+  if (!merge) return StepResult{StepOutcome::kOverBudget};
+  const MergedFile& merged = *merge;
   TS_RETURN_IF_ERROR(PublishOutput(run.context, *store, first.storage_target_id.value(), key,
                                    staging, merged, logger));
   auto discard = [&](std::string_view why) {
@@ -560,6 +618,45 @@ Status RecordStep(JobContext& context, const Step& step, const StepResult& resul
   return context.save_progress(progress.str());
 }
 
+// Runs `steps` (one group's, in order). A step over the memory budget is split in halves, merged
+// as steps of their own; one of fewer than four inputs is left alone (counted in over_budget).
+Status RunSteps(RunState& run, std::vector<Step> steps, const partition::FaultPoints& faults,
+                const observability::Logger& logger, Totals& totals) {
+  std::reverse(steps.begin(), steps.end());  // a stack: the next step is at the back
+  while (!steps.empty()) {
+    const Step step = std::move(steps.back());
+    steps.pop_back();
+    TS_RETURN_IF_ERROR(run.context.heartbeat());
+    TS_ASSIGN_OR_RETURN(StepResult result, RunStep(run, step, faults, logger));
+    switch (result.outcome) {
+      case StepOutcome::kCommitted:
+        TS_RETURN_IF_ERROR(RecordStep(run.context, step, result, totals));
+        break;
+      case StepOutcome::kConflict:
+        ++totals.conflicts;
+        break;
+      case StepOutcome::kOverBudget: {
+        if (step.inputs.size() < 4) {
+          logger.Warn(
+              "compaction step left unmerged: it needs more memory than "
+              "TIMESTORE_COMPACTION_MEMORY_LIMIT allows",
+              observability::LogFields()
+                  .Add("dataset", run.dataset.slug)
+                  .Add("inputs", static_cast<int64_t>(step.inputs.size()))
+                  .Add("rows", step.rows));
+          ++totals.over_budget;
+          break;
+        }
+        auto [first, second] = SplitStep(step);
+        steps.push_back(std::move(second));
+        steps.push_back(std::move(first));
+        break;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 CompactionOperation::CompactionOperation(partition::FaultPoints faults)
@@ -596,7 +693,13 @@ Result<std::string> CompactionOperation::Run(JobContext& context) const {
                         p.window_end}]
           .push_back(&p);
     }
-    RunState run{context, dataset, {}, {context.catalog, context.stores}};
+    RunState run{context,
+                 dataset,
+                 {},
+                 {context.catalog, context.stores},
+                 MergeBudget::For(options.compaction_memory_limit_bytes,
+                                  std::thread::hardware_concurrency()),
+                 merge_mutex_};
     TS_ASSIGN_OR_RETURN(std::vector<catalog::SchemaVersion> schemas,
                         context.catalog.datasets().ListSchemaVersions(dataset.id));
     for (catalog::SchemaVersion& s : schemas) run.schemas[s.version] = std::move(s.columns);
@@ -604,16 +707,11 @@ Result<std::string> CompactionOperation::Run(JobContext& context) const {
     for (auto& [group_key, parts] : by_group) {
       if (parts.size() < 2) continue;
       ++groups;
-      for (const Step& step : PackSteps(std::move(parts), options.compaction_target_bytes,
-                                        options.compaction_max_rows_per_step)) {
-        TS_RETURN_IF_ERROR(context.heartbeat());
-        TS_ASSIGN_OR_RETURN(StepResult result, RunStep(run, step, faults_, logger_));
-        if (result.outcome == StepOutcome::kConflict) {
-          ++totals.conflicts;
-          continue;
-        }
-        TS_RETURN_IF_ERROR(RecordStep(context, step, result, totals));
-      }
+      TS_RETURN_IF_ERROR(
+          RunSteps(run,
+                   PackSteps(std::move(parts), options.compaction_target_bytes,
+                             options.compaction_max_rows_per_step, run.budget.max_inputs_per_step),
+                   faults_, logger_, totals));
     }
   }
   common::JsonWriter out;

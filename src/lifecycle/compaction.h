@@ -6,6 +6,7 @@
 // deleted. Stateless and thread-safe: one instance may run many jobs at once.
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -22,19 +23,25 @@ namespace timestore::lifecycle {
 // Eligible: partitions live at the current version with file_size_bytes < compaction_small_bytes,
 // grouped by (storage target, partition_key_json, window_start, window_end); a group with fewer
 // than two is left alone. A group's partitions, in start-time order, are packed into steps of at
-// most compaction_target_bytes (the inputs' sizes summed) and compaction_max_rows_per_step rows;
-// a step with a single input is skipped. Each step writes one file in the dataset's current
+// most compaction_target_bytes (the inputs' sizes summed), compaction_max_rows_per_step rows and
+// the memory budget's max_inputs_per_step files (lifecycle/merge_budget.h); a step with a single
+// input is skipped. Merges run one at a time per instance on a DuckDB instance limited by
+// compaction_memory_limit_bytes (sorts spill to a directory next to the staging file, removed
+// after the step); a step whose merge still cannot stay within it is split into two halves,
+// merged and committed as steps of their own, and one of two or three inputs is left unmerged.
+// Each step writes one file in the dataset's current
 // write_format holding every input row sorted by the timestamp column, with the columns of the
 // newest schema version among its inputs (absent columns NULL), and commits one version (kind
 // compaction) with the same partition key, window and storage target, the inputs' attributes
 // merged (the earliest input wins on a key), and the partition writer's column statistics.
 //
 // Result: {"groups":N,"steps":N,"partitionsMerged":N,"filesWritten":N,"rows":N,"bytesBefore":N,
-// "bytesAfter":N,"conflicts":N,"version":V|null}. "groups" counts the eligible groups this try
-// found; the other members count the committed steps of the whole job, including those of earlier
-// tries (carried in the progress document, saved after every committed step); "conflicts" counts
-// steps discarded because an input was no longer live; "version" is the last version the job
-// committed.
+// "bytesAfter":N,"conflicts":N,"overBudget":N,"version":V|null}. "groups" counts the eligible
+// groups this try found; the other members count the committed steps of the whole job, including
+// those of earlier tries (carried in the progress document, saved after every committed step);
+// "conflicts" counts steps discarded because an input was no longer live, "overBudget" steps left
+// unmerged because they need more memory than compaction_memory_limit_bytes; "version" is the
+// last version the job committed.
 //
 // Errors (the worker's retry rules apply): kInvalidArgument for a job without a dataset or a
 // payload that is not a JSON object; kNotFound for an unknown dataset; kInternal when an input's
@@ -56,6 +63,9 @@ class CompactionOperation : public Operation {
  private:
   partition::FaultPoints faults_;
   observability::Logger logger_;
+  // Held while a step merges: the merges of all jobs this instance runs take turns, so that
+  // TIMESTORE_COMPACTION_MEMORY_LIMIT bounds them together (one instance per process).
+  mutable std::timed_mutex merge_mutex_;
 };
 
 }  // namespace timestore::lifecycle

@@ -34,6 +34,8 @@ struct LifecycleOptions {
   // Rows one merge step reads at most (bounds memory); a group above it merges in several steps,
   // each committed on its own, so an interrupted job does not redo finished steps.
   int64_t compaction_max_rows_per_step = 2'000'000;  // TIMESTORE_COMPACTION_MAX_ROWS_PER_STEP
+  // Memory all of compaction's merges in one process may use together (lifecycle/merge_budget.h).
+  int64_t compaction_memory_limit_bytes = 256ll << 20;  // TIMESTORE_COMPACTION_MEMORY_LIMIT
   // Retention defaults for datasets without a policy of their own (the original's).
   int64_t retention_default_max_age_hours = 720;                   // 30 days
   int64_t retention_default_max_total_bytes = int64_t{500} << 30;  // 500 GiB

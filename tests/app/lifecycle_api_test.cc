@@ -1,8 +1,9 @@
 // The lifecycle through the admin API and the `timestore lifecycle` command, against a real server,
 // PostgreSQL and partition files: compaction keeps every answer, retention follows a short policy
-// and its dry run, exports are listed and readable, and two lifecycle processes at once merge each
-// partition once.
+// and its dry run, exports are listed and readable, two lifecycle processes at once merge each
+// partition once, and the command's compaction stays within TIMESTORE_COMPACTION_MEMORY_LIMIT.
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -14,6 +15,7 @@
 #include "app/service_fixture.h"
 #include "duck/connection.h"
 #include "duck/database.h"
+#include "duck/sql_quoting.h"
 #include "testing/raw_http_client.h"
 #include "testing/subprocess.h"
 #include "testing/test_env.h"
@@ -269,6 +271,127 @@ TEST_F(LifecycleApiTest, AWorkerKilledMidCompactionChangesNothingAndAnotherRedoe
   }
   EXPECT_EQ(files, 3);
   EXPECT_EQ(Rows("cpu"), before);
+}
+
+// ---- The compaction memory limit ------------------------------------------------------------
+
+// `files` ingest bodies of `rows_each` rows on day 0 whose times interleave, so that merging them
+// is a real sort: file f holds the seconds f, f + files, f + 2 * files, ... (mod one day).
+std::string OverlappingBatch(int file, int files, int rows_each) {
+  std::string rows;
+  rows.reserve(static_cast<size_t>(rows_each) * 80);
+  for (int r = 0; r < rows_each; ++r) {
+    const int64_t second = (int64_t{r} * files + file) % 86400;
+    rows += std::string(rows.empty() ? "" : ",") + R"({"timestamp":")" +
+            common::FormatIso8601((kT0 + second) * 1'000'000) + R"(","host":"h)" +
+            std::to_string(r % 50) + R"(","v":)" + std::to_string((r * 7 + file) % 1000) + "}";
+  }
+  return R"({"schema":{"fields":[{"name":"timestamp","type":"timestamp"},)"
+         R"({"name":"host","type":"string"},{"name":"v","type":"double"}]},"rows":[)" +
+         rows + "]}";
+}
+
+// The peak resident set size (VmHWM) of a running process, polled until it exits; its exit code
+// goes to `*exit_code`. (The kernel's ru_maxrss would also count the test process's pages the
+// child shared between fork and exec.)
+uint64_t PeakRssUntilExit(testing::Subprocess& process, int* exit_code) {
+  uint64_t peak = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 240s;
+  for (;;) {
+    std::ifstream status("/proc/" + std::to_string(process.pid()) + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("VmHWM:"))
+        peak = std::max<uint64_t>(peak, std::stoull(line.substr(6)) * 1024);
+    }
+    if (std::optional<int> code = process.Wait(2ms)) {
+      *exit_code = *code;
+      return peak;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      *exit_code = -1;
+      return peak;
+    }
+  }
+}
+
+TEST_F(LifecycleApiTest, TheOnceCommandCompactsWithinItsMemoryLimitWhereWithoutOneItTakesMore) {
+  constexpr uint64_t kLimit = uint64_t{64} << 20;
+  constexpr int kFiles = 10;
+  constexpr int kRowsEach = 100'000;
+  for (const char* slug : {"bounded", "unbounded"}) {
+    for (int f = 0; f < kFiles; ++f) {
+      auto r = Call("POST", std::string("/datasets/") + slug + "/ingest",
+                    OverlappingBatch(f, kFiles, kRowsEach));
+      ASSERT_EQ(r.status, 201) << r.body;
+    }
+  }
+  for (int b = 0; b < 2; ++b) {
+    ASSERT_EQ(Call("POST", "/datasets/tiny/ingest", Batch(b * 10, 10)).status, 201);
+  }
+  const std::string summary =
+      R"({"timeRange":{"start":"2024-01-01T00:00:00Z","end":"2024-01-02T00:00:00Z"},)"
+      R"("downsample":{"intervalUnit":"hour","aggregations":[{"fn":"count"},)"
+      R"({"fn":"avg","column":"v"},{"fn":"min","column":"v"}]}})";
+  // The answer's rows (not its timings or partition statistics).
+  const auto rows = [&](const std::string& slug) {
+    const std::string body = Call("POST", "/datasets/" + slug + "/query", summary).body;
+    const size_t at = body.find("\"rows\":");
+    return at == std::string::npos ? body : body.substr(at, body.find(",\"truncated\"") - at);
+  };
+  const std::string before = rows("bounded");
+  ASSERT_EQ(before.rfind("\"rows\":[{", 0), 0u) << before;
+  ASSERT_EQ(rows("unbounded"), before);
+
+  const auto compact = [&](const std::string& slug, const std::string& limit) {
+    auto env = BinaryEnv();
+    env["TIMESTORE_COMPACTION_MEMORY_LIMIT"] = limit;
+    testing::Subprocess p(
+        {TIMESTORE_BINARY, "lifecycle", "--once", "--dataset", slug, "--operations", "compaction"},
+        env);
+    int code = -1;
+    const uint64_t peak = PeakRssUntilExit(p, &code);
+    EXPECT_EQ(code, 0) << p.Output();
+    EXPECT_NE(p.Output().find(R"("status":"succeeded")"), std::string::npos) << p.Output();
+    return peak;
+  };
+  // The baseline: the process merging two tiny files, so that it has DuckDB's code in memory (its
+  // pages count in RSS), as a server has from its first ingest or query.
+  const uint64_t tiny = compact("tiny", "64MiB");
+  const uint64_t bounded = compact("bounded", "64MiB") - tiny;
+  const uint64_t unbounded = compact("unbounded", "64GiB") - tiny;
+  RecordProperty("tiny_peak_bytes", std::to_string(tiny));
+  RecordProperty("bounded_growth_bytes", std::to_string(bounded));
+  RecordProperty("unbounded_growth_bytes", std::to_string(unbounded));
+  EXPECT_GT(unbounded, kLimit + kLimit / 4) << "the data is too small to show the limit";
+  EXPECT_LE(bounded, kLimit) << "compaction under a 64 MiB limit grew the process by " << bounded
+                             << " bytes";
+
+  // Both merged the group into one file: the same rows in time order, the same statistics.
+  std::vector<catalog::Partition> live[2];
+  for (int i = 0; i < 2; ++i) {
+    auto dataset = catalog_->datasets().GetBySlug(i == 0 ? "bounded" : "unbounded");
+    ASSERT_TRUE(dataset.ok()) << dataset.status().ToString();
+    auto parts = catalog_->manifests().ListLivePartitions(dataset->id, std::nullopt, std::nullopt);
+    ASSERT_TRUE(parts.ok()) << parts.status().ToString();
+    ASSERT_EQ(parts->size(), 1u);
+    live[i] = *parts;
+  }
+  EXPECT_EQ(live[0][0].row_count, int64_t{kFiles} * kRowsEach);
+  EXPECT_EQ(live[0][0].column_statistics_json, live[1][0].column_statistics_json);
+  EXPECT_EQ(live[0][0].start_time, live[1][0].start_time);
+  EXPECT_EQ(live[0][0].end_time, live[1][0].end_time);
+  EXPECT_EQ(rows("bounded"), before);
+  auto db = duck::Database::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  auto conn = duck::Connection::Open(*db);
+  ASSERT_TRUE(conn.ok());
+  auto unordered = conn->Query(
+      "SELECT count(*) FILTER (WHERE t < prev) FROM (SELECT \"timestamp\" AS t, "
+      "lag(\"timestamp\") OVER (ORDER BY file_row_number) AS prev FROM read_parquet(" +
+      duck::QuoteLiteral(config_.storage.root + "/" + live[0][0].object_key.value()) +
+      ", file_row_number = true))");
+  ASSERT_TRUE(unordered.ok()) << unordered.status().ToString();
+  EXPECT_EQ(unordered->GetInt64(0, 0), 0) << "the merged file is not sorted by time";
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "config/service_config.h"
 
+#include <cstdint>
 #include <map>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -125,6 +127,20 @@ TEST(ServiceConfigTest, ReadAuditQueueVariablesAreParsed) {
   EXPECT_EQ(c->audit.read_shutdown_grace, std::chrono::milliseconds(250));
 }
 
+TEST(ServiceConfigTest, CompactionMemoryLimitTakesBytesOrAUnit) {
+  EXPECT_EQ(Load({})->lifecycle.compaction_memory_limit_bytes, int64_t{256} << 20);
+  const std::pair<std::string, int64_t> cases[] = {
+      {"134217728", int64_t{128} << 20}, {"512MiB", int64_t{512} << 20},
+      {"512mib", int64_t{512} << 20},    {"100MB", 100'000'000},
+      {"2 GiB", int64_t{2} << 30},       {"1GB", 1'000'000'000},
+      {"65536KiB", int64_t{64} << 20},   {"67108864B", int64_t{64} << 20}};
+  for (const auto& [text, bytes] : cases) {
+    auto c = Load({{"TIMESTORE_COMPACTION_MEMORY_LIMIT", text}});
+    ASSERT_TRUE(c.ok()) << text << ": " << c.status().ToString();
+    EXPECT_EQ(c->lifecycle.compaction_memory_limit_bytes, bytes) << text;
+  }
+}
+
 TEST(ServiceConfigTest, EmptyValueCountsAsUnset) {
   EXPECT_EQ(Load({{"TIMESTORE_PORT", ""}, {"TIMESTORE_LOG_LEVEL", "  "}})->http.port, 4100);
 }
@@ -176,7 +192,12 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"TIMESTORE_AUDIT_CLEANUP_INTERVAL_SECONDS", "0", "1 to"},
                       BadValue{"TIMESTORE_AUDIT_READ_QUEUE", "-1", "0 to 10000000"},
                       BadValue{"TIMESTORE_AUDIT_READ_BATCH", "5001", "1 to 5000"},
-                      BadValue{"TIMESTORE_AUDIT_READ_SHUTDOWN_GRACE_MS", "soon", "integer"}),
+                      BadValue{"TIMESTORE_AUDIT_READ_SHUTDOWN_GRACE_MS", "soon", "integer"},
+                      BadValue{"TIMESTORE_COMPACTION_MEMORY_LIMIT", "lots", "MiB"},
+                      BadValue{"TIMESTORE_COMPACTION_MEMORY_LIMIT", "32MiB", "from 67108864"},
+                      BadValue{"TIMESTORE_COMPACTION_MEMORY_LIMIT", "256 TB", "KiB"},
+                      BadValue{"TIMESTORE_COMPACTION_MEMORY_LIMIT", "-1GiB", "size"},
+                      BadValue{"TIMESTORE_COMPACTION_MEMORY_LIMIT", "99999999999GiB", "size"}),
     [](const ::testing::TestParamInfo<BadValue>& info) {
       return info.param.variable + "_" + std::to_string(info.index);
     });

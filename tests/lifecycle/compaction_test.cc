@@ -1,14 +1,16 @@
 // Compaction against a real Service (HTTP ingest and query), PostgreSQL, DuckDB and both storage
 // drivers: answers are identical before and after, partition keys and column statistics still
 // prune, schema versions merge, racing compactions and a concurrent ingest lose nothing, a crash
-// between publish and commit changes nothing visible, DuckDB-format datasets compact, and a group
-// above the per-step row bound merges in several committed steps.
+// between publish and commit changes nothing visible, DuckDB-format datasets compact, a group
+// above the per-step row bound merges in several committed steps, and a step over the memory
+// budget merges in halves.
 #include "lifecycle/compaction.h"
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -18,6 +20,10 @@
 #include "app/service.h"
 #include "app/service_fixture.h"
 #include "common/time.h"
+#include "duck/connection.h"
+#include "duck/database.h"
+#include "duck/sql_quoting.h"
+#include "partition/file_format.h"
 #include "storage/object_store_registry.h"
 #include "storage/partition_cache.h"
 #include "testing/raw_http_client.h"
@@ -214,6 +220,35 @@ class CompactionTest : public ::testing::TestWithParam<Driver> {
       }
       Ingest(slug, rows, "eu");
     }
+  }
+
+  // The rows of the file of `p` are in time order (file order).
+  void ExpectSortedByTime(const catalog::Partition& p) {
+    auto target = catalog_->storage_targets().Get(p.storage_target_id);
+    ASSERT_TRUE(target.ok());
+    auto store = stores_->Get(target->id.value(), catalog::StorageKindName(target->kind),
+                              target->config_json);
+    ASSERT_TRUE(store.ok());
+    const std::string path =
+        (scratch_.path() / ("check-" + partition::FileName(p.id.value(), p.format))).string();
+    ASSERT_TRUE((*store)->GetFile(p.object_key.value(), path).ok());
+    auto db = duck::Database::Open(":memory:");
+    ASSERT_TRUE(db.ok());
+    auto conn = duck::Connection::Open(*db);
+    ASSERT_TRUE(conn.ok());
+    // Rows in file order: a Parquet file's row numbers, a DuckDB file's row ids.
+    std::string rows = "(SELECT \"timestamp\", file_row_number AS n FROM read_parquet(" +
+                       duck::QuoteLiteral(path) + ", file_row_number = true))";
+    if (p.format == catalog::WriteFormat::kDuckdb) {
+      ASSERT_TRUE(conn->Execute("ATTACH " + duck::QuoteLiteral(path) + " AS f (READ_ONLY)").ok());
+      rows = "(SELECT \"timestamp\", rowid AS n FROM f.records)";
+    }
+    auto unordered = conn->Query(
+        "SELECT count(*) FILTER (WHERE t < prev) FROM (SELECT \"timestamp\" AS t, "
+        "lag(\"timestamp\") OVER (ORDER BY n) AS prev FROM " +
+        rows + ")");
+    ASSERT_TRUE(unordered.ok()) << unordered.status().ToString();
+    EXPECT_EQ(unordered->GetInt64(0, 0), 0) << p.object_key.value() << " is not in time order";
   }
 
   testing::TempDir scratch_;
@@ -505,6 +540,7 @@ TEST_P(CompactionTest, DuckdbFormatDatasetCompactsIntoADuckdbFile) {
   EXPECT_EQ(live[0].format, catalog::WriteFormat::kDuckdb);
   EXPECT_TRUE(live[0].object_key.value().ends_with(".duckdb")) << live[0].object_key.value();
   EXPECT_EQ(live[0].row_count, 12);
+  ExpectSortedByTime(live[0]);
   EXPECT_EQ(Answer("cpu", query), before);
   EXPECT_EQ(Answer("cpu", filtered), filtered_before);
 }
@@ -590,6 +626,54 @@ TEST_P(CompactionTest, ResumedJobReportsTheStepsOfEarlierTries) {
             common::StatusCode::kInvalidArgument);
   job.dataset_id = catalog::DatasetId("ds-missing");
   EXPECT_EQ(CompactionOperation().Run(context).status().code(), common::StatusCode::kNotFound);
+}
+
+// ---- The memory budget ------------------------------------------------------------------------
+
+// Wide rows (a 512-character string each) at the smallest budget: DuckDB cannot buffer the
+// Parquet row group of all 16 inputs within it, so the step is split and each half is merged and
+// committed on its own - every row kept, each output in time order. A later run cannot merge the
+// two halves either (the same rows) and leaves them alone without failing.
+TEST_P(CompactionTest, StepOverTheMemoryBudgetIsMergedInHalves) {
+  constexpr int kFiles = 16;
+  constexpr int kRowsEach = 2000;
+  std::mt19937_64 random(7);
+  for (int f = 0; f < kFiles; ++f) {
+    std::vector<Row> rows;
+    for (int r = 0; r < kRowsEach; ++r) {
+      std::string wide;
+      while (wide.size() < 512) wide += std::to_string(random());
+      wide.resize(512);
+      rows.push_back({(int64_t{r} * kFiles + f) % kDay, std::move(wide), r % 1000});
+    }
+    Ingest("cpu", rows, "eu");
+  }
+  const std::string summary =
+      "{" + Range(0, kDay) +
+      R"(,"downsample":{"intervalUnit":"hour","aggregations":[{"fn":"count"},)"
+      R"({"fn":"avg","column":"usage"},{"fn":"max","column":"cores"}]}})";
+  const std::string before = Answer("cpu", summary);
+  ASSERT_EQ(before.rfind('[', 0), 0u) << before;
+
+  LifecycleOptions options;
+  options.compaction_memory_limit_bytes = int64_t{64} << 20;
+  RunOutcome run = RunCompaction("cpu", options);
+  ASSERT_TRUE(run.result.ok()) << run.result.status().ToString();
+  EXPECT_EQ(Member(*run.result, "partitionsMerged"), kFiles) << *run.result;
+  EXPECT_GE(Member(*run.result, "steps"), 2) << *run.result;
+  const auto live = Live("cpu");
+  EXPECT_EQ(static_cast<int64_t>(live.size()), Member(*run.result, "steps"));
+  EXPECT_EQ(Rows(live), int64_t{kFiles} * kRowsEach);
+  for (const auto& p : live) ExpectSortedByTime(p);
+  EXPECT_EQ(Answer("cpu", summary), before);
+
+  const int64_t version = Dataset("cpu").current_version;
+  RunOutcome again = RunCompaction("cpu", options);
+  ASSERT_TRUE(again.result.ok()) << again.result.status().ToString();
+  EXPECT_EQ(Member(*again.result, "steps"), 0) << *again.result;
+  EXPECT_EQ(Member(*again.result, "overBudget"), 1) << *again.result;
+  EXPECT_EQ(Dataset("cpu").current_version, version);
+  EXPECT_EQ(Live("cpu").size(), live.size());
 }
 
 }  // namespace
