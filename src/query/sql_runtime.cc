@@ -246,15 +246,21 @@ Status SqlRuntime::DefineViews(SqlSandboxPool::Lease& sandbox, const GuardedStat
 
 Status SqlRuntime::DetachUnused(SqlSandbox& sandbox) {
   std::set<std::string> used;
-  for (const auto& [slug, paths] : sandbox.view_attachments)
+  for (const auto& [slug, paths] : sandbox.view_attachments) {
     used.insert(paths.begin(), paths.end());
-  for (auto it = sandbox.attachments.begin(); it != sandbox.attachments.end();) {
-    if (used.contains(it->first)) {
-      ++it;
-      continue;
-    }
-    TS_RETURN_IF_ERROR(sandbox.connection.Execute("DETACH " + duck::QuoteIdent(it->second)));
-    it = sandbox.attachments.erase(it);
+  }
+  std::vector<std::pair<uint64_t, std::string>> idle;  // (last use, path)
+  for (const auto& [path, alias] : sandbox.attachments) {
+    if (!used.contains(path)) idle.emplace_back(sandbox.attachment_last_use[path], path);
+  }
+  if (idle.size() <= kMaxIdleAttachments) return Status::Ok();
+  std::sort(idle.begin(), idle.end());
+  for (size_t i = 0; i + kMaxIdleAttachments < idle.size(); ++i) {
+    const std::string& path = idle[i].second;
+    TS_RETURN_IF_ERROR(
+        sandbox.connection.Execute("DETACH " + duck::QuoteIdent(sandbox.attachments[path])));
+    sandbox.attachments.erase(path);
+    sandbox.attachment_last_use.erase(path);
   }
   return Status::Ok();
 }
@@ -286,6 +292,7 @@ Status SqlRuntime::DefineView(SqlSandbox& sandbox, const catalog::Dataset& datas
         it = sandbox.attachments.emplace(f.path, alias).first;
       }
       f.attached_as = it->second;
+      sandbox.attachment_last_use[f.path] = ++sandbox.use_clock;
     }
   }
   for (storage::CachedFile& pin : resolved.pins) pins.push_back(std::move(pin));

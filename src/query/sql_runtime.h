@@ -83,8 +83,10 @@ class SqlRuntime {
   common::Status DefineView(SqlSandbox& sandbox, const catalog::Dataset& dataset,
                             const std::vector<std::string>& equality_columns,
                             std::vector<storage::CachedFile>& pins, ViewInputs& inputs);
-  // Detaches the DuckDB files no view of `sandbox` reads any more (replaced or evicted copies
-  // would otherwise stay open, their disk space held).
+  // Attached DuckDB files no view reads that stay attached (the least recently read beyond go):
+  // statements switching between a partition's time-ordered and series copies keep both open and
+  // warm, while replaced or evicted files do not stay open (their disk space held) for long.
+  static constexpr size_t kMaxIdleAttachments = 16;
   static common::Status DetachUnused(SqlSandbox& sandbox);
   common::Status FillRuntimeTables(SqlSandbox& sandbox, const std::vector<std::string>& tables,
                                    const std::optional<std::set<std::string>>& readable);

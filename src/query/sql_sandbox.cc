@@ -34,8 +34,8 @@ common::Result<std::unique_ptr<SqlSandbox>> SqlSandbox::Create(const std::set<st
       "]; SET enable_external_access = false; SET autoinstall_known_extensions = false; "
       "SET autoload_known_extensions = false; SET GLOBAL parquet_metadata_cache = true; "
       "SET lock_configuration = true;"));
-  return std::make_unique<SqlSandbox>(SqlSandbox{
-      std::move(db), std::move(connection), std::nullopt, dirs, {}, {}, {}, {}, {}, 1, false});
+  return std::make_unique<SqlSandbox>(
+      SqlSandbox{.db = std::move(db), .connection = std::move(connection), .directories = dirs});
 }
 
 bool SqlSandbox::Allows(const std::string& path) const {

@@ -41,15 +41,19 @@ struct SqlSandbox {
   duck::Database db;
   duck::Connection connection;
   // CheckReadOnlySql's statement, prepared on `connection` the first time it is needed.
-  std::optional<duck::PreparedStatement> sql_serializer;
+  std::optional<duck::PreparedStatement> sql_serializer{};
   std::set<std::string> directories;
-  std::map<std::string, std::string> views;        // slug -> definition signature
-  std::map<std::string, std::string> attachments;  // DuckDB file path -> catalog alias
-  std::map<std::string, std::set<std::string>> view_attachments;  // slug -> DuckDB files it reads
+  std::map<std::string, std::string> views{};        // slug -> definition signature
+  std::map<std::string, std::string> attachments{};  // DuckDB file path -> catalog alias
+  std::map<std::string, std::set<std::string>> view_attachments{};  // slug -> DuckDB files it reads
   // Last values (sql_last_values.h), per "<slug>/<key>": the per-partition tables kept, and the
   // signature of the view over them.
-  std::map<std::string, std::set<std::string>> last_value_tables;
-  std::map<std::string, std::string> last_value_views;
+  std::map<std::string, std::set<std::string>> last_value_tables{};
+  std::map<std::string, std::string> last_value_views{};
+  // When each attached file was last read (a counter, `use_clock`): the least recently read of
+  // the attachments no view reads are detached first.
+  std::map<std::string, uint64_t> attachment_last_use{};
+  uint64_t use_clock = 0;
   uint64_t next_alias = 1;  // attachments are "ts_file_<n>"
   bool broken = false;      // replaced instead of reused
 };

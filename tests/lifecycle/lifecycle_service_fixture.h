@@ -20,6 +20,7 @@
 #include "common/time.h"
 #include "lifecycle/operation.h"
 #include "storage/object_store_registry.h"
+#include "testing/eventually.h"
 #include "testing/raw_http_client.h"
 #include "testing/test_bucket.h"
 #include "testing/test_env.h"
@@ -99,7 +100,17 @@ class LifecycleServiceTest : public ::testing::TestWithParam<Driver> {
     std::string body = R"({"timeRange":{"start":")" + Iso(0) + R"(","end":")" + Iso(10 * kDay) +
                        R"("},"columns":["timestamp","v"])";
     if (as_of) body += R"(,"asOfVersion":)" + std::to_string(*as_of);
-    testing::RawResponse r = Call("POST", "/datasets/" + slug + "/query", body + "}");
+    // The job committed through this test's catalog, as another process would: the service sees
+    // that commit once PostgreSQL's notification reached it (catalog/dataset_cache.h).
+    const std::string current = CurrentVersion(slug);
+    testing::RawResponse r;
+    const bool seen = testing::Eventually(
+        [&] {
+          r = Call("POST", "/datasets/" + slug + "/query", body + "}");
+          return as_of || r.body.find(R"("version":)" + current + ",") != std::string::npos;
+        },
+        std::chrono::seconds(5));
+    EXPECT_TRUE(seen) << "the service never answered version " << current << ": " << r.body;
     EXPECT_EQ(r.status, 200) << r.body;
     std::vector<int64_t> out;
     simdjson::dom::parser parser;
@@ -113,6 +124,13 @@ class LifecycleServiceTest : public ::testing::TestWithParam<Driver> {
       out.push_back(row["v"].get_int64().value());
     }
     return out;
+  }
+
+  // The dataset's current version as PostgreSQL holds it now.
+  std::string CurrentVersion(const std::string& slug) {
+    auto d = catalog_->datasets().GetBySlug(slug);
+    EXPECT_TRUE(d.ok()) << d.status().ToString();
+    return d.ok() ? std::to_string(d->current_version) : "?";
   }
 
   std::vector<catalog::Partition> Live(const catalog::DatasetId& id,
