@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <utility>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/random_id.h"
@@ -17,6 +19,8 @@ namespace timestore::query {
 namespace {
 
 using common::Status;
+
+constexpr int kDecoderNice = 10;
 
 std::string KeyOf(const std::string& partition_id,
                   const std::optional<NativeCopies::Series>& series) {
@@ -141,6 +145,9 @@ void NativeCopies::Queue(std::string key, const catalog::Partition& partition,
 }
 
 void NativeCopies::Run(const std::stop_token& stop) {
+  // Decoding is background work: at nice 10 the scheduler gives queries the CPU first (the
+  // decoding instance runs on this thread only), and decodes proceed in the gaps. Best effort.
+  (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kDecoderNice);
   for (;;) {
     Job job;
     {

@@ -20,7 +20,8 @@
 // nodes; a node without a copy reads the Parquet file, which gives the same rows.
 //
 // Thread-safe. One background thread decodes, one partition at a time, on its own DuckDB instance
-// (1 thread, bounded memory), so decoding never takes a query's connection.
+// (1 thread, bounded memory, the thread at nice 10), so decoding never takes a query's connection
+// and yields the CPU to queries.
 #pragma once
 
 #include <condition_variable>
