@@ -23,6 +23,7 @@
 #include "duck/sql_quoting.h"
 #include "lifecycle/merge_budget.h"
 #include "partition/column_statistics.h"
+#include "partition/duckdb_file.h"
 #include "partition/file_format.h"
 #include "partition/scan_sql.h"
 #include "partition/staging_file.h"
@@ -301,16 +302,11 @@ Result<std::string> WriteDuckdbOutput(duck::Connection& conn, const std::string&
                                       const std::vector<ColumnDef>& columns,
                                       const std::string& path) {
   const std::string table = "output.main." + QuoteIdent(partition::kTableName);
-  TS_RETURN_IF_ERROR(conn.Execute("ATTACH " + QuoteLiteral(path) + " AS output"));
-  Status written = conn.Execute("CREATE TABLE " + table + " " + partition::ColumnListDdl(columns));
-  if (written.ok()) written = conn.Execute("INSERT INTO " + table + " " + rows);
-  if (written.ok()) written = conn.Execute("CHECKPOINT output");
-  const Status detached = conn.Execute("DETACH output");
-  TS_RETURN_IF_ERROR(written);
-  TS_RETURN_IF_ERROR(detached);
-  if (std::filesystem::exists(path + ".wal")) {
-    return common::Internal("DuckDB left a write-ahead log next to '" + path + "'");
-  }
+  TS_RETURN_IF_ERROR(partition::WriteDuckdbDatabase(conn, path, "output", "", [&]() -> Status {
+    TS_RETURN_IF_ERROR(
+        conn.Execute("CREATE TABLE " + table + " " + partition::ColumnListDdl(columns)));
+    return conn.Execute("INSERT INTO " + table + " " + rows);
+  }));
   TS_RETURN_IF_ERROR(conn.Execute("ATTACH " + QuoteLiteral(path) + " AS merged (READ_ONLY)"));
   return partition::AttachedTableSql("merged");
 }

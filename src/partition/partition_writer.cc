@@ -21,6 +21,7 @@
 #include "duck/data_chunk.h"
 #include "duck/database.h"
 #include "duck/sql_quoting.h"
+#include "partition/duckdb_file.h"
 #include "partition/file_format.h"
 #include "partition/scan_sql.h"
 #include "partition/staging_file.h"
@@ -165,17 +166,8 @@ Status CreateAndFillTable(duck::Connection& conn, std::string_view catalog, cons
 Status WriteDuckdbFile(duck::Connection& conn, const RowBatch& rows, const size_t* order,
                        const std::string& file, std::vector<ColumnStats>& stats) {
   const std::string alias = "partition_" + common::RandomHex(8);
-  TS_RETURN_IF_ERROR(conn.Execute("ATTACH " + QuoteLiteral(file) + " AS " + QuoteIdent(alias)));
-  Status written = CreateAndFillTable(conn, alias, rows, order, stats);
-  if (written.ok()) written = conn.Execute("CHECKPOINT " + QuoteIdent(alias));
-  Status detached = conn.Execute("DETACH " + QuoteIdent(alias));
-  TS_RETURN_IF_ERROR(written);
-  TS_RETURN_IF_ERROR(detached);
-  const std::string wal = file + ".wal";
-  if (::access(wal.c_str(), F_OK) == 0) {
-    return common::Internal("DuckDB left a write-ahead log next to '" + file + "'");
-  }
-  return Status::Ok();
+  return WriteDuckdbDatabase(conn, file, alias, "",
+                             [&] { return CreateAndFillTable(conn, alias, rows, order, stats); });
 }
 
 // A Parquet file: the rows go to a temporary table of this connection (gone when it closes), then

@@ -12,6 +12,7 @@
 #include "duck/connection.h"
 #include "duck/database.h"
 #include "duck/sql_quoting.h"
+#include "partition/duckdb_file.h"
 #include "partition/file_format.h"
 #include "partition/scan_sql.h"
 
@@ -42,34 +43,26 @@ Status WriteNativeCopy(duck::Connection& conn, const std::string& parquet_path,
                        const std::vector<catalog::ColumnDef>& columns, int64_t row_count,
                        const std::optional<NativeCopies::Series>& series, const std::string& path) {
   const std::string table = "native_out.main." + duck::QuoteIdent(partition::kTableName);
-  TS_RETURN_IF_ERROR(conn.Execute(
-      "ATTACH " + duck::QuoteLiteral(path) + " AS native_out" +
-      (series ? " (ROW_GROUP_SIZE " + std::to_string(kSeriesRowGroupRows) + ")" : "")));
-  Status written = conn.Execute("CREATE TABLE " + table + " " + partition::ColumnListDdl(columns));
-  if (written.ok()) {
-    auto inserted = conn.Query(
-        "INSERT INTO " + table + " SELECT " +
-        partition::ProjectionSql(columns, columns, partition::PresentColumns::kCastToSchema) +
-        " FROM " + partition::ParquetScanSql({parquet_path}) +
-        (series ? " ORDER BY " + duck::QuoteIdent(series->column) + ", " +
-                      duck::QuoteIdent(series->timestamp_column)
-                : ""));
-    if (!inserted.ok()) {
-      written = inserted.status();
-    } else if (inserted->rows_changed() != static_cast<uint64_t>(row_count)) {
-      written = common::Internal("'" + parquet_path + "' holds " +
-                                 std::to_string(inserted->rows_changed()) + " rows, the catalog " +
-                                 std::to_string(row_count));
+  const std::string attach_options =
+      series ? "(ROW_GROUP_SIZE " + std::to_string(kSeriesRowGroupRows) + ")" : "";
+  return partition::WriteDuckdbDatabase(conn, path, "native_out", attach_options, [&]() -> Status {
+    TS_RETURN_IF_ERROR(
+        conn.Execute("CREATE TABLE " + table + " " + partition::ColumnListDdl(columns)));
+    TS_ASSIGN_OR_RETURN(duck::QueryResult inserted,
+                        conn.Query("INSERT INTO " + table + " SELECT " +
+                                   partition::ProjectionSql(
+                                       columns, columns, partition::PresentColumns::kCastToSchema) +
+                                   " FROM " + partition::ParquetScanSql({parquet_path}) +
+                                   (series ? " ORDER BY " + duck::QuoteIdent(series->column) +
+                                                 ", " + duck::QuoteIdent(series->timestamp_column)
+                                           : "")));
+    if (inserted.rows_changed() != static_cast<uint64_t>(row_count)) {
+      return common::Internal("'" + parquet_path + "' holds " +
+                              std::to_string(inserted.rows_changed()) + " rows, the catalog " +
+                              std::to_string(row_count));
     }
-  }
-  if (written.ok()) written = conn.Execute("CHECKPOINT native_out");
-  const Status detached = conn.Execute("DETACH native_out");
-  TS_RETURN_IF_ERROR(written);
-  TS_RETURN_IF_ERROR(detached);
-  if (std::filesystem::exists(path + ".wal")) {
-    return common::Internal("DuckDB left a write-ahead log next to '" + path + "'");
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 }  // namespace
